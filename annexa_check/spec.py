@@ -1,0 +1,431 @@
+"""The declarative specification: lists, columns, code sets and rules, loaded from `rules/`.
+
+Everything the checker knows about Annex A lives in YAML under `rules/`; this module
+reads it into typed objects and refuses a malformed spec at load time with a message
+naming the file and entry, so a bad edit never turns into a silent non-check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from annexa_check.errors import SpecError
+
+TEMPLATES = ("2019", "2023")
+COLUMN_TYPES = ("id", "text", "date", "int", "code")
+SEVERITIES = ("error", "warning")
+CHECKS = (
+    "required",
+    "blank",
+    "codes",
+    "date",
+    "integer",
+    "date_order",
+    "code_age",
+    "unique",
+    "cell_error",
+    "column_present",
+)
+ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    type: str
+    codeset: str | None = None
+    aliases: tuple[str, ...] = ()
+    templates: tuple[str, ...] = TEMPLATES
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    key: str
+    number: int
+    title: str
+    keywords: tuple[str, ...]
+    columns: tuple[Column, ...]
+    one_row_per_child: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"List {self.number}"
+
+    def column(self, key: str) -> Column | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+    def columns_for(self, template: str) -> tuple[Column, ...]:
+        """The columns a workbook of this template year is expected to have."""
+        return tuple(c for c in self.columns if template in c.templates)
+
+    @property
+    def team_column(self) -> str | None:
+        return next((c.key for c in self.columns if c.role == "team"), None)
+
+    @property
+    def worker_column(self) -> str | None:
+        return next((c.key for c in self.columns if c.role == "worker"), None)
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    templates: tuple[str, ...] = TEMPLATES
+
+
+@dataclass(frozen=True)
+class CodeSet:
+    key: str
+    bare_code: bool
+    codes: tuple[Code, ...]
+
+    def codes_for(self, template: str) -> tuple[Code, ...]:
+        return tuple(c for c in self.codes if template in c.templates)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One clause of a rule's `when`: the row qualifies only if every clause holds."""
+
+    column: str
+    present: bool | None = None
+    blank: bool | None = None
+    in_codes: tuple[str, ...] | None = None
+    not_in_codes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    error_type: str
+    severity: str
+    title: str
+    check: str
+    lists: tuple[str, ...]
+    columns: tuple[str, ...] | None  # None = every column (filtered by `column_type`)
+    column_type: str | None
+    message: str
+    source: str
+    when: tuple[Condition, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    examples: dict[str, Any] = field(default_factory=dict)
+    file: str = ""
+
+    def targets(self, spec: Spec) -> list[tuple[ListSpec, Column]]:
+        """Every (list, column) this rule applies to, in list and column order."""
+        out = []
+        for list_key in self.lists:
+            lst = spec.lists[list_key]
+            for col in lst.columns:
+                if self.columns is not None and col.key not in self.columns:
+                    continue
+                if self.column_type is not None and col.type != self.column_type:
+                    continue
+                out.append((lst, col))
+        return out
+
+    def reads(self) -> tuple[str, ...]:
+        """Column keys the rule reads besides its target column."""
+        extra = [c.column for c in self.when]
+        if "not_before" in self.params:
+            extra.append(self.params["not_before"])
+        if self.check == "code_age":
+            extra += ["date_of_birth", "age"]
+        return tuple(extra)
+
+
+@dataclass(frozen=True)
+class Spec:
+    lists: dict[str, ListSpec]
+    codesets: dict[str, CodeSet]
+    rules: tuple[Rule, ...]
+    root: Path
+
+    def severity_of(self, error_type: str) -> str:
+        return next(r.severity for r in self.rules if r.error_type == error_type)
+
+    @property
+    def error_types(self) -> tuple[str, ...]:
+        return tuple(sorted({r.error_type for r in self.rules}))
+
+
+def rules_root() -> Path:
+    """Where the rule data lives: inside the installed package, else the source tree."""
+    packaged = Path(str(resources.files("annexa_check"))) / "rules"
+    if (packaged / "lists.yaml").is_file():
+        return packaged
+    source = Path(__file__).resolve().parent.parent / "rules"
+    if (source / "lists.yaml").is_file():
+        return source
+    raise SpecError(f"rule data not found (looked in {packaged} and {source})")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read rule data: {exc}") from exc
+
+
+def _need(entry: dict, key: str, where: str) -> Any:
+    if key not in entry or entry[key] in (None, ""):
+        raise SpecError(f"{where}: missing '{key}'")
+    return entry[key]
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int)):
+        return (str(value),)
+    return tuple(str(v) for v in value)
+
+
+def _column(entry: dict, where: str) -> Column:
+    col_type = _need(entry, "type", where)
+    if col_type not in COLUMN_TYPES:
+        raise SpecError(f"{where}: type '{col_type}' is not one of {', '.join(COLUMN_TYPES)}")
+    if col_type == "code" and not entry.get("codeset"):
+        raise SpecError(f"{where}: a code column needs a 'codeset'")
+    templates = _strs(entry.get("templates")) or TEMPLATES
+    return Column(
+        key=_need(entry, "key", where),
+        header=str(_need(entry, "header", where)).strip(),
+        type=col_type,
+        codeset=entry.get("codeset"),
+        aliases=_strs(entry.get("aliases")),
+        templates=templates,
+        role=entry.get("role"),
+    )
+
+
+def _load_lists(path: Path, codesets: dict[str, CodeSet]) -> dict[str, ListSpec]:
+    data = _read_yaml(path)
+    shared = {
+        key: _column({"key": key, **entry}, f"{path.name}: shared_columns.{key}")
+        for key, entry in (data.get("shared_columns") or {}).items()
+    }
+    lists: dict[str, ListSpec] = {}
+    for list_key, entry in _need(data, "lists", path.name).items():
+        where = f"{path.name}: lists.{list_key}"
+        match = re.fullmatch(r"list_(\d{1,2})", list_key)
+        if not match:
+            raise SpecError(f"{where}: list keys are list_1 ... list_11")
+        columns = []
+        for i, col in enumerate(_need(entry, "columns", where)):
+            col_where = f"{where}.columns[{i}]"
+            if isinstance(col, str):
+                if col not in shared:
+                    raise SpecError(f"{col_where}: '{col}' is not a shared column")
+                columns.append(shared[col])
+            else:
+                columns.append(_column(col, col_where))
+        keys = [c.key for c in columns]
+        dupes = {k for k in keys if keys.count(k) > 1}
+        if dupes:
+            raise SpecError(f"{where}: column keys repeated: {', '.join(sorted(dupes))}")
+        for col in columns:
+            if col.codeset and col.codeset not in codesets:
+                raise SpecError(f"{where}: column '{col.key}' names unknown codeset '{col.codeset}'")
+        lists[list_key] = ListSpec(
+            key=list_key,
+            number=int(match.group(1)),
+            title=_need(entry, "title", where),
+            keywords=_strs(entry.get("keywords")),
+            columns=tuple(columns),
+            one_row_per_child=bool(entry.get("one_row_per_child", False)),
+        )
+    return lists
+
+
+def _load_codesets(path: Path) -> dict[str, CodeSet]:
+    data = _read_yaml(path)
+    out = {}
+    for key, entry in _need(data, "codesets", path.name).items():
+        where = f"{path.name}: codesets.{key}"
+        codes = []
+        for i, code in enumerate(_need(entry, "codes", where)):
+            cw = f"{where}.codes[{i}]"
+            templates = _strs(code.get("templates")) or TEMPLATES
+            bad = set(templates) - set(TEMPLATES)
+            if bad:
+                raise SpecError(f"{cw}: unknown template {', '.join(sorted(bad))}")
+            codes.append(
+                Code(
+                    code=str(_need(code, "code", cw)),
+                    label=str(_need(code, "label", cw)),
+                    aliases=_strs(code.get("aliases")),
+                    templates=templates,
+                )
+            )
+        out[key] = CodeSet(key=key, bare_code=bool(entry.get("bare_code", False)), codes=tuple(codes))
+    return out
+
+
+_RULE_KEYS = {
+    "code",
+    "error_type",
+    "severity",
+    "title",
+    "check",
+    "lists",
+    "column",
+    "columns",
+    "message",
+    "source",
+    "when",
+    "examples",
+    "kind",
+    "not_before",
+    "ages",
+}
+
+
+def _condition(entry: dict, where: str) -> Condition:
+    column = _need(entry, "column", where)
+    ops = {k for k in entry if k != "column"}
+    if len(ops) != 1 or not ops <= {"present", "blank", "in", "not_in"}:
+        raise SpecError(f"{where}: a condition has 'column' and one of present/blank/in/not_in")
+    return Condition(
+        column=column,
+        present=entry.get("present"),
+        blank=entry.get("blank"),
+        in_codes=_strs(entry["in"]) if "in" in entry else None,
+        not_in_codes=_strs(entry["not_in"]) if "not_in" in entry else None,
+    )
+
+
+def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[str, CodeSet]) -> Rule:
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    code = str(_need(entry, "code", where))
+    where = f"{where} ({code})"
+    if not RULE_CODE_RE.match(code):
+        raise SpecError(f"{where}: rule codes look like ETH001 (2-4 capitals, 3 digits)")
+    error_type = _need(entry, "error_type", where)
+    if not ERROR_TYPE_RE.match(error_type):
+        raise SpecError(f"{where}: error_type '{error_type}' must be snake_case")
+    severity = _need(entry, "severity", where)
+    if severity not in SEVERITIES:
+        raise SpecError(f"{where}: severity must be error or warning")
+    check = _need(entry, "check", where)
+    if check not in CHECKS:
+        raise SpecError(f"{where}: check '{check}' is not one of {', '.join(CHECKS)}")
+    raw_lists = _need(entry, "lists", where)
+    rule_lists = tuple(lists) if raw_lists == "all" else _strs(raw_lists)
+    for lk in rule_lists:
+        if lk not in lists:
+            raise SpecError(f"{where}: unknown list '{lk}'")
+
+    columns: tuple[str, ...] | None
+    column_type = None
+    if "column" in entry:
+        columns = (entry["column"],)
+    else:
+        sel = _need(entry, "columns", where)
+        if sel == "all":
+            columns = None
+        elif isinstance(sel, dict) and set(sel) == {"type"}:
+            columns, column_type = None, sel["type"]
+        else:
+            columns = _strs(sel)
+    when = tuple(_condition(c, f"{where}: when[{i}]") for i, c in enumerate(entry.get("when") or ()))
+    params = {k: entry[k] for k in ("kind", "not_before", "ages") if k in entry}
+    if check == "cell_error" and params.get("kind") not in ("error", "formula"):
+        raise SpecError(f"{where}: cell_error needs kind: error or kind: formula")
+    if check == "date_order" and "not_before" not in params:
+        raise SpecError(f"{where}: date_order needs 'not_before'")
+    if check == "code_age" and not isinstance(params.get("ages"), dict):
+        raise SpecError(f"{where}: code_age needs 'ages' (code: [min, max])")
+
+    rule = Rule(
+        code=code,
+        error_type=error_type,
+        severity=severity,
+        title=_need(entry, "title", where),
+        check=check,
+        lists=rule_lists,
+        columns=columns,
+        column_type=column_type,
+        message=_need(entry, "message", where),
+        source=_need(entry, "source", where),
+        when=when,
+        params=params,
+        examples=_need(entry, "examples", where),
+        file=where.split(":")[0],
+    )
+    _check_rule_columns(rule, where, lists, codesets)
+    examples = rule.examples
+    if not isinstance(examples, dict) or not examples.get("pass") or not examples.get("fail"):
+        raise SpecError(f"{where}: every rule needs 'examples' with both 'pass' and 'fail' cases")
+    return rule
+
+
+def _check_rule_columns(rule: Rule, where: str, lists: dict[str, ListSpec], codesets: dict[str, CodeSet]) -> None:
+    """Every column a rule names must exist on at least one of its lists; codes it names must exist."""
+    spec_like = Spec(lists=lists, codesets=codesets, rules=(), root=Path())
+    if not rule.targets(spec_like):
+        raise SpecError(f"{where}: none of its lists has the column(s) it checks")
+    for name in (rule.columns or ()) + rule.reads():
+        if not any(lists[lk].column(name) for lk in rule.lists):
+            raise SpecError(f"{where}: column '{name}' is on none of the rule's lists")
+    for cond in rule.when:
+        wanted = (cond.in_codes or ()) + (cond.not_in_codes or ())
+        for lk in rule.lists:
+            col = lists[lk].column(cond.column)
+            if col is None or not wanted:
+                continue
+            if col.codeset is None:
+                raise SpecError(f"{where}: '{cond.column}' has no code set to compare codes with")
+            known = {c.code for c in codesets[col.codeset].codes}
+            missing = [w for w in wanted if w not in known]
+            if missing:
+                raise SpecError(f"{where}: codes {', '.join(missing)} are not in code set '{col.codeset}'")
+    if rule.check == "code_age":
+        for lst, col in rule.targets(spec_like):
+            known = {c.code for c in codesets[col.codeset].codes} if col.codeset else set()
+            missing = [c for c in rule.params["ages"] if c not in known]
+            if missing:
+                raise SpecError(f"{where}: codes {', '.join(missing)} are not in code set '{col.codeset}'")
+
+
+def _load_rules(folder: Path, lists: dict[str, ListSpec], codesets: dict[str, CodeSet]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for path in sorted(folder.glob("*.yaml")):
+        data = _read_yaml(path) or []
+        if not isinstance(data, list):
+            raise SpecError(f"{path.name}: a rule file is a list of rules")
+        for i, entry in enumerate(data):
+            rules.append(_rule(entry, f"{path.name}: rule {i + 1}", lists, codesets))
+    seen: dict[str, str] = {}
+    severities: dict[str, str] = {}
+    for r in rules:
+        if r.code in seen:
+            raise SpecError(f"rule code {r.code} is used twice ({seen[r.code]} and {r.file})")
+        seen[r.code] = r.file
+        if severities.setdefault(r.error_type, r.severity) != r.severity:
+            raise SpecError(f"error type '{r.error_type}' has rules of both severities; keep one")
+    return tuple(sorted(rules, key=lambda r: r.code))
+
+
+@cache
+def load_spec(root: Path | None = None) -> Spec:
+    """Load and check the whole specification (cached: it is read once per process)."""
+    root = root or rules_root()
+    codesets = _load_codesets(root / "codesets.yaml")
+    lists = _load_lists(root / "lists.yaml", codesets)
+    rules = _load_rules(root / "checks", lists, codesets)
+    return Spec(lists=lists, codesets=codesets, rules=rules, root=root)
