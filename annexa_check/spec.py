@@ -32,6 +32,7 @@ CHECKS = (
     "unique",
     "cell_error",
     "column_present",
+    "list_present",
 )
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
@@ -104,6 +105,15 @@ class Condition:
     blank: bool | None = None
     in_codes: tuple[str, ...] | None = None
     not_in_codes: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        if self.present:
+            return f"{self.column} is present"
+        if self.blank:
+            return f"{self.column} is blank"
+        if self.in_codes is not None:
+            return f"{self.column} is one of {', '.join(self.in_codes)}"
+        return f"{self.column} is a valid code other than {', '.join(self.not_in_codes or ())}"
 
 
 @dataclass(frozen=True)
@@ -374,7 +384,9 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
     return rule
 
 
-def _check_rule_columns(rule: Rule, where: str, lists: dict[str, ListSpec], codesets: dict[str, CodeSet]) -> None:
+def _check_rule_columns(
+    rule: Rule, where: str, lists: dict[str, ListSpec], codesets: dict[str, CodeSet]
+) -> None:
     """Every column a rule names must exist on at least one of its lists; codes it names must exist."""
     spec_like = Spec(lists=lists, codesets=codesets, rules=(), root=Path())
     if not rule.targets(spec_like):
@@ -395,7 +407,7 @@ def _check_rule_columns(rule: Rule, where: str, lists: dict[str, ListSpec], code
             if missing:
                 raise SpecError(f"{where}: codes {', '.join(missing)} are not in code set '{col.codeset}'")
     if rule.check == "code_age":
-        for lst, col in rule.targets(spec_like):
+        for _lst, col in rule.targets(spec_like):
             known = {c.code for c in codesets[col.codeset].codes} if col.codeset else set()
             missing = [c for c in rule.params["ages"] if c not in known]
             if missing:

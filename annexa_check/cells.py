@@ -1,0 +1,134 @@
+"""Cell-level detail the fast reader drops: Excel error values and unsaved formulas.
+
+calamine returns an error cell (`#N/A`) and a formula with no saved result as an empty
+cell, which would make a broken lookup look like a blank field. Reading the sheet XML
+directly recovers them. A first streaming pass only looks for the two markers, so a
+sheet without errors or formulas (every SQL extract) costs one decompression and no parse.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+import polars as pl
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_MARKERS = re.compile(rb't="e"|<f[ >/]')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_CELL_TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
+_VALUE = re.compile(rb"<v\b[^>]*?(?:/>|>(.*?)</v>)", re.S)
+_CHUNK = 1 << 20
+
+
+@dataclass
+class CellScan:
+    """Recovered cells of one sheet, keyed by (Excel row, 0-based absolute column)."""
+
+    values: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas_with_values: int = 0
+
+    def patch(self, series: pl.Series, rows: pl.Series, column: int) -> pl.Series:
+        """Put recovered text into a column where the reader gave nothing."""
+        wanted = {r: v for (r, c), v in self.values.items() if c == column}
+        if not wanted:
+            return series
+        patch = rows.replace_strict(wanted, default=None, return_dtype=pl.String)
+        return pl.select(pl.coalesce(series, patch)).to_series().alias(series.name)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ch - 64)
+    return index - 1
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> path of its XML part inside the package."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
+    out = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+        if not target:
+            continue
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        out[sheet.get("name", "")] = part
+    return out
+
+
+def _has_markers(archive: zipfile.ZipFile, part: str) -> bool:
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_CHUNK):
+            if _MARKERS.search(tail + chunk):
+                return True
+            tail = chunk[-8:]
+    return False
+
+
+def _scan_part(data: bytes) -> CellScan:
+    scan = CellScan()
+    seen: set[int] = set()
+    for marker in _MARKERS.finditer(data):
+        start = data.rfind(b"<c ", 0, marker.start())
+        if start < 0 or start in seen:
+            continue
+        seen.add(start)
+        head_end = data.find(b">", start)
+        if data[head_end - 1 : head_end] == b"/":
+            body_end = head_end + 1
+        else:
+            body_end = data.find(b"</c>", head_end)
+            body_end = len(data) if body_end < 0 else body_end
+        head, body = data[start:head_end], data[head_end + 1 : body_end]
+        ref = _CELL_REF.search(head)
+        if ref is None:
+            continue
+        key = (int(ref.group(2)), _column_index(ref.group(1)))
+        cell_type = _CELL_TYPE.search(head)
+        value = _VALUE.search(body)
+        cached = value.group(1) if value and value.group(1) is not None else None
+        if cell_type and cell_type.group(1) == b"e":
+            scan.values[key] = html.unescape((cached or b"#N/A").decode("utf-8", "replace"))
+            continue
+        formula = _FORMULA.search(body)
+        if formula is None:
+            continue
+        is_string = cell_type is not None and cell_type.group(1) == b"str"
+        if cached is None or (cached == b"" and not is_string):
+            text = formula.group(1)
+            scan.values[key] = "=" + (
+                html.unescape(text.decode("utf-8", "replace")) if text else "(shared formula)"
+            )
+        else:
+            scan.formulas_with_values += 1
+    return scan
+
+
+def scan_cells(path: Path, sheets: list[str]) -> dict[str, CellScan]:
+    """Error values and unsaved formulas on the given sheets (xlsx/xlsm only)."""
+    if not zipfile.is_zipfile(path):
+        return {}
+    out: dict[str, CellScan] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _sheet_paths(archive)
+            for sheet in sheets:
+                part = parts.get(sheet)
+                if part is None or part not in archive.namelist():
+                    continue
+                if _has_markers(archive, part):
+                    out[sheet] = _scan_part(archive.read(part))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return {}  # the main reader has already accepted the file; lose only this detail
+    return out

@@ -1,0 +1,193 @@
+"""Command line: `annexa-check validate`, `rules` and `explain`.
+
+Exit codes are a contract with CI jobs: 0 no error-severity findings, 1 there are some,
+2 the command could not run (bad option, unreadable workbook) with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from annexa_check import __version__
+from annexa_check.errors import AnnexaError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part for value in values for part in value.split(",") if part.strip()]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"annexa-check: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="annexa-check")
+def main() -> None:
+    """Check an Ofsted Annex A dry-run workbook before it is submitted."""
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "--reference-date",
+    callback=_reference_date,
+    metavar="YYYY-MM-DD",
+    help="Date that ages are measured at (default: today). Example: --reference-date 2025-03-31",
+)
+@click.option(
+    "--template",
+    type=click.Choice(["auto", "2019", "2023"]),
+    default="auto",
+    show_default=True,
+    help="Annex A template year; auto detects it from the List 9 layout. Example: --template 2019",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What to print: a summary for people, or one JSON object for scripts. Example: --format json",
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Also write the exception list (.csv, .xlsx) or the JSON summary (.json); repeatable. "
+    "Example: -o exceptions.xlsx",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Run only these rule codes, code prefixes or error types. Example: --select CIN,ETH001",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Skip these rule codes, code prefixes or error types. Example: --ignore missing_list",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print nothing in text mode; use the exit code. Example: -q"
+)
+def validate(
+    workbook: Path,
+    reference_date: date,
+    template: str,
+    fmt: str,
+    outputs: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Check WORKBOOK and report problems by error type and child.
+
+    Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31 -o exceptions.xlsx
+    """
+    from annexa_check.check import check_workbook
+    from annexa_check.report import summary, write_output
+    from annexa_check.terminal import render
+
+    for path in outputs:
+        if path.suffix.lower() not in (".csv", ".xlsx", ".json"):
+            _fail(f"{path}: --output must end in .csv, .xlsx or .json")
+    try:
+        result = check_workbook(
+            workbook,
+            reference_date=reference_date,
+            template=template,
+            select=_split(select),
+            ignore=_split(ignore),
+        )
+        for path in outputs:
+            write_output(result, path)
+    except AnnexaError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a bug: say so without echoing any cell value
+        if os.environ.get("ANNEXA_CHECK_DEBUG"):
+            raise
+        _fail(
+            f"internal error ({type(exc).__name__}) while checking {workbook}; "
+            "set ANNEXA_CHECK_DEBUG=1 for details"
+        )
+    report = summary(result)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    elif not quiet:
+        render(report, Console())
+    sys.exit(EXIT_FINDINGS if result.error_count else EXIT_OK)
+
+
+@main.command("rules")
+@click.option("--list", "list_filter", metavar="N", help="Only rules on this list number. Example: --list 8")
+@click.option(
+    "--severity",
+    type=click.Choice(["error", "warning"]),
+    help="Only this severity. Example: --severity warning",
+)
+def rules_command(list_filter: str | None, severity: str | None) -> None:
+    """List the rule catalogue.  Example: annexa-check rules --list 9"""
+    from annexa_check.spec import load_spec
+
+    spec = load_spec()
+    table = Table(show_edge=False, pad_edge=False)
+    for name in ("Code", "Error type", "Severity", "Lists", "Title"):
+        table.add_column(name)
+    for rule in spec.rules:
+        numbers = [spec.lists[k].number for k in rule.lists]
+        if list_filter is not None and list_filter.strip() not in {str(n) for n in numbers}:
+            continue
+        if severity and rule.severity != severity:
+            continue
+        lists = "all" if len(numbers) == len(spec.lists) else ", ".join(str(n) for n in numbers)
+        table.add_row(rule.code, rule.error_type, rule.severity, lists, rule.title)
+    Console().print(table)
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print one rule in full: what it checks, why, and its examples.  Example: annexa-check explain CLA003"""
+    from annexa_check.spec import load_spec
+
+    spec = load_spec()
+    rule = next((r for r in spec.rules if r.code == code.upper()), None)
+    if rule is None:
+        _fail(f"no rule '{code}' (see 'annexa-check rules')")
+        return
+    lists = ", ".join(spec.lists[k].name for k in rule.lists)
+    lines = [
+        f"{rule.code}  {rule.title}",
+        f"error type: {rule.error_type}    severity: {rule.severity}    check: {rule.check}",
+        f"lists: {lists}",
+        f"columns: {', '.join(rule.columns) if rule.columns else (rule.column_type or 'every') + ' columns'}",
+    ]
+    lines += [f"only when: {cond.describe()}" for cond in rule.when]
+    lines += [f"message: {rule.message}", f"source: {rule.source}", "examples that pass:"]
+    lines += [f"  {ex}" for ex in rule.examples["pass"]]
+    lines.append("examples that fail:")
+    lines += [f"  {ex}" for ex in rule.examples["fail"]]
+    click.echo("\n".join(lines))

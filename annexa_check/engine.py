@@ -1,0 +1,285 @@
+"""The rules engine: declarative rules -> polars expressions -> one findings table.
+
+Each rule names a check family (required, codes, date_order, ...) and its parameters;
+this module is the only place that turns a family into an expression. Every (rule,
+column) flag of a list is computed in one lazy pass over that list, then each flag's
+rows become findings carrying everything an output needs: no output re-reads the
+workbook or re-derives a message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from annexa_check import values as v
+from annexa_check.findings import FINDING_COLUMNS, empty_findings, validate_findings
+from annexa_check.loader import ROW, LoadedList, LoadedWorkbook
+from annexa_check.spec import Column, Condition, ListSpec, Rule, Spec
+
+_PLACEHOLDER = re.compile(r"(\{value\}|\{age\})")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A rule that could not run on a list, and why (never silently treated as a pass)."""
+
+    rule: str
+    list: str
+    reason: str
+
+
+@dataclass
+class _Context:
+    lst: ListSpec
+    loaded: LoadedList
+    spec: Spec
+    template: str
+    reference_date: date
+
+    def code(self, key: str) -> pl.Expr:
+        col = self.lst.column(key)
+        assert col is not None and col.codeset is not None
+        return v.as_code(key, self.spec.codesets[col.codeset], self.template)
+
+
+def child_id_text(column: str) -> pl.Expr:
+    """A child ID as text; `123.0` (an ID that passed through a float) reads back as `123`."""
+    return v.cleaned(column).str.replace(r"^(\d+)\.0+$", "${1}")
+
+
+def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
+    if cond.present:
+        return v.is_present(cond.column)
+    if cond.blank:
+        return v.is_blank(cond.column)
+    code = ctx.code(cond.column)
+    if cond.in_codes is not None:
+        return code.is_in(list(cond.in_codes)).fill_null(False)
+    assert cond.not_in_codes is not None
+    return code.is_not_null() & ~code.is_in(list(cond.not_in_codes))
+
+
+def _age(ctx: _Context) -> pl.Expr:
+    """Age at the reference date from the date of birth, else from the age column."""
+    parts = []
+    if "date_of_birth" in ctx.loaded.matched:
+        parts.append(v.age_at(v.as_date("date_of_birth"), ctx.reference_date).cast(pl.Int64))
+    if "age" in ctx.loaded.matched:
+        parts.append(v.as_int("age"))
+    return pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Int64)
+
+
+def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
+    key = col.key
+    check = rule.check
+    if check == "required":
+        flag = v.is_blank(key)
+    elif check == "blank":
+        flag = v.is_present(key)
+    elif check == "codes":
+        flag = v.is_present(key) & ctx.code(key).is_null()
+    elif check == "date":
+        flag = v.is_present(key) & v.as_date(key).is_null()
+    elif check == "integer":
+        flag = v.is_present(key) & v.as_int(key).is_null()
+    elif check == "date_order":
+        flag = (v.as_date(key) < v.as_date(rule.params["not_before"])).fill_null(False)
+    elif check == "code_age":
+        ages = rule.params["ages"]
+        code = ctx.code(key)
+        low = code.replace_strict({c: r[0] for c, r in ages.items()}, default=None, return_dtype=pl.Int64)
+        high = code.replace_strict({c: r[1] for c, r in ages.items()}, default=None, return_dtype=pl.Int64)
+        age = _age(ctx)
+        flag = ((age < low).fill_null(False) | (age > high).fill_null(False)) & code.is_in(list(ages))
+    elif check == "unique":
+        ident = child_id_text(key)
+        flag = ident.is_not_null() & ident.is_duplicated()
+    elif check == "cell_error":
+        flag = v.is_error(key) if rule.params["kind"] == "error" else v.is_formula(key)
+    else:  # column_present is list-level and handled without a flag
+        raise ValueError(f"{rule.code}: check '{check}' has no row-level flag")
+    for cond in rule.when:
+        flag = flag & _condition(cond, ctx)
+    return flag.fill_null(False)
+
+
+def _message(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
+    header = ctx.loaded.matched.get(col.key, col.header).strip()
+    text = rule.message.replace("{column}", header).replace("{template}", ctx.template)
+    parts: list[pl.Expr] = []
+    for piece in _PLACEHOLDER.split(text):
+        if piece == "{value}":
+            parts.append(v.cleaned(col.key).fill_null(""))
+        elif piece == "{age}":
+            parts.append(_age(ctx).cast(pl.String).fill_null("unknown"))
+        elif piece:
+            parts.append(pl.lit(piece))
+    return pl.concat_str(parts)
+
+
+def _missing_reads(rule: Rule, col: Column, ctx: _Context) -> list[str]:
+    present = set(ctx.loaded.matched)
+    needed = [col.key, *rule.reads()]
+    if rule.check == "code_age":  # either source of the age will do
+        needed = [n for n in needed if n not in ("date_of_birth", "age")]
+        if not {"date_of_birth", "age"} & present:
+            needed.append("date_of_birth")
+    return [n for n in needed if n not in present]
+
+
+def _column_findings(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
+    expected = {c.key for c in ctx.lst.columns_for(ctx.template)}
+    missing = [
+        col
+        for lst, col in rule.targets(ctx.spec)
+        if lst.key == ctx.lst.key and col.key in expected and col.key not in ctx.loaded.matched
+    ]
+    if not missing:
+        return None
+    return _list_level(
+        rule,
+        ctx.loaded,
+        [c.header for c in missing],
+        [rule.message.replace("{column}", c.header) for c in missing],
+    )
+
+
+def _list_level(rule: Rule, loaded: LoadedList, columns: list[str], messages: list[str]) -> pl.DataFrame:
+    """Findings about a whole list or column: no row, no child."""
+    n = len(columns)
+    nulls = pl.Series([None] * n, dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "error_type": [rule.error_type] * n,
+            "rule": [rule.code] * n,
+            "severity": [rule.severity] * n,
+            "list": [loaded.spec.name] * n,
+            "row": pl.Series([None] * n, dtype=pl.Int64),
+            "child_id": nulls,
+            "column": columns,
+            "value": nulls,
+            "message": messages,
+            "team": nulls,
+            "worker": nulls,
+            "sheet": pl.Series([loaded.sheet] * n, dtype=pl.String),
+        }
+    )
+
+
+def _list_missing(rule: Rule, loaded: LoadedList) -> pl.DataFrame:
+    name = f"{loaded.spec.name} ({loaded.spec.title})"
+    message = rule.message.replace("{list}", name)
+    if loaded.problem:
+        message = f"{name} was found on sheet '{loaded.sheet}' but {loaded.problem}."
+    return _list_level(rule, loaded, ["(whole list)"], [message])
+
+
+def _list_findings(rules: list[Rule], ctx: _Context, skipped: list[Skipped]) -> list[pl.DataFrame]:
+    out: list[pl.DataFrame] = []
+    instances: list[tuple[Rule, Column]] = []
+    for rule in rules:
+        if ctx.lst.key not in rule.lists:
+            continue
+        if rule.check == "list_present":
+            continue
+        if rule.check == "column_present":
+            found = _column_findings(rule, ctx)
+            if found is not None:
+                out.append(found)
+            continue
+        for lst, col in rule.targets(ctx.spec):
+            if lst.key != ctx.lst.key:
+                continue
+            if ctx.template not in col.templates and col.key not in ctx.loaded.matched:
+                continue
+            missing = _missing_reads(rule, col, ctx)
+            if missing and rule.columns is None:
+                continue  # a rule over every column simply has fewer columns to look at
+            if missing:
+                skipped.append(Skipped(rule.code, ctx.lst.name, f"column(s) not found: {', '.join(missing)}"))
+                continue
+            instances.append((rule, col))
+    if not instances or ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
+        return out
+
+    lst = ctx.lst
+    team, worker = lst.team_column, lst.worker_column
+    base = [
+        (child_id_text("child_id") if "child_id" in ctx.loaded.matched else pl.lit(None, pl.String)).alias(
+            "__child"
+        ),
+        (v.cleaned(team) if team in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__team"),
+        (v.cleaned(worker) if worker in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__worker"),
+    ]
+    flags = [_flag(rule, col, ctx).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
+    flagged = (
+        ctx.loaded.frame.lazy()
+        .select(pl.col(ROW), *base, *flags, *[pl.col(c) for c in ctx.loaded.matched])
+        .collect()
+    )
+    any_flag = pl.any_horizontal([pl.col(f"__f{i}") for i in range(len(instances))])
+    flagged = flagged.filter(any_flag)
+    if flagged.height == 0:
+        return out
+    for i, (rule, col) in enumerate(instances):
+        hits = flagged.filter(pl.col(f"__f{i}"))
+        if hits.height == 0:
+            continue
+        out.append(
+            hits.select(
+                pl.lit(rule.error_type).alias("error_type"),
+                pl.lit(rule.code).alias("rule"),
+                pl.lit(rule.severity).alias("severity"),
+                pl.lit(lst.name).alias("list"),
+                pl.col(ROW).alias("row"),
+                pl.col("__child").alias("child_id"),
+                pl.lit(ctx.loaded.matched[col.key].strip()).alias("column"),
+                pl.col(col.key).alias("value"),
+                _message(rule, col, ctx).alias("message"),
+                pl.col("__team").alias("team"),
+                pl.col("__worker").alias("worker"),
+                pl.lit(ctx.loaded.sheet).alias("sheet"),
+            )
+        )
+    return out
+
+
+def run_rules(
+    workbook: LoadedWorkbook,
+    spec: Spec,
+    *,
+    template: str,
+    reference_date: date,
+    rules: list[Rule] | None = None,
+) -> tuple[pl.DataFrame, list[Skipped]]:
+    """Apply the rules to every list found; return the findings table and the rules that could not run."""
+    rules = list(spec.rules if rules is None else rules)
+    skipped: list[Skipped] = []
+    parts: list[pl.DataFrame] = []
+    for key, loaded in workbook.lists.items():
+        lst = spec.lists[key]
+        if not loaded.present:
+            parts += [
+                _list_missing(rule, loaded)
+                for rule in rules
+                if rule.check == "list_present" and key in rule.lists
+            ]
+            continue
+        ctx = _Context(lst=lst, loaded=loaded, spec=spec, template=template, reference_date=reference_date)
+        parts += _list_findings(rules, ctx, skipped)
+    findings = pl.concat(parts, how="vertical") if parts else empty_findings()
+    order = {r.code: i for i, r in enumerate(spec.rules)}
+    list_order = {lst.name: lst.number for lst in spec.lists.values()}
+    findings = (
+        findings.with_columns(
+            pl.col("list").replace_strict(list_order, return_dtype=pl.Int32).alias("__list"),
+            pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("__rule"),
+        )
+        .sort(["__list", "row", "__rule", "column"], nulls_last=False)
+        .select(FINDING_COLUMNS)
+    )
+    return validate_findings(findings, spec), skipped

@@ -1,0 +1,55 @@
+"""Run a rule's own pass/fail examples, so every rule documents and tests itself.
+
+An example is one row (a mapping of column key to cell text), or a list of rows when
+the rule compares rows (duplicates). Two keys are special: `absent: [column, ...]`
+leaves columns off the sheet, and `list_absent: true` leaves the whole list out.
+Columns an example does not mention are present and blank.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from annexa_check.engine import run_rules
+from annexa_check.loader import ROW, LoadedList, LoadedWorkbook
+from annexa_check.spec import Rule, Spec
+
+EXAMPLE_REFERENCE_DATE = date(2025, 3, 31)
+EXAMPLE_TEMPLATE = "2023"
+_SPECIAL = {"absent", "list_absent"}
+
+
+def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], template: str) -> LoadedWorkbook:
+    """A workbook holding only `rows` on one list, as the loader would have produced it."""
+    lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
+    first = rows[0] if rows else {}
+    if not first.get("list_absent"):
+        loaded = lists[list_key]
+        absent = set(first.get("absent", ()))
+        columns = [c for c in loaded.spec.columns_for(template) if c.key not in absent]
+        data: dict[str, pl.Series] = {ROW: pl.Series(ROW, range(2, len(rows) + 2), dtype=pl.Int64)}
+        for col in columns:
+            cells = [None if row.get(col.key) is None else str(row[col.key]) for row in rows]
+            data[col.key] = pl.Series(col.key, cells, dtype=pl.String)
+        unknown = {k for row in rows for k in row} - {c.key for c in loaded.spec.columns} - _SPECIAL
+        if unknown:
+            raise ValueError(f"example names unknown column(s) {sorted(unknown)} on {loaded.spec.name}")
+        loaded.sheet, loaded.found_by, loaded.header_row = loaded.spec.name, "example", 1
+        loaded.matched = {c.key: c.header for c in columns}
+        loaded.frame = pl.DataFrame(list(data.values()))
+    return LoadedWorkbook(path=None, lists=lists, sheets=[], ignored_sheets=[])  # type: ignore[arg-type]
+
+
+def run_example(rule: Rule, example: Any, spec: Spec) -> pl.DataFrame:
+    """The findings the rule alone produces on one example."""
+    rows = example if isinstance(example, list) else [example]
+    workbook = example_workbook(spec, rule.lists[0], rows, EXAMPLE_TEMPLATE)
+    reference = rule.examples.get("reference_date")
+    reference_date = date.fromisoformat(str(reference)) if reference else EXAMPLE_REFERENCE_DATE
+    findings, _ = run_rules(
+        workbook, spec, template=EXAMPLE_TEMPLATE, reference_date=reference_date, rules=[rule]
+    )
+    return findings.filter(pl.col("list") == spec.lists[rule.lists[0]].name)

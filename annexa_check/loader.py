@@ -1,0 +1,233 @@
+"""Workbook -> one polars frame of text per Annex A list, plus a report of what was found.
+
+Every cell is read as text (calamine through fastexcel): type guessing from the first
+rows silently nulls a late text value in a date column, so dates and numbers are parsed
+later under the rules' control. Nothing here judges the data; it only finds the lists,
+their header rows and columns, and records what could not be matched.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from annexa_check.cells import CellScan, scan_cells
+from annexa_check.errors import InputError
+from annexa_check.headers import HeaderMatcher
+from annexa_check.spec import ListSpec, Spec
+
+ROW = "__row"  # the Excel row number of each data row, as Excel shows it
+HEADER_SEARCH_ROWS = 20
+MIN_HEADER_MATCHES = 3
+READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+_SHEET_NUMBER = re.compile(r"^\s*list[\s_\-.]*0*(\d{1,2})(?!\d)", re.IGNORECASE)
+
+
+@dataclass
+class LoadedList:
+    """One list as found in the workbook."""
+
+    spec: ListSpec
+    sheet: str | None = None
+    found_by: str | None = None  # "sheet name" or "headers"
+    header_row: int | None = None
+    frame: pl.DataFrame | None = None
+    matched: dict[str, str] = field(default_factory=dict)  # column key -> header as written
+    unrecognised: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    problem: str | None = None  # why a sheet was found but could not be used
+
+    @property
+    def present(self) -> bool:
+        return self.frame is not None
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.frame is None else self.frame.height
+
+
+@dataclass
+class LoadedWorkbook:
+    path: Path
+    lists: dict[str, LoadedList]
+    sheets: list[str]
+    ignored_sheets: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    def present_columns(self, list_key: str) -> set[str]:
+        return set(self.lists[list_key].matched)
+
+
+def detect_template(workbook: LoadedWorkbook) -> str | None:
+    """The template year from List 9's layout: the 2023/24 revision added four columns."""
+    care_leavers = workbook.lists.get("list_9")
+    if care_leavers is None or not care_leavers.present:
+        return None
+    added = {c.key for c in care_leavers.spec.columns if "2019" not in c.templates}
+    return "2023" if added & set(care_leavers.matched) else "2019"
+
+
+def _open(path: Path) -> fastexcel.ExcelReader:
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a workbook")
+    if path.suffix.lower() not in READABLE_SUFFIXES:
+        raise InputError(f"{path}: not an Excel workbook (expected {', '.join(READABLE_SUFFIXES)})")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
+    if path.suffix.lower() in (".xlsx", ".xlsm") and not zipfile.is_zipfile(path):
+        raise InputError(
+            f"{path}: not a valid {path.suffix.lower()} file (no zip package inside: "
+            "a CSV or text file renamed, or a damaged or truncated copy)"
+        )
+    try:
+        return fastexcel.read_excel(str(path))
+    except Exception as exc:  # the reader's errors carry a multi-line context; keep the first line
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "password" in reason.lower() or "encrypt" in reason.lower():
+            raise InputError(f"{path}: the workbook is password-protected; save an unprotected copy") from exc
+        raise InputError(f"{path}: cannot be read as a workbook ({reason})") from exc
+
+
+def _read_sheet(reader: fastexcel.ExcelReader, path: Path, sheet: str, n_rows: int | None = None):
+    """Read a sheet as text from row 1 (so frame row i is Excel row i + 1)."""
+    try:
+        loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", n_rows=n_rows)
+        frame = loaded.to_polars()
+        offsets = [c.absolute_index for c in loaded.available_columns()]
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: sheet '{sheet}' cannot be read ({reason})") from exc
+    return frame, offsets
+
+
+def _best_header_row(frame: pl.DataFrame, matcher: HeaderMatcher) -> tuple[int | None, int]:
+    best_row, best_score = None, 0
+    for i, row in enumerate(frame.head(HEADER_SEARCH_ROWS).iter_rows()):
+        score = len({k for k in (matcher.match(v) for v in row) if k})
+        if score > best_score:
+            best_row, best_score = i, score
+    return best_row, best_score
+
+
+def _signature_score(frame: pl.DataFrame, lst: ListSpec, shared: set[str]) -> tuple[float, int | None]:
+    """How much of the list's own (non-shared) columns one of the first rows matches."""
+    specific = [c for c in lst.columns if c.key not in shared]
+    matcher = HeaderMatcher(tuple(specific))
+    row, score = _best_header_row(frame, matcher)
+    return (score / len(specific) if specific else 0.0), row
+
+
+def _build_frame(
+    raw: pl.DataFrame, offsets: list[int], header_idx: int, loaded: LoadedList, cells: CellScan | None
+) -> None:
+    matcher = HeaderMatcher(loaded.spec.columns)
+    headers = raw.row(header_idx)
+    body = raw.slice(header_idx + 1).with_row_index(ROW, offset=header_idx + 2)
+    columns: dict[str, pl.Series] = {}
+    for name, header, abs_col in zip(raw.columns, headers, offsets, strict=True):
+        key = matcher.match(header)
+        if header is None or not str(header).strip():
+            if body[name].drop_nulls().len():
+                loaded.unrecognised.append(f"(no header, column {_column_letter(abs_col)})")
+            continue
+        if key is None:
+            loaded.unrecognised.append(str(header))
+            continue
+        if key in columns:
+            loaded.duplicates.append(str(header))
+            continue
+        series = body[name]
+        if cells is not None:
+            series = cells.patch(series, body[ROW], abs_col)
+        columns[key] = series.alias(key)
+        loaded.matched[key] = str(header)
+    frame = pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()])
+    value_cols = [c for c in frame.columns if c != ROW]
+    if value_cols:
+        not_blank = pl.any_horizontal(pl.col(value_cols).str.strip_chars().str.len_chars() > 0)
+        frame = frame.filter(not_blank.fill_null(False))
+    loaded.frame = frame
+    loaded.header_row = header_idx + 1
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
+    """Find and read every Annex A list in the workbook."""
+    path = Path(path)
+    reader = _open(path)
+    sheets = list(reader.sheet_names)
+    lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
+    by_number = {lst.number: key for key, lst in spec.lists.items()}
+    notes: list[str] = []
+
+    assigned: dict[str, str] = {}
+    for sheet in sheets:
+        m = _SHEET_NUMBER.match(sheet)
+        key = by_number.get(int(m.group(1))) if m else None
+        if key is None:
+            continue
+        if key in assigned:
+            notes.append(f"sheet '{sheet}' also looks like {spec.lists[key].name}; used '{assigned[key]}'")
+            continue
+        assigned[key] = sheet
+        lists[key].found_by = "sheet name"
+
+    shared = _shared_keys(spec)
+    for sheet in sheets:
+        if sheet in assigned.values():
+            continue
+        preview, _ = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS)
+        scores = sorted(
+            (
+                (_signature_score(preview, lst, shared)[0], key)
+                for key, lst in spec.lists.items()
+                if key not in assigned
+            ),
+            reverse=True,
+        )
+        if scores and scores[0][0] >= 0.5 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+            key = scores[0][1]
+            assigned[key] = sheet
+            lists[key].found_by = "headers"
+
+    cell_scan = scan_cells(path, [s for s in assigned.values()])
+    for key, sheet in assigned.items():
+        loaded = lists[key]
+        loaded.sheet = sheet
+        raw, offsets = _read_sheet(reader, path, sheet)
+        header_idx, score = _best_header_row(raw, HeaderMatcher(loaded.spec.columns))
+        if header_idx is None or score < MIN_HEADER_MATCHES:
+            loaded.problem = (
+                f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
+                f"(looked for headers such as '{loaded.spec.columns[0].header}')"
+            )
+            continue
+        _build_frame(raw, offsets, header_idx, loaded, cell_scan.get(sheet))
+
+    ignored = [s for s in sheets if s not in assigned.values()]
+    return LoadedWorkbook(path=path, lists=lists, sheets=sheets, ignored_sheets=ignored, notes=notes)
+
+
+def _shared_keys(spec: Spec) -> set[str]:
+    """Column keys that appear on most lists and so say nothing about which list a sheet is."""
+    counts: dict[str, int] = {}
+    for lst in spec.lists.values():
+        for col in lst.columns:
+            counts[col.key] = counts.get(col.key, 0) + 1
+    return {k for k, n in counts.items() if n > 2}

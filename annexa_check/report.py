@@ -1,0 +1,188 @@
+"""Everything a run reports, derived from the findings table and the load report.
+
+`summary()` is the one machine-readable account of a run (the `--format json`
+document); the terminal view renders the same numbers. The exception-list writers
+write the findings table itself. None of them look at the workbook again.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from annexa_check import __version__
+from annexa_check.check import CheckResult
+from annexa_check.errors import AnnexaError
+from annexa_check.findings import FINDING_COLUMNS, distinct_people
+
+SCHEMA_VERSION = "1.0"
+_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def summary(result: CheckResult) -> dict[str, Any]:
+    """The run as one JSON-ready object (schema documented in the README)."""
+    counts = {
+        row["error_type"]: {"count": row["count"], "children": row["children"], "severity": row["severity"]}
+        for row in result.counts().iter_rows(named=True)
+    }
+    findings = result.findings
+    lists = {}
+    for key, loaded in result.workbook.lists.items():
+        expected = loaded.spec.columns_for(result.template)
+        lists[key] = {
+            "name": loaded.spec.name,
+            "title": loaded.spec.title,
+            "found": loaded.present,
+            "sheet": loaded.sheet,
+            "found_by": loaded.found_by,
+            "header_row": loaded.header_row,
+            "rows": loaded.rows,
+            "missing_columns": [c.header for c in expected if loaded.present and c.key not in loaded.matched],
+            "unrecognised_columns": loaded.unrecognised,
+            "duplicate_columns": loaded.duplicates,
+            "problem": loaded.problem,
+        }
+    errors = findings.filter(pl.col("severity") == "error")
+    warnings = findings.filter(pl.col("severity") == "warning")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "annexa-check", "version": __version__},
+        "workbook": str(result.workbook.path),
+        "reference_date": result.reference_date.isoformat(),
+        "template": {"year": result.template, "source": result.template_source},
+        "lists": lists,
+        "ignored_sheets": result.workbook.ignored_sheets,
+        "counts": counts,
+        "totals": {
+            "findings": findings.height,
+            "errors": errors.height,
+            "warnings": warnings.height,
+            "error_types": sum(1 for c in counts.values() if c["severity"] == "error"),
+            "children_with_errors": distinct_people(errors),
+            "lists_found": sum(1 for lst in lists.values() if lst["found"]),
+            "lists_incomplete": sum(
+                1 for lst in lists.values() if not lst["found"] or lst["missing_columns"]
+            ),
+        },
+        "rules_skipped": [{"rule": s.rule, "list": s.list, "reason": s.reason} for s in result.skipped],
+        "notes": result.workbook.notes,
+    }
+
+
+def headline(report: dict[str, Any]) -> str:
+    """The sentence a data officer pastes into an email, from a `summary()`."""
+    data = report["totals"]
+    lists = f"{data['lists_incomplete']} list{'s' if data['lists_incomplete'] != 1 else ''} incomplete"
+    if data["errors"] == 0:
+        warn = f"{data['warnings']} warning{'s' if data['warnings'] != 1 else ''}"
+        return f"No errors found ({warn}); {lists}."
+    return (
+        f"{data['errors']} errors in {data['error_types']} types across "
+        f"{data['children_with_errors']} children; {lists}."
+    )
+
+
+def _neutralise(text: str | None) -> str | None:
+    """Stop a spreadsheet treating a value as a formula: prefix with an apostrophe."""
+    if text and text.startswith(_UNSAFE_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None], protect: Path | None) -> None:
+    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    if protect is not None and path.resolve() == protect.resolve():
+        raise AnnexaError(f"{path}: refusing to overwrite the workbook being checked")
+    if not path.parent.exists():
+        raise AnnexaError(f"{path.parent}: output folder does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(result: CheckResult, path: Path) -> None:
+    text = json.dumps(summary(result), indent=2, ensure_ascii=False) + "\n"
+    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), result.workbook.path)
+
+
+def write_csv(findings: pl.DataFrame, path: Path, protect: Path | None = None) -> None:
+    rows = findings.select(FINDING_COLUMNS).rows()
+
+    def write(target: Path) -> None:
+        with target.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads UTF-8
+            out = csv.writer(handle)
+            out.writerow(FINDING_COLUMNS)
+            for row in rows:
+                out.writerow(
+                    [_neutralise(c) if isinstance(c, str) else ("" if c is None else c) for c in row]
+                )
+
+    _atomic_write(path, write, protect)
+
+
+_WIDTHS = {"message": 70, "value": 24, "column": 34, "team": 24, "worker": 22, "error_type": 30}
+
+
+def write_xlsx(findings: pl.DataFrame, path: Path, protect: Path | None = None) -> None:
+    """The exception list for people: header frozen, filter on, readable widths, nothing executable."""
+    import xlsxwriter
+
+    rows = findings.select(FINDING_COLUMNS).rows()
+
+    def write(target: Path) -> None:
+        book = xlsxwriter.Workbook(
+            str(target), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        )
+        sheet = book.add_worksheet("Exceptions")
+        bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        top = book.add_format({"valign": "top"})
+        for c, name in enumerate(FINDING_COLUMNS):
+            sheet.write_string(0, c, name, bold)
+            sheet.set_column(c, c, _WIDTHS.get(name, 12), wrap if name == "message" else top)
+        for r, row in enumerate(rows, start=1):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                if isinstance(cell, int):
+                    sheet.write_number(r, c, cell)
+                else:
+                    sheet.write_string(r, c, str(cell))
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
+        book.close()
+
+    _atomic_write(path, write, protect)
+
+
+def write_output(result: CheckResult, path: Path) -> None:
+    """Write the exception list (csv/xlsx) or the summary (json), chosen by the file extension."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        write_csv(result.findings, path, result.workbook.path)
+    elif suffix == ".xlsx":
+        write_xlsx(result.findings, path, result.workbook.path)
+    elif suffix == ".json":
+        write_json(result, path)
+    else:
+        raise AnnexaError(f"{path}: --output must end in .csv, .xlsx or .json")
