@@ -1,0 +1,175 @@
+"""The command line as a data officer and a CI job use it: output, files and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from annexa_check.cli import main
+from builders import write_lists
+
+CHILD = {
+    "gender": "a) Male",
+    "ethnicity": "a) WBRI",
+    "date_of_birth": "01/06/2012",
+    "age": 12,
+    "disability": "b) No",
+    "allocated_team": "Team North",
+    "allocated_worker": "Worker A",
+}
+CIN_OPEN = {**CHILD, "child_id": "C1", "cin_start_date": "01/01/2025", "primary_need": "N1", "case_status": "c) Child in need plan"}
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    rows = [
+        CIN_OPEN,
+        {**CIN_OPEN, "child_id": "C2", "primary_need": None, "allocated_team": "Team South"},
+        {**CIN_OPEN, "child_id": "C3", "ethnicity": None, "cin_closure_date": "01/02/2025"},
+        {**CIN_OPEN, "child_id": "C4", "ethnicity": "@SUM(1+1)"},
+        {**CIN_OPEN, "child_id": "C5", "ethnicity": "=1+1"},
+    ]
+    return write_lists(tmp_path / "dry run.xlsx", {"list_6": rows})
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_json_summary_and_exit_code(workbook: Path) -> None:
+    result = run("validate", str(workbook), "--reference-date", "2025-03-31", "--format", "json", "--ignore", "AX001")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["reference_date"] == "2025-03-31"
+    assert report["workbook"] == str(workbook)
+    assert report["template"] == {"year": "2023", "source": "default (no List 9 to detect it from)"}
+    assert report["lists"]["list_6"]["rows"] == 5
+    assert report["lists"]["list_6"]["sheet"] == "List 6"
+    assert report["lists"]["list_6"]["missing_columns"] == []
+    assert report["lists"]["list_8"]["found"] is False
+    assert report["counts"] == {
+        "formula_without_value": {"count": 1, "children": 1, "severity": "error"},
+        "invalid_ethnicity": {"count": 1, "children": 1, "severity": "error"},
+        "missing_closure_reason": {"count": 1, "children": 1, "severity": "error"},
+        "missing_ethnicity": {"count": 1, "children": 1, "severity": "error"},
+        "missing_primary_need": {"count": 1, "children": 1, "severity": "error"},
+    }
+    assert report["totals"]["errors"] == 5
+    assert report["totals"]["children_with_errors"] == 4
+
+
+def test_text_summary_ends_with_the_headline(workbook: Path) -> None:
+    result = run("validate", str(workbook), "--reference-date", "2025-03-31", "--select", "CIN,ETH")
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "4 errors in 4 types across 3 children; 10 lists incomplete."
+    assert "Reference date 2025-03-31" in result.stdout
+
+
+def test_no_errors_exits_zero(tmp_path: Path) -> None:
+    path = write_lists(tmp_path / "clean.xlsx", {"list_6": [CIN_OPEN]})
+    result = run("validate", str(path), "--reference-date", "2025-03-31", "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert report["totals"]["errors"] == 0
+    assert report["counts"]["missing_list"] == {"count": 10, "children": 0, "severity": "warning"}
+
+
+def test_csv_exception_list(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exceptions.csv"
+    result = run("validate", str(workbook), "--reference-date", "2025-03-31", "-o", str(out), "--select", "CIN001,ETH,AX004")
+    assert result.exit_code == 1
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == [
+        "error_type", "rule", "severity", "list", "row", "child_id", "column", "value", "message", "team", "worker",
+        "sheet",
+    ]  # fmt: skip
+    assert [r[:7] + r[9:11] for r in rows[1:]] == [
+        ["missing_primary_need", "CIN001", "error", "List 6", "3", "C2", "Primary Need Code", "Team South", "Worker A"],
+        ["missing_ethnicity", "ETH001", "error", "List 6", "4", "C3", "Ethnicity", "Team North", "Worker A"],
+        ["invalid_ethnicity", "ETH002", "error", "List 6", "5", "C4", "Ethnicity", "Team North", "Worker A"],
+        ["formula_without_value", "AX004", "error", "List 6", "6", "C5", "Ethnicity", "Team North", "Worker A"],
+    ]
+    assert [r[7] for r in rows[1:]] == ["", "", "'@SUM(1+1)", "'=1+1"]  # a spreadsheet must not run them
+
+
+def test_xlsx_exception_list_is_for_people(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exceptions.xlsx"
+    result = run("validate", str(workbook), "--reference-date", "2025-03-31", "-o", str(out), "--select", "ETH,AX004")
+    assert result.exit_code == 1
+    sheet = openpyxl.load_workbook(out)["Exceptions"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:L4"
+    assert [c.value for c in sheet[1]][:6] == ["error_type", "rule", "severity", "list", "row", "child_id"]
+    assert [(sheet.cell(r, 8).value, sheet.cell(r, 8).data_type) for r in (3, 4)] == [
+        ("@SUM(1+1)", "s"),
+        ("=1+1", "s"),
+    ]  # text, not live formulas
+    assert sheet["E2"].value == 4  # Excel row numbers stay numbers
+
+
+def test_output_never_overwrites_the_workbook(workbook: Path) -> None:
+    before = workbook.read_bytes()
+    result = run("validate", str(workbook), "-o", str(workbook))
+    assert result.exit_code == 2
+    assert result.stderr == f"annexa-check: error: {workbook}: refusing to overwrite the workbook being checked\n"
+    assert workbook.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "missing.xlsx"], "annexa-check: error: missing.xlsx: file not found\n"),
+        (["validate", "{wb}", "-o", "out.txt"], "annexa-check: error: out.txt: --output must end in .csv, .xlsx or .json\n"),
+        (
+            ["validate", "{wb}", "--select", "NOPE"],
+            "annexa-check: error: 'NOPE' is not a rule code, code prefix or error type (see 'annexa-check rules')\n",
+        ),
+        (["explain", "ZZ999"], "annexa-check: error: no rule 'ZZ999' (see 'annexa-check rules')\n"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(workbook: Path, args: list[str], message: str) -> None:
+    result = run(*[a.replace("{wb}", str(workbook)) for a in args])
+    assert result.exit_code == 2
+    assert result.stderr == message
+    assert result.stdout == ""
+
+
+def test_bad_reference_date_is_a_usage_error(workbook: Path) -> None:
+    result = run("validate", str(workbook), "--reference-date", "31/03/2025")
+    assert result.exit_code == 2
+    assert "'31/03/2025' is not a date in the form YYYY-MM-DD" in result.stderr
+
+
+def test_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "renamed.xlsx"
+    path.write_text("Child Unique ID,Ethnicity\nC1,WBRI\n", encoding="utf-8")
+    result = run("validate", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"annexa-check: error: {path}: not a valid .xlsx file (no zip package inside: "
+        "a CSV or text file renamed, or a damaged or truncated copy)\n"
+    )
+
+
+def test_explain_prints_the_rule() -> None:
+    result = run("explain", "cla003")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "CLA003  Placement provider is blank for a placement that needs one"
+    assert lines[1] == "error type: missing_placement_provider    severity: error    check: required"
+    assert "only when: placement_type is a valid code other than T0, T1, T2, T3, T4, Z1, Z11, Z12, Z13, Z14" in lines
+
+
+def test_rules_lists_the_catalogue() -> None:
+    result = run("rules", "--list", "9")
+    assert result.exit_code == 0
+    for code in ("CL001", "CL004", "ETH001"):
+        assert code in result.stdout
+    assert "CIN001" not in result.stdout
