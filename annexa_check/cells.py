@@ -35,6 +35,10 @@ class CellScan:
     values: dict[tuple[int, int], str] = field(default_factory=dict)
     formulas_with_values: int = 0
 
+    @property
+    def last_row(self) -> int:
+        return max((row for row, _ in self.values), default=0)
+
     def patch(self, series: pl.Series, rows: pl.Series, column: int) -> pl.Series:
         """Put recovered text into a column where the reader gave nothing."""
         wanted = {r: v for (r, c), v in self.values.items() if c == column}

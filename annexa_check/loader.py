@@ -211,6 +211,11 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
         loaded = lists[key]
         loaded.sheet = sheet
         raw, offsets = _read_sheet(reader, path, sheet)
+        cells = cell_scan.get(sheet)
+        if cells is not None and cells.last_row > raw.height:
+            # the reader ends the sheet at its last non-empty cell; unsaved formulas may lie below it
+            extra = cells.last_row - raw.height
+            raw = pl.concat([raw, pl.DataFrame({c: [None] * extra for c in raw.columns}, schema=raw.schema)])
         header_idx, score = _best_header_row(raw, HeaderMatcher(loaded.spec.columns))
         if header_idx is None or score < MIN_HEADER_MATCHES:
             loaded.problem = (
@@ -218,7 +223,7 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
                 f"(looked for headers such as '{loaded.spec.columns[0].header}')"
             )
             continue
-        _build_frame(raw, offsets, header_idx, loaded, cell_scan.get(sheet))
+        _build_frame(raw, offsets, header_idx, loaded, cells)
 
     ignored = [s for s in sheets if s not in assigned.values()]
     return LoadedWorkbook(path=path, lists=lists, sheets=sheets, ignored_sheets=ignored, notes=notes)

@@ -34,7 +34,7 @@ EXCEL_ERRORS = (
 _EXCEL_DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$"  # how the reader renders a date cell
 _DMY = r"^\d{1,2}/\d{1,2}/\d{4}$"
 _WHOLE = r"^[+-]?\d+$"
-_CODE_PREFIX = r"^\(?[a-z]{1,2}\d?\)\s*"  # the template's `a)` / `zz)` / `p1)` ordering prefix
+_CODE_PREFIX = r"^(\(?[a-z]{1,2}\d?\)\s*)+"  # the template's `a)` / `zz)` / `p1)` ordering prefix
 _CODE_TOKEN = r"^([a-z0-9]+)\s*[:\-–]"  # a bare code followed by its description: `pr4 - private`
 
 
@@ -45,7 +45,7 @@ def cleaned(column: str) -> pl.Expr:
 
 
 def is_error(column: str) -> pl.Expr:
-    return cleaned(column).is_in(EXCEL_ERRORS).fill_null(False)
+    return cleaned(column).str.to_uppercase().is_in(EXCEL_ERRORS).fill_null(False)
 
 
 def is_formula(column: str) -> pl.Expr:
