@@ -8,10 +8,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import write_lists
 from click.testing import CliRunner
 
 from annexa_check.cli import main
-from builders import write_lists
 
 CHILD = {
     "gender": "a) Male",
@@ -22,7 +22,13 @@ CHILD = {
     "allocated_team": "Team North",
     "allocated_worker": "Worker A",
 }
-CIN_OPEN = {**CHILD, "child_id": "C1", "cin_start_date": "01/01/2025", "primary_need": "N1", "case_status": "c) Child in need plan"}
+CIN_OPEN = {
+    **CHILD,
+    "child_id": "C1",
+    "cin_start_date": "01/01/2025",
+    "primary_need": "N1",
+    "case_status": "c) Child in need plan",
+}
 
 
 @pytest.fixture
@@ -42,7 +48,9 @@ def run(*args: str):
 
 
 def test_json_summary_and_exit_code(workbook: Path) -> None:
-    result = run("validate", str(workbook), "--reference-date", "2025-03-31", "--format", "json", "--ignore", "AX001")
+    result = run(
+        "validate", str(workbook), "--reference-date", "2025-03-31", "--format", "json", "--ignore", "AX001"
+    )
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["reference_date"] == "2025-03-31"
@@ -82,7 +90,16 @@ def test_no_errors_exits_zero(tmp_path: Path) -> None:
 
 def test_csv_exception_list(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "exceptions.csv"
-    result = run("validate", str(workbook), "--reference-date", "2025-03-31", "-o", str(out), "--select", "CIN001,ETH,AX004")
+    result = run(
+        "validate",
+        str(workbook),
+        "--reference-date",
+        "2025-03-31",
+        "-o",
+        str(out),
+        "--select",
+        "CIN001,ETH,AX004",
+    )
     assert result.exit_code == 1
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -91,17 +108,39 @@ def test_csv_exception_list(workbook: Path, tmp_path: Path) -> None:
         "sheet",
     ]  # fmt: skip
     assert [r[:7] + r[9:11] for r in rows[1:]] == [
-        ["missing_primary_need", "CIN001", "error", "List 6", "3", "C2", "Primary Need Code", "Team South", "Worker A"],
+        [
+            "missing_primary_need",
+            "CIN001",
+            "error",
+            "List 6",
+            "3",
+            "C2",
+            "Primary Need Code",
+            "Team South",
+            "Worker A",
+        ],
         ["missing_ethnicity", "ETH001", "error", "List 6", "4", "C3", "Ethnicity", "Team North", "Worker A"],
         ["invalid_ethnicity", "ETH002", "error", "List 6", "5", "C4", "Ethnicity", "Team North", "Worker A"],
-        ["formula_without_value", "AX004", "error", "List 6", "6", "C5", "Ethnicity", "Team North", "Worker A"],
+        [
+            "formula_without_value",
+            "AX004",
+            "error",
+            "List 6",
+            "6",
+            "C5",
+            "Ethnicity",
+            "Team North",
+            "Worker A",
+        ],
     ]
     assert [r[7] for r in rows[1:]] == ["", "", "'@SUM(1+1)", "'=1+1"]  # a spreadsheet must not run them
 
 
 def test_xlsx_exception_list_is_for_people(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "exceptions.xlsx"
-    result = run("validate", str(workbook), "--reference-date", "2025-03-31", "-o", str(out), "--select", "ETH,AX004")
+    result = run(
+        "validate", str(workbook), "--reference-date", "2025-03-31", "-o", str(out), "--select", "ETH,AX004"
+    )
     assert result.exit_code == 1
     sheet = openpyxl.load_workbook(out)["Exceptions"]
     assert sheet.freeze_panes == "A2"
@@ -118,7 +157,10 @@ def test_output_never_overwrites_the_workbook(workbook: Path) -> None:
     before = workbook.read_bytes()
     result = run("validate", str(workbook), "-o", str(workbook))
     assert result.exit_code == 2
-    assert result.stderr == f"annexa-check: error: {workbook}: refusing to overwrite the workbook being checked\n"
+    assert (
+        result.stderr
+        == f"annexa-check: error: {workbook}: refusing to overwrite the workbook being checked\n"
+    )
     assert workbook.read_bytes() == before
 
 
@@ -126,7 +168,10 @@ def test_output_never_overwrites_the_workbook(workbook: Path) -> None:
     ("args", "message"),
     [
         (["validate", "missing.xlsx"], "annexa-check: error: missing.xlsx: file not found\n"),
-        (["validate", "{wb}", "-o", "out.txt"], "annexa-check: error: out.txt: --output must end in .csv, .xlsx or .json\n"),
+        (
+            ["validate", "{wb}", "-o", "out.txt"],
+            "annexa-check: error: out.txt: --output must end in .csv, .xlsx or .json\n",
+        ),
         (
             ["validate", "{wb}", "--select", "NOPE"],
             "annexa-check: error: 'NOPE' is not a rule code, code prefix or error type (see 'annexa-check rules')\n",
@@ -164,7 +209,10 @@ def test_explain_prints_the_rule() -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "CLA003  Placement provider is blank for a placement that needs one"
     assert lines[1] == "error type: missing_placement_provider    severity: error    check: required"
-    assert "only when: placement_type is a valid code other than T0, T1, T2, T3, T4, Z1, Z11, Z12, Z13, Z14" in lines
+    assert (
+        "only when: placement_type is a valid code other than T0, T1, T2, T3, T4, Z1, Z11, Z12, Z13, Z14"
+        in lines
+    )
 
 
 def test_rules_lists_the_catalogue() -> None:

@@ -67,5 +67,7 @@ def test_eligible_child_is_not_a_2019_code() -> None:
     rows = [{"eligibility_category": "d) Eligible child"}]
     for template, expected in (("2023", 0), ("2019", 1)):
         workbook = example_workbook(SPEC, "list_9", rows, template)
-        findings, _ = run_rules(workbook, SPEC, template=template, reference_date=date(2025, 3, 31), rules=[rule])
+        findings, _ = run_rules(
+            workbook, SPEC, template=template, reference_date=date(2025, 3, 31), rules=[rule]
+        )
         assert findings.height == expected, template

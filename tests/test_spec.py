@@ -85,7 +85,10 @@ def test_a_well_formed_new_rule_needs_no_python(rules_copy: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("    fail: [{primary_need: \"\"}]\n", ""), "every rule needs 'examples' with both 'pass' and 'fail' cases"),
+        (
+            ('    fail: [{primary_need: ""}]\n', ""),
+            "every rule needs 'examples' with both 'pass' and 'fail' cases",
+        ),
         (("check: required", "check: mandatory"), "check 'mandatory' is not one of"),
         (("column: primary_need", "column: primary_needs"), "none of its lists has the column(s) it checks"),
         (("severity: error", "severity: fatal"), "severity must be error or warning"),
@@ -106,9 +109,11 @@ def test_malformed_rule_is_refused(rules_copy: Path, change: tuple[str, str], me
 
 
 def test_condition_codes_must_exist(rules_copy: Path) -> None:
-    text = RULE.replace(
-        "  message: m", "  when:\n    - {column: placement_type, not_in: [T9]}\n  message: m"
-    ).replace("list_6", "list_8").replace("primary_need", "placement_provider")
+    text = (
+        RULE.replace("  message: m", "  when:\n    - {column: placement_type, not_in: [T9]}\n  message: m")
+        .replace("list_6", "list_8")
+        .replace("primary_need", "placement_provider")
+    )
     _add_rule(rules_copy, text)
     with pytest.raises(SpecError) as info:
         load_spec(rules_copy)

@@ -1,0 +1,255 @@
+"""Cell text -> blanks, errors, dates, whole numbers, codes and ages (polars expressions)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import polars as pl
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from annexa_check.spec import load_spec
+from annexa_check.values import (
+    age_at,
+    as_code,
+    as_date,
+    as_int,
+    code_text,
+    is_blank,
+    is_error,
+    is_formula,
+    is_present,
+)
+
+SPEC = load_spec()
+CODESETS = SPEC.codesets
+# Every (code set, code, template the code belongs to).
+CODE_CASES = [
+    (key, code, template) for key, cs in CODESETS.items() for code in cs.codes for template in code.templates
+]
+# Unicode White_Space characters (what polars strips), including the non-breaking ones.
+WHITESPACE = " \t\n\r\x0b\x0c\x85\u00a0\u1680\u2000\u2003\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _apply(expr_for, values: list) -> list:
+    """The expression built by `expr_for("x")` evaluated over one text column."""
+    return pl.DataFrame({"x": values}, schema={"x": pl.String}).select(expr_for("x")).to_series().to_list()
+
+
+def _codes(values: list, codeset: str, template: str = "2023") -> list:
+    return _apply(lambda c: as_code(c, CODESETS[codeset], template), values)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2010-05-03 00:00:00", date(2010, 5, 3)),
+        ("2010-05-03 13:30:00", date(2010, 5, 3)),
+        ("03/05/2010", date(2010, 5, 3)),
+        ("3/5/2010", date(2010, 5, 3)),
+        (" 03/05/2010\u00a0", date(2010, 5, 3)),
+        ("29/02/2012", date(2012, 2, 29)),
+        ("2010-05-03", None),
+        ("05/13/2010", None),
+        ("03/05/10", None),
+        ("31/02/2010", None),
+        ("29/02/2011", None),
+        ("03-05-2010", None),
+        ("unknown", None),
+        ("", None),
+        ("   ", None),
+        (None, None),
+    ],
+)
+def test_as_date(text, expected):
+    assert _apply(as_date, [text]) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14", 14),
+        ("-1", -1),
+        (" 7 ", 7),
+        ("0", 0),
+        ("14.5", None),
+        ("14.0", None),
+        ("fourteen", None),
+        ("1e3", None),
+        ("99999999999999999999", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_as_int(text, expected):
+    assert _apply(as_int, [text]) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "formula", "present", "blank"),
+    [
+        ("#N/A", True, False, False, False),
+        (" #REF! ", True, False, False, False),
+        ("=A1", False, True, False, False),
+        ("", False, False, False, True),
+        ("   ", False, False, False, True),
+        ("\u00a0", False, False, False, True),
+        (None, False, False, False, True),
+        ("a) Male", False, False, True, False),
+        ("N/A", False, False, True, False),
+    ],
+)
+def test_cell_state_predicates(text, error, formula, present, blank):
+    states = pl.DataFrame({"x": [text]}, schema={"x": pl.String}).select(
+        is_error("x"), is_formula("x").alias("f"), is_present("x").alias("p"), is_blank("x").alias("b")
+    )
+    assert states.row(0) == (error, formula, present, blank)
+
+
+@pytest.mark.parametrize(
+    ("codeset", "values", "expected"),
+    [
+        (
+            "ethnicity",
+            ["a) WBRI", "WBRI", "wbri", " A)  wbri ", "\u00a0WBRI\u00a0", "(a) WBRI"],
+            ["WBRI"] * 6,
+        ),
+        ("ethnicity", ["t) NOBT", "s) NOBT", "NOBT"], ["NOBT"] * 3),
+        ("ethnicity", ["White British", "WBRIX", "WBR", "a) WBRIX"], [None] * 4),
+        (
+            "placement_provider",
+            ["e) PR4 - Private provision", "e) PR4: Private provision", "PR4", "pr4 : private provision"],
+            ["PR4"] * 4,
+        ),
+        ("placement_provider", ["[PR1] Own provision", "PR 1", "PR10", "Own provision"], [None] * 4),
+        ("yes_no", ["a) Yes", "Yes", "YES", "b) No", "no"], ["Yes", "Yes", "Yes", "No", "No"]),
+        ("yes_no", ["Y", "N", "c) Unknown", "True"], [None] * 4),
+        (
+            "case_status",
+            ["a) Looked after child", "e) Closed episode", "Closed"],
+            ["Looked after", "Closed", None],
+        ),
+        ("legal_status", ["C2: FCO", "c2", "V2 - Single period under S20"], ["C2", "C2", "V2"]),
+        (
+            "abuse_category",
+            ["d) Emotional abuse", "Emotional abuse", "EMO", "e) multiple/not recommended"],
+            ["EMO", "EMO", None, "MUL"],
+        ),
+        ("permanence_plan", ["d) Supported living in the community"], ["Supported living"]),
+        ("gender", ["c) Not stated/recorded", "c) Not stated/recorded (or unborn)"], ["Not stated"] * 2),
+    ],
+)
+def test_as_code(codeset, values, expected):
+    assert _codes(values, codeset) == expected
+
+
+@pytest.mark.parametrize(
+    ("codeset", "value", "code"),
+    [
+        ("eligibility_category", "d) Eligible child", "Eligible"),
+        ("closure_reason", "RC9 - Case closed after assessment, referred to early help", "RC9"),
+        ("closure_reason", "RC9", "RC9"),
+        ("activity_status", "F4: Young person engaged full time in an apprenticeship", "F4"),
+        ("referral_source", "p1) 5D: LA services", "5D"),
+        ("cla_end_reason", "v) E17: Aged 18+ and remained with current carers", "E17"),
+        ("placement_type", "K3", "K3"),
+    ],
+)
+def test_codes_only_in_the_2023_template(codeset, value, code):
+    assert _codes([value], codeset, "2023") == [code]
+    assert _codes([value], codeset, "2019") == [None]
+
+
+def test_codes_of_both_templates():
+    assert _codes(["a) Relevant child", "RC8"], "eligibility_category", "2019") == ["Relevant", None]
+    assert _codes(["RC8", "rc1 - adopted"], "closure_reason", "2019") == ["RC8", "RC1"]
+
+
+def test_code_text_exact_forms():
+    values = ["  A)  Child’s   Disability ", "p1) 5D: LA services", "“X”", "\u00a0N1\u00a0", None]
+    assert _apply(lambda c: code_text(pl.col(c)), values) == [
+        "child's disability",
+        "5d: la services",
+        '"x"',
+        "n1",
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dob", "reference", "age"),
+    [
+        (date(2010, 5, 3), date(2020, 5, 3), 10),
+        (date(2010, 5, 3), date(2020, 5, 2), 9),
+        (date(2010, 5, 3), date(2020, 5, 4), 10),
+        (date(2010, 5, 3), date(2010, 5, 3), 0),
+        (date(2012, 2, 29), date(2021, 2, 28), 8),
+        (date(2012, 2, 29), date(2021, 3, 1), 9),
+        (date(2012, 2, 29), date(2024, 2, 29), 12),
+        (date(2012, 2, 29), date(2024, 2, 28), 11),
+        (date(2020, 12, 31), date(2021, 1, 1), 0),
+        (date(2020, 1, 1), date(2020, 12, 31), 0),
+        (date(2021, 1, 1), date(2020, 12, 31), -1),
+    ],
+)
+def test_age_at(dob, reference, age):
+    frame = pl.DataFrame({"dob": [dob]})
+    assert frame.select(age_at(pl.col("dob"), reference)).item() == age
+
+
+def test_age_at_null_dob_is_null():
+    frame = pl.DataFrame({"dob": [None, date(2000, 1, 1)]}, schema={"dob": pl.Date})
+    assert frame.select(age_at(pl.col("dob"), date(2020, 6, 1))).to_series().to_list() == [None, 20]
+
+
+def _code_text(text: str) -> str:
+    return _apply(lambda c: code_text(pl.col(c)), [text])[0]
+
+
+# Text built from the pieces code values are made of: prefixes, quotes, odd spaces, codes.
+_CODE_PIECES = st.lists(
+    st.sampled_from(
+        ["a)", "(b)", "zz)", "p1)", " ", "  ", "\u00a0", "\t", "’", "“", "`", "Yes", "PR4", ":", "-"]
+    ),
+    max_size=8,
+).map("".join)
+_PREFIX = re.compile(r"^\(?[a-z]{1,2}\d?\)")
+
+
+@given(st.one_of(st.text(), _CODE_PIECES))
+def test_code_text_is_idempotent_without_a_second_prefix(text):
+    once = _code_text(text)
+    assume(not _PREFIX.match(once))
+    assert _code_text(once) == once
+
+
+@example("a) b) Yes")
+@given(_CODE_PIECES)
+def test_code_text_is_idempotent(text):
+    once = _code_text(text)
+    assert _code_text(once) == once
+
+
+@given(
+    st.text(alphabet=WHITESPACE, max_size=6),
+    st.sampled_from(sorted(CODESETS)),
+    st.sampled_from(["2019", "2023"]),
+)
+def test_blank_never_maps_to_a_code(text, codeset, template):
+    assert _apply(is_blank, [text]) == [True]
+    assert _codes([text], codeset, template) == [None]
+
+
+@given(st.sampled_from(CODE_CASES), st.text(alphabet=" \u00a0", max_size=3), st.booleans())
+def test_every_label_maps_back_to_its_code(case, pad, upper):
+    codeset, code, template = case
+    label = code.label.upper() if upper else code.label
+    assert _codes([pad + label + pad], codeset, template) == [code.code]
+
+
+@pytest.mark.parametrize(("codeset", "code", "template"), CODE_CASES, ids=lambda v: getattr(v, "code", v))
+def test_every_label_and_alias_maps_back_exactly(codeset, code, template):
+    forms = [code.label, *code.aliases]
+    assert _codes(forms, codeset, template) == [code.code] * len(forms)
