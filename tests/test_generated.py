@@ -1,0 +1,125 @@
+"""End to end on generated dry runs: clean ones pass, dirty ones yield exactly the injected rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from annexa_check.check import check_workbook
+from example_returns.generate import SMALL_DIRTY_COUNTS, Manifest, generate
+
+REFERENCE = date(2025, 3, 31)
+EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"
+NINE = (
+    "missing_primary_need",
+    "missing_ethnicity",
+    "missing_closure_reason",
+    "missing_placement_provider",
+    "missing_cla_end_reason",
+    "missing_cic_placement",
+    "invalid_care_leaver_eligibility",
+    "missing_placement_location",
+    "missing_accommodation_suitability",
+)
+
+
+def _injected_rows(manifest: Manifest, spec_lists) -> set[tuple[str, str, int, str]]:
+    return {(i.error_type, spec_lists[i.list_key].name, i.row, str(i.child_id)) for i in manifest.injected}
+
+
+def _found_rows(findings: pl.DataFrame) -> set[tuple[str, str, int, str]]:
+    return set(findings.select("error_type", "list", "row", "child_id").rows())
+
+
+@pytest.mark.parametrize("template", ["2019", "2023"])
+@pytest.mark.parametrize("style", ["template", "extract"])
+def test_clean_workbook_has_no_findings(tmp_path: Path, template: str, style: str) -> None:
+    path = tmp_path / "clean.xlsx"
+    generate(path, seed=11, children=200, template=template, style=style, reference_date=REFERENCE)
+    result = check_workbook(path, reference_date=REFERENCE)
+    assert result.template == template
+    assert result.findings.select("rule", "list", "row", "column", "value").rows() == []
+    assert result.skipped == []
+    for loaded in result.workbook.lists.values():
+        assert loaded.present and loaded.rows > 0 and loaded.unrecognised == [], loaded.spec.name
+
+
+def test_clean_workbook_holds_the_legal_look_alikes(tmp_path: Path) -> None:
+    """The zero above means something only if the traps a naive check falls into are there."""
+    path = tmp_path / "clean.xlsx"
+    generate(path, seed=11, children=200, reference_date=REFERENCE)
+    lists = check_workbook(path, reference_date=REFERENCE).workbook.lists
+    cla = lists["list_8"].frame
+    temporary = cla.filter(
+        pl.col("placement_type").str.contains(r"T[0-4]|Z1") & pl.col("placement_provider").is_null()
+    )
+    assert temporary.height > 0
+    assert cla.filter(pl.col("cla_end_date").is_null() & pl.col("cla_end_reason").is_null()).height > 0
+    cin = lists["list_6"].frame
+    assert cin.filter(pl.col("cin_closure_date").is_null() & pl.col("closure_reason").is_null()).height > 0
+    leavers = lists["list_9"].frame
+    not_in_touch = leavers.filter(
+        ~pl.col("la_in_touch").str.to_lowercase().str.contains("yes")
+        & pl.col("accommodation_suitability").is_null()
+    )
+    assert not_in_touch.height > 0
+
+
+@pytest.mark.parametrize(("template", "style"), [("2023", "template"), ("2019", "extract")])
+def test_dirty_workbook_yields_exactly_the_injected_rows(tmp_path: Path, template: str, style: str) -> None:
+    path = tmp_path / "dirty.xlsx"
+    manifest = generate(
+        path,
+        seed=5,
+        children=300,
+        template=template,
+        style=style,
+        reference_date=REFERENCE,
+        inject=SMALL_DIRTY_COUNTS,
+    )
+    result = check_workbook(path, reference_date=REFERENCE)
+    counts = {row["error_type"]: row["count"] for row in result.counts().iter_rows(named=True)}
+    assert counts == SMALL_DIRTY_COUNTS
+    assert _found_rows(result.findings) == _injected_rows(manifest, result.spec.lists)
+
+
+def test_real_council_mix_counts(tmp_path: Path) -> None:
+    """The nine types at one council's dry-run volumes (729 key errors)."""
+    from example_returns.generate import DIRTY_COUNTS
+
+    path = tmp_path / "council.xlsx"
+    manifest = generate(path, seed=3, children=3000, reference_date=REFERENCE, inject=DIRTY_COUNTS)
+    result = check_workbook(path, reference_date=REFERENCE)
+    counts = {row["error_type"]: row["count"] for row in result.counts().iter_rows(named=True)}
+    assert counts == DIRTY_COUNTS
+    assert sum(counts[k] for k in NINE) == 729
+    assert _found_rows(result.findings) == _injected_rows(manifest, result.spec.lists)
+
+
+def test_bundled_example_matches_its_manifest() -> None:
+    manifest = Manifest.load(EXAMPLE.with_suffix(".manifest.json"))
+    assert manifest.counts() == SMALL_DIRTY_COUNTS
+    result = check_workbook(EXAMPLE, reference_date=manifest.reference_date)
+    assert result.template == "2023"
+    nine = result.findings.filter(pl.col("error_type").is_in(NINE))
+    assert nine.height == sum(SMALL_DIRTY_COUNTS[k] for k in NINE) == 50
+    assert _found_rows(result.findings) == _injected_rows(manifest, result.spec.lists)
+    assert result.error_count == 56
+
+
+def test_bundled_example_is_what_the_generator_makes(tmp_path: Path) -> None:
+    manifest = Manifest.load(EXAMPLE.with_suffix(".manifest.json"))
+    again = generate(
+        tmp_path / "again.xlsx",
+        seed=manifest.seed,
+        children=manifest.children,
+        template=manifest.template,
+        style=manifest.style,
+        reference_date=manifest.reference_date,
+        inject=SMALL_DIRTY_COUNTS,
+    )
+    assert (tmp_path / "again.xlsx").read_bytes() == EXAMPLE.read_bytes()
+    assert again.injected == manifest.injected
