@@ -21,6 +21,7 @@ _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _MARKERS = re.compile(rb't="e"|<f[ >/]')
+_QUICK_MARKERS = (b't="e"', b"<f")  # a cheap superset of _MARKERS for the first pass
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _CELL_TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
@@ -74,7 +75,8 @@ def _has_markers(archive: zipfile.ZipFile, part: str) -> bool:
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
-            if _MARKERS.search(tail + chunk):
+            window = tail + chunk
+            if any(marker in window for marker in _QUICK_MARKERS):
                 return True
             tail = chunk[-8:]
     return False

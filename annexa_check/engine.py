@@ -48,7 +48,7 @@ class _Context:
 
 def child_id_text(column: str) -> pl.Expr:
     """A child ID as text; `123.0` (an ID that passed through a float) reads back as `123`."""
-    return v.cleaned(column).str.replace(r"^(\d+)\.0+$", "${1}")
+    return pl.col(column).str.replace(r"^(\d+)\.0+$", "${1}")
 
 
 def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
@@ -113,7 +113,7 @@ def _message(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
     parts: list[pl.Expr] = []
     for piece in _PLACEHOLDER.split(text):
         if piece == "{value}":
-            parts.append(v.cleaned(col.key).fill_null(""))
+            parts.append(pl.col(col.key).fill_null(""))
         elif piece == "{age}":
             parts.append(_age(ctx).cast(pl.String).fill_null("unknown"))
         elif piece:
@@ -212,8 +212,8 @@ def _list_findings(rules: list[Rule], ctx: _Context, skipped: list[Skipped]) -> 
         (child_id_text("child_id") if "child_id" in ctx.loaded.matched else pl.lit(None, pl.String)).alias(
             "__child"
         ),
-        (v.cleaned(team) if team in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__team"),
-        (v.cleaned(worker) if worker in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__worker"),
+        (pl.col(team) if team in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__team"),
+        (pl.col(worker) if worker in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__worker"),
     ]
     flags = [_flag(rule, col, ctx).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
     flagged = (

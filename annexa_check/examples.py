@@ -3,7 +3,8 @@
 An example is one row (a mapping of column key to cell text), or a list of rows when
 the rule compares rows (duplicates). Two keys are special: `absent: [column, ...]`
 leaves columns off the sheet, and `list_absent: true` leaves the whole list out.
-Columns an example does not mention are present and blank.
+Columns an example does not mention are present and blank, except the identifier,
+which defaults to C1, C2, ... so that a row is never wholly blank.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from annexa_check.engine import run_rules
-from annexa_check.loader import ROW, LoadedList, LoadedWorkbook
+from annexa_check.loader import ROW, LoadedList, LoadedWorkbook, clean_frame
 from annexa_check.spec import Rule, Spec
 
 EXAMPLE_REFERENCE_DATE = date(2025, 3, 31)
@@ -31,6 +32,7 @@ def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], temp
         absent = set(first.get("absent", ()))
         columns = [c for c in loaded.spec.columns_for(template) if c.key not in absent]
         data: dict[str, pl.Series] = {ROW: pl.Series(ROW, range(2, len(rows) + 2), dtype=pl.Int64)}
+        rows = [{"child_id": f"C{i}", **row} for i, row in enumerate(rows, start=1)]
         for col in columns:
             cells = [None if row.get(col.key) is None else str(row[col.key]) for row in rows]
             data[col.key] = pl.Series(col.key, cells, dtype=pl.String)
@@ -39,7 +41,7 @@ def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], temp
             raise ValueError(f"example names unknown column(s) {sorted(unknown)} on {loaded.spec.name}")
         loaded.sheet, loaded.found_by, loaded.header_row = loaded.spec.name, "example", 1
         loaded.matched = {c.key: c.header for c in columns}
-        loaded.frame = pl.DataFrame(list(data.values()))
+        loaded.frame = clean_frame(pl.DataFrame(list(data.values())))
     return LoadedWorkbook(path=None, lists=lists, sheets=[], ignored_sheets=[])  # type: ignore[arg-type]
 
 

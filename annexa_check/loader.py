@@ -20,6 +20,7 @@ from annexa_check.cells import CellScan, scan_cells
 from annexa_check.errors import InputError
 from annexa_check.headers import HeaderMatcher
 from annexa_check.spec import ListSpec, Spec
+from annexa_check.values import cleaned
 
 ROW = "__row"  # the Excel row number of each data row, as Excel shows it
 HEADER_SEARCH_ROWS = 20
@@ -149,13 +150,21 @@ def _build_frame(
             series = cells.patch(series, body[ROW], abs_col)
         columns[key] = series.alias(key)
         loaded.matched[key] = str(header)
-    frame = pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()])
-    value_cols = [c for c in frame.columns if c != ROW]
-    if value_cols:
-        not_blank = pl.any_horizontal(pl.col(value_cols).str.strip_chars().str.len_chars() > 0)
-        frame = frame.filter(not_blank.fill_null(False))
-    loaded.frame = frame
+    loaded.frame = clean_frame(pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()]))
     loaded.header_row = header_idx + 1
+
+
+def clean_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Trim every cell once (blank -> null) and drop rows with nothing in them.
+
+    Rows keep their Excel row number in `ROW`, so dropping blank rows never shifts
+    the row a finding points at.
+    """
+    values = [c for c in frame.columns if c != ROW]
+    if not values:
+        return frame
+    frame = frame.with_columns(cleaned(c) for c in values)
+    return frame.filter(pl.any_horizontal(pl.col(values).is_not_null()))
 
 
 def _column_letter(index: int) -> str:

@@ -2,7 +2,8 @@
 
 Each conversion is strict and visible: a value either converts exactly (an Excel date,
 dd/mm/yyyy, a whole number, a code of the code set) or stays unconverted and a rule
-reports it. Nothing is guessed, and the raw text is never modified.
+reports it. Nothing is guessed. The loader applies `cleaned` to every cell once; the
+other functions here take the name of such a cleaned column.
 """
 
 from __future__ import annotations
@@ -39,21 +40,21 @@ _CODE_TOKEN = r"^([a-z0-9]+)\s*[:\-–]"  # a bare code followed by its descript
 
 
 def cleaned(column: str) -> pl.Expr:
-    """The cell text without surrounding (including non-breaking) spaces; blank -> null."""
-    text = pl.col(column).str.replace_all("\u00a0", " ").str.strip_chars()
-    return pl.when(text.str.len_chars() > 0).then(text)
+    """The cell text without surrounding spaces (non-breaking ones too); blank -> null."""
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text != "").then(text)
 
 
 def is_error(column: str) -> pl.Expr:
-    return cleaned(column).str.to_uppercase().is_in(EXCEL_ERRORS).fill_null(False)
+    return pl.col(column).str.to_uppercase().is_in(EXCEL_ERRORS).fill_null(False)
 
 
 def is_formula(column: str) -> pl.Expr:
-    return cleaned(column).str.starts_with("=").fill_null(False)
+    return pl.col(column).str.starts_with("=").fill_null(False)
 
 
 def is_blank(column: str) -> pl.Expr:
-    return cleaned(column).is_null()
+    return pl.col(column).is_null()
 
 
 def is_present(column: str) -> pl.Expr:
@@ -63,7 +64,7 @@ def is_present(column: str) -> pl.Expr:
 
 def as_date(column: str) -> pl.Expr:
     """A real Excel date or dd/mm/yyyy text; anything else (ISO text, 2-digit years) is null."""
-    text = cleaned(column)
+    text = pl.col(column)
     return (
         pl.when(text.str.contains(_EXCEL_DATETIME))
         .then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
@@ -73,15 +74,14 @@ def as_date(column: str) -> pl.Expr:
 
 
 def as_int(column: str) -> pl.Expr:
-    text = cleaned(column)
+    text = pl.col(column)
     return pl.when(text.str.contains(_WHOLE)).then(text.cast(pl.Int64, strict=False))
 
 
 def code_text(expr: pl.Expr) -> pl.Expr:
     """The comparison form of a code value: case-folded, straight quotes, no `a)` prefix."""
     return (
-        expr.str.replace_all("\u00a0", " ")
-        .str.strip_chars()
+        expr.str.strip_chars()
         .str.to_lowercase()
         .str.replace_all("[‘’`]", "'")
         .str.replace_all("[“”]", '"')
@@ -108,7 +108,7 @@ def _forms(codeset: CodeSet, template: str) -> tuple[dict[str, str], dict[str, s
 def as_code(column: str, codeset: CodeSet, template: str) -> pl.Expr:
     """The canonical code a value stands for in this template's code set, else null."""
     whole, bare = _forms(codeset, template)
-    norm = code_text(cleaned(column))
+    norm = code_text(pl.col(column))
     exact = norm.replace_strict(whole, default=None, return_dtype=pl.String)
     if not bare:
         return exact
