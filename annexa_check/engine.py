@@ -178,9 +178,24 @@ def _list_missing(rule: Rule, loaded: LoadedList) -> pl.DataFrame:
     return _list_level(rule, loaded, ["(whole list)"], [message])
 
 
+def _cell_error_columns(ctx: _Context) -> set[str]:
+    """Columns holding any text that starts like an Excel error or a formula.
+
+    Checking every column of every row for both is the costliest part of a clean run,
+    and almost always finds nothing; one cheap pass says where to look.
+    """
+    frame = ctx.loaded.frame
+    if frame is None or frame.height == 0:
+        return set()
+    columns = list(ctx.loaded.matched)
+    hits = frame.select(pl.col(columns).str.contains(r"^[#=]").any()).row(0)
+    return {c for c, hit in zip(columns, hits, strict=True) if hit}
+
+
 def _list_findings(rules: list[Rule], ctx: _Context, skipped: list[Skipped]) -> list[pl.DataFrame]:
     out: list[pl.DataFrame] = []
     instances: list[tuple[Rule, Column]] = []
+    suspect = _cell_error_columns(ctx)
     for rule in rules:
         if ctx.lst.key not in rule.lists:
             continue
@@ -201,6 +216,8 @@ def _list_findings(rules: list[Rule], ctx: _Context, skipped: list[Skipped]) -> 
                 continue  # a rule over every column simply has fewer columns to look at
             if missing:
                 skipped.append(Skipped(rule.code, ctx.lst.name, f"column(s) not found: {', '.join(missing)}"))
+                continue
+            if rule.check == "cell_error" and col.key not in suspect:
                 continue
             instances.append((rule, col))
     if not instances or ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
@@ -225,10 +242,11 @@ def _list_findings(rules: list[Rule], ctx: _Context, skipped: list[Skipped]) -> 
     flagged = flagged.filter(any_flag)
     if flagged.height == 0:
         return out
+    hit_counts = flagged.select(pl.col(f"__f{i}").sum() for i in range(len(instances))).row(0)
     for i, (rule, col) in enumerate(instances):
-        hits = flagged.filter(pl.col(f"__f{i}"))
-        if hits.height == 0:
+        if not hit_counts[i]:
             continue
+        hits = flagged.filter(pl.col(f"__f{i}"))
         out.append(
             hits.select(
                 pl.lit(rule.error_type).alias("error_type"),

@@ -36,6 +36,7 @@ CHECKS = (
 )
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built, ~10x faster
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def rules_root() -> Path:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read rule data: {exc}") from exc
 
