@@ -14,6 +14,18 @@ import polars as pl
 
 from annexa_check.spec import SEVERITIES, Spec
 
+# The nine error types councils count in a dry run: a public contract, keys never change.
+KEY_ERROR_TYPES = (
+    "missing_primary_need",
+    "missing_ethnicity",
+    "missing_closure_reason",
+    "missing_placement_provider",
+    "missing_cla_end_reason",
+    "missing_cic_placement",
+    "invalid_care_leaver_eligibility",
+    "missing_placement_location",
+    "missing_accommodation_suitability",
+)
 FINDING_COLUMNS = [
     "error_type",
     "rule",

@@ -434,6 +434,12 @@ class _Builder:
             r = rng.random()
             return "Male" if r < 0.51 else "Female" if r < 0.995 else "Neither"
 
+        def person(i: int, age: int) -> _Person:
+            dob = self.dob_for_age(age)
+            return _Person(
+                ids[i], dob, age, gender(), c.pick("ethnicity", _ETHNICITY_W), c.pick("yes_no_unknown", dis_w)
+            )
+
         self.unborn = [
             _Person(ids[i], None, -1, "Not stated", "NOBT", c.pick("yes_no_unknown", dis_w))
             for i in range(n_unborn)
@@ -442,17 +448,7 @@ class _Builder:
         leaver_ages = list(range(16, 26))
         leaver_w = [5, 10, 15, 14, 13, 12, 10, 8, 7, 6]
         for i in range(n_unborn, n_unborn + n_leavers):
-            age = rng.choices(leaver_ages, leaver_w)[0]
-            self.leavers.append(
-                _Person(
-                    ids[i],
-                    self.dob_for_age(age),
-                    age,
-                    gender(),
-                    c.pick("ethnicity", _ETHNICITY_W),
-                    c.pick("yes_no_unknown", dis_w),
-                )
-            )
+            self.leavers.append(person(i, rng.choices(leaver_ages, leaver_w)[0]))
         # Edge cases that are legal: 18 today (former relevant), 18 tomorrow (still relevant).
         first, second = self.leavers[0], self.leavers[1]
         first.dob, first.age = _years_before(self.ref, 18), 18
@@ -460,17 +456,7 @@ class _Builder:
         second.age = _age(second.dob, self.ref)
         self.kids = []
         for i in range(n_unborn + n_leavers, n):
-            age = rng.choices(range(18), kid_age_w)[0]
-            self.kids.append(
-                _Person(
-                    ids[i],
-                    self.dob_for_age(age),
-                    age,
-                    gender(),
-                    c.pick("ethnicity", _ETHNICITY_W),
-                    c.pick("yes_no_unknown", dis_w),
-                )
-            )
+            self.kids.append(person(i, rng.choices(range(18), kid_age_w)[0]))
         for p in self.kids[:3]:  # NOBT is valid, however "missing" it looks
             p.ethnicity = "NOBT"
 

@@ -9,21 +9,11 @@ import polars as pl
 import pytest
 
 from annexa_check.check import check_workbook
+from annexa_check.findings import KEY_ERROR_TYPES
 from example_returns.generate import SMALL_DIRTY_COUNTS, Manifest, generate
 
 REFERENCE = date(2025, 3, 31)
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"
-NINE = (
-    "missing_primary_need",
-    "missing_ethnicity",
-    "missing_closure_reason",
-    "missing_placement_provider",
-    "missing_cla_end_reason",
-    "missing_cic_placement",
-    "invalid_care_leaver_eligibility",
-    "missing_placement_location",
-    "missing_accommodation_suitability",
-)
 
 
 def _injected_rows(manifest: Manifest, spec_lists) -> set[tuple[str, str, int, str]]:
@@ -95,7 +85,7 @@ def test_real_council_mix_counts(tmp_path: Path) -> None:
     result = check_workbook(path, reference_date=REFERENCE)
     counts = {row["error_type"]: row["count"] for row in result.counts().iter_rows(named=True)}
     assert counts == DIRTY_COUNTS
-    assert sum(counts[k] for k in NINE) == 729
+    assert sum(counts[k] for k in KEY_ERROR_TYPES) == 729
     assert _found_rows(result.findings) == _injected_rows(manifest, result.spec.lists)
 
 
@@ -104,8 +94,8 @@ def test_bundled_example_matches_its_manifest() -> None:
     assert manifest.counts() == SMALL_DIRTY_COUNTS
     result = check_workbook(EXAMPLE, reference_date=manifest.reference_date)
     assert result.template == "2023"
-    nine = result.findings.filter(pl.col("error_type").is_in(NINE))
-    assert nine.height == sum(SMALL_DIRTY_COUNTS[k] for k in NINE) == 50
+    nine = result.findings.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES))
+    assert nine.height == sum(SMALL_DIRTY_COUNTS[k] for k in KEY_ERROR_TYPES) == 50
     assert _found_rows(result.findings) == _injected_rows(manifest, result.spec.lists)
     assert result.error_count == 56
 
