@@ -137,7 +137,10 @@ def validate(
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif not quiet:
-        render(report, Console())
+        console = Console()
+        render(report, console)
+        for path in outputs:
+            console.print(f"Wrote {path}")
     sys.exit(EXIT_FINDINGS if result.error_count else EXIT_OK)
 
 

@@ -50,7 +50,10 @@ def summary(result: CheckResult) -> dict[str, Any]:
             "problem": loaded.problem,
         }
     errors = findings.filter(pl.col("severity") == "error")
-    warnings = findings.filter(pl.col("severity") == "warning")
+    by_severity = {
+        severity: sum(c["count"] for c in counts.values() if c["severity"] == severity)
+        for severity in ("error", "warning")
+    }
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "annexa-check", "version": __version__},
@@ -62,8 +65,8 @@ def summary(result: CheckResult) -> dict[str, Any]:
         "counts": counts,
         "totals": {
             "findings": findings.height,
-            "errors": errors.height,
-            "warnings": warnings.height,
+            "errors": by_severity["error"],
+            "warnings": by_severity["warning"],
             "error_types": sum(1 for c in counts.values() if c["severity"] == "error"),
             "children_with_errors": distinct_people(errors),
             "lists_found": sum(1 for lst in lists.values() if lst["found"]),
@@ -125,29 +128,46 @@ def write_json(result: CheckResult, path: Path) -> None:
     _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), result.workbook.path)
 
 
-def write_csv(findings: pl.DataFrame, path: Path, protect: Path | None = None) -> None:
-    rows = findings.select(FINDING_COLUMNS).rows()
+EXPORT_COLUMNS = [*FINDING_COLUMNS, "reference_date"]
+
+
+def _export_rows(result: CheckResult) -> list[tuple]:
+    """The exception list: the findings table plus the reference date, which every output echoes."""
+    stamped = result.findings.with_columns(pl.lit(result.reference_date.isoformat()).alias("reference_date"))
+    return stamped.select(EXPORT_COLUMNS).rows()
+
+
+def write_csv(result: CheckResult, path: Path) -> None:
+    rows = _export_rows(result)
 
     def write(target: Path) -> None:
         with target.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads UTF-8
             out = csv.writer(handle)
-            out.writerow(FINDING_COLUMNS)
+            out.writerow(EXPORT_COLUMNS)
             for row in rows:
                 out.writerow(
                     [_neutralise(c) if isinstance(c, str) else ("" if c is None else c) for c in row]
                 )
 
-    _atomic_write(path, write, protect)
+    _atomic_write(path, write, result.workbook.path)
 
 
-_WIDTHS = {"message": 70, "value": 24, "column": 34, "team": 24, "worker": 22, "error_type": 30}
+_WIDTHS = {
+    "message": 70,
+    "value": 24,
+    "column": 34,
+    "team": 24,
+    "worker": 22,
+    "error_type": 30,
+    "reference_date": 14,
+}
 
 
-def write_xlsx(findings: pl.DataFrame, path: Path, protect: Path | None = None) -> None:
+def write_xlsx(result: CheckResult, path: Path) -> None:
     """The exception list for people: header frozen, filter on, readable widths, nothing executable."""
     import xlsxwriter
 
-    rows = findings.select(FINDING_COLUMNS).rows()
+    rows = _export_rows(result)
 
     def write(target: Path) -> None:
         book = xlsxwriter.Workbook(
@@ -157,7 +177,7 @@ def write_xlsx(findings: pl.DataFrame, path: Path, protect: Path | None = None) 
         bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         top = book.add_format({"valign": "top"})
-        for c, name in enumerate(FINDING_COLUMNS):
+        for c, name in enumerate(EXPORT_COLUMNS):
             sheet.write_string(0, c, name, bold)
             sheet.set_column(c, c, _WIDTHS.get(name, 12), wrap if name == "message" else top)
         for r, row in enumerate(rows, start=1):
@@ -169,19 +189,19 @@ def write_xlsx(findings: pl.DataFrame, path: Path, protect: Path | None = None) 
                 else:
                     sheet.write_string(r, c, str(cell))
         sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
+        sheet.autofilter(0, 0, max(len(rows), 1), len(EXPORT_COLUMNS) - 1)
         book.close()
 
-    _atomic_write(path, write, protect)
+    _atomic_write(path, write, result.workbook.path)
 
 
 def write_output(result: CheckResult, path: Path) -> None:
     """Write the exception list (csv/xlsx) or the summary (json), chosen by the file extension."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        write_csv(result.findings, path, result.workbook.path)
+        write_csv(result, path)
     elif suffix == ".xlsx":
-        write_xlsx(result.findings, path, result.workbook.path)
+        write_xlsx(result, path)
     elif suffix == ".json":
         write_json(result, path)
     else:
