@@ -59,6 +59,8 @@ def test_json_summary_and_exit_code(workbook: Path) -> None:
     assert report["lists"]["list_6"]["rows"] == 5
     assert report["lists"]["list_6"]["sheet"] == "List 6"
     assert report["lists"]["list_6"]["missing_columns"] == []
+    assert report["lists"]["list_6"]["matched_columns"]["case_status"] == "Case status"
+    assert len(report["lists"]["list_6"]["matched_columns"]) == 14
     assert report["lists"]["list_8"]["found"] is False
     assert report["counts"] == {
         "formula_without_value": {"count": 1, "children": 1, "severity": "error"},
