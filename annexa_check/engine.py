@@ -21,6 +21,7 @@ from annexa_check.loader import ROW, LoadedList, LoadedWorkbook
 from annexa_check.spec import Column, Condition, ListSpec, Rule, Spec
 
 _PLACEHOLDER = re.compile(r"(\{value\}|\{age\})")
+_Instance = tuple[Rule, Column]  # one rule applied to one column of one list
 
 
 @dataclass(frozen=True)
@@ -192,19 +193,24 @@ def _cell_error_columns(ctx: _Context) -> set[str]:
     return {c for c, hit in zip(columns, hits, strict=True) if hit}
 
 
-def _list_findings(rules: list[Rule], ctx: _Context, skipped: list[Skipped]) -> list[pl.DataFrame]:
-    out: list[pl.DataFrame] = []
-    instances: list[tuple[Rule, Column]] = []
+def _plan(
+    rules: list[Rule], ctx: _Context, skipped: list[Skipped]
+) -> tuple[list[pl.DataFrame], list[_Instance]]:
+    """Split the rules for one list into list-level findings and the row checks to run.
+
+    A rule naming a column the sheet lacks is recorded as skipped (never a silent pass);
+    a rule over every column just has fewer columns to look at.
+    """
+    list_level: list[pl.DataFrame] = []
+    instances: list[_Instance] = []
     suspect = _cell_error_columns(ctx)
     for rule in rules:
-        if ctx.lst.key not in rule.lists:
-            continue
-        if rule.check == "list_present":
+        if ctx.lst.key not in rule.lists or rule.check == "list_present":
             continue
         if rule.check == "column_present":
             found = _column_findings(rule, ctx)
             if found is not None:
-                out.append(found)
+                list_level.append(found)
             continue
         for lst, col in rule.targets(ctx.spec):
             if lst.key != ctx.lst.key:
@@ -212,50 +218,55 @@ def _list_findings(rules: list[Rule], ctx: _Context, skipped: list[Skipped]) -> 
             if ctx.template not in col.templates and col.key not in ctx.loaded.matched:
                 continue
             missing = _missing_reads(rule, col, ctx)
-            if missing and rule.columns is None:
-                continue  # a rule over every column simply has fewer columns to look at
-            if missing:
+            if missing and rule.columns is not None:
                 skipped.append(Skipped(rule.code, ctx.lst.name, f"column(s) not found: {', '.join(missing)}"))
-                continue
-            if rule.check == "cell_error" and col.key not in suspect:
+            if missing or (rule.check == "cell_error" and col.key not in suspect):
                 continue
             instances.append((rule, col))
-    if not instances or ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
-        return out
+    return list_level, instances
 
-    lst = ctx.lst
-    team, worker = lst.team_column, lst.worker_column
-    base = [
-        (child_id_text("child_id") if "child_id" in ctx.loaded.matched else pl.lit(None, pl.String)).alias(
-            "__child"
-        ),
-        (pl.col(team) if team in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__team"),
-        (pl.col(worker) if worker in ctx.loaded.matched else pl.lit(None, pl.String)).alias("__worker"),
-    ]
+
+def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFrame]:
+    """Evaluate every row check of a list in one pass, then turn each check's hits into findings."""
+    frame, matched = ctx.loaded.frame, ctx.loaded.matched
+    if not instances or frame is None or frame.height == 0:
+        return []
+
+    def column_or_null(key: str | None) -> pl.Expr:
+        return pl.col(key) if key in matched else pl.lit(None, pl.String)
+
     flags = [_flag(rule, col, ctx).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
     flagged = (
-        ctx.loaded.frame.lazy()
-        .select(pl.col(ROW), *base, *flags, *[pl.col(c) for c in ctx.loaded.matched])
+        frame.lazy()
+        .select(
+            pl.col(ROW),
+            (child_id_text("child_id") if "child_id" in matched else pl.lit(None, pl.String)).alias(
+                "__child"
+            ),
+            column_or_null(ctx.lst.team_column).alias("__team"),
+            column_or_null(ctx.lst.worker_column).alias("__worker"),
+            *flags,
+            *[pl.col(c) for c in matched],
+        )
+        .filter(pl.any_horizontal(f.meta.output_name() for f in flags))
         .collect()
     )
-    any_flag = pl.any_horizontal([pl.col(f"__f{i}") for i in range(len(instances))])
-    flagged = flagged.filter(any_flag)
     if flagged.height == 0:
-        return out
+        return []
     hit_counts = flagged.select(pl.col(f"__f{i}").sum() for i in range(len(instances))).row(0)
+    out = []
     for i, (rule, col) in enumerate(instances):
         if not hit_counts[i]:
             continue
-        hits = flagged.filter(pl.col(f"__f{i}"))
         out.append(
-            hits.select(
+            flagged.filter(pl.col(f"__f{i}")).select(
                 pl.lit(rule.error_type).alias("error_type"),
                 pl.lit(rule.code).alias("rule"),
                 pl.lit(rule.severity).alias("severity"),
-                pl.lit(lst.name).alias("list"),
+                pl.lit(ctx.lst.name).alias("list"),
                 pl.col(ROW).alias("row"),
                 pl.col("__child").alias("child_id"),
-                pl.lit(ctx.loaded.matched[col.key].strip()).alias("column"),
+                pl.lit(matched[col.key].strip()).alias("column"),
                 pl.col(col.key).alias("value"),
                 _message(rule, col, ctx).alias("message"),
                 pl.col("__team").alias("team"),
@@ -288,7 +299,8 @@ def run_rules(
             ]
             continue
         ctx = _Context(lst=lst, loaded=loaded, spec=spec, template=template, reference_date=reference_date)
-        parts += _list_findings(rules, ctx, skipped)
+        list_level, instances = _plan(rules, ctx, skipped)
+        parts += list_level + _row_findings(instances, ctx)
     findings = pl.concat(parts, how="vertical") if parts else empty_findings()
     order = {r.code: i for i, r in enumerate(spec.rules)}
     list_order = {lst.name: lst.number for lst in spec.lists.values()}

@@ -108,7 +108,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None], protect: Path | None) -> None:
+def _atomic_write(path: Path, write: Callable[[Path], object], protect: Path | None) -> None:
     """Write to a temporary file beside the target, then rename: never a half-written file."""
     if protect is not None and path.resolve() == protect.resolve():
         raise AnnexaError(f"{path}: refusing to overwrite the workbook being checked")
