@@ -109,7 +109,7 @@ def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
 
 
 def _message(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
-    header = ctx.loaded.matched.get(col.key, col.header).strip()
+    header = ctx.loaded.matched.get(col.key, col.header)
     text = rule.message.replace("{column}", header).replace("{template}", ctx.template)
     parts: list[pl.Expr] = []
     for piece in _PLACEHOLDER.split(text):
@@ -266,7 +266,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
                 pl.lit(ctx.lst.name).alias("list"),
                 pl.col(ROW).alias("row"),
                 pl.col("__child").alias("child_id"),
-                pl.lit(matched[col.key].strip()).alias("column"),
+                pl.lit(matched[col.key]).alias("column"),
                 pl.col(col.key).alias("value"),
                 _message(rule, col, ctx).alias("message"),
                 pl.col("__team").alias("team"),

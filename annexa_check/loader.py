@@ -118,12 +118,11 @@ def _best_header_row(frame: pl.DataFrame, matcher: HeaderMatcher) -> tuple[int |
     return best_row, best_score
 
 
-def _signature_score(frame: pl.DataFrame, lst: ListSpec, shared: set[str]) -> tuple[float, int | None]:
-    """How much of the list's own (non-shared) columns one of the first rows matches."""
+def _signature_score(frame: pl.DataFrame, lst: ListSpec, shared: set[str]) -> float:
+    """The share of the list's own (non-shared) columns that one of the first rows names."""
     specific = [c for c in lst.columns if c.key not in shared]
-    matcher = HeaderMatcher(tuple(specific))
-    row, score = _best_header_row(frame, matcher)
-    return (score / len(specific) if specific else 0.0), row
+    _, score = _best_header_row(frame, HeaderMatcher(tuple(specific)))
+    return score / len(specific) if specific else 0.0
 
 
 def _build_frame(
@@ -149,7 +148,7 @@ def _build_frame(
         if cells is not None:
             series = cells.patch(series, body[ROW], abs_col)
         columns[key] = series.alias(key)
-        loaded.matched[key] = str(header)
+        loaded.matched[key] = str(header).strip()
     loaded.frame = clean_frame(pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()]))
     loaded.header_row = header_idx + 1
 
@@ -204,7 +203,7 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
         preview, _ = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS)
         scores = sorted(
             (
-                (_signature_score(preview, lst, shared)[0], key)
+                (_signature_score(preview, lst, shared), key)
                 for key, lst in spec.lists.items()
                 if key not in assigned
             ),
@@ -234,6 +233,12 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
             continue
         _build_frame(raw, offsets, header_idx, loaded, cells)
 
+    if not assigned:
+        shown = ", ".join(f"'{s}'" for s in sheets[:6]) + (", ..." if len(sheets) > 6 else "")
+        raise InputError(
+            f"{path}: no Annex A list found (sheets: {shown}); expected sheets named like List_1 ... List_11 "
+            "or with the template's column headers"
+        )
     ignored = [s for s in sheets if s not in assigned.values()]
     return LoadedWorkbook(path=path, lists=lists, sheets=sheets, ignored_sheets=ignored, notes=notes)
 

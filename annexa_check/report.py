@@ -44,7 +44,7 @@ def summary(result: CheckResult) -> dict[str, Any]:
             "found_by": loaded.found_by,
             "header_row": loaded.header_row,
             "rows": loaded.rows,
-            "matched_columns": {key: header.strip() for key, header in loaded.matched.items()},
+            "matched_columns": dict(loaded.matched),
             "missing_columns": [c.header for c in expected if loaded.present and c.key not in loaded.matched],
             "unrecognised_columns": loaded.unrecognised,
             "duplicate_columns": loaded.duplicates,

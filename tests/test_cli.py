@@ -224,3 +224,20 @@ def test_rules_lists_the_catalogue() -> None:
     for code in ("CL001", "CL004", "ETH001"):
         assert code in result.stdout
     assert "CIN001" not in result.stdout
+
+
+def test_workbook_without_any_list_is_refused(tmp_path: Path) -> None:
+    """A wrong file must not pass a pipeline with nothing but 'list missing' warnings."""
+    import xlsxwriter
+
+    path = tmp_path / "budget.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Budget").write_row(0, 0, ["Cost centre", "Amount"])
+    book.add_worksheet("Notes")
+    book.close()
+    result = run("validate", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"annexa-check: error: {path}: no Annex A list found (sheets: 'Budget', 'Notes'); expected sheets "
+        "named like List_1 ... List_11 or with the template's column headers\n"
+    )

@@ -95,8 +95,8 @@ def test_official_2019_template_loads_every_list():
         assert loaded.unrecognised == []
         assert loaded.duplicates == []
         assert [c.key for c in loaded.spec.columns_for("2019") if c.key not in loaded.matched] == []
-    assert workbook.lists["list_9"].matched["la_in_touch"] == "LA In Touch "
-    assert workbook.lists["list_8"].matched["cla_end_date"] == "Date Ceased to be Looked After "
+    assert workbook.lists["list_9"].matched["la_in_touch"] == "LA In Touch"
+    assert workbook.lists["list_8"].matched["cla_end_date"] == "Date Ceased to be Looked After"
 
 
 # ---------------------------------------------------------------------------- extract layouts
