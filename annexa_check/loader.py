@@ -200,7 +200,11 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
     for sheet in sheets:
         if sheet in assigned.values():
             continue
-        preview, _ = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS)
+        try:
+            preview, _ = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS)
+        except InputError:
+            notes.append(f"sheet '{sheet}' could not be read and was skipped")
+            continue
         scores = sorted(
             (
                 (_signature_score(preview, lst, shared), key)
