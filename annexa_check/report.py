@@ -114,14 +114,17 @@ def _atomic_write(path: Path, write: Callable[[Path], object], protect: Path | N
         raise AnnexaError(f"{path}: refusing to overwrite the workbook being checked")
     if not path.parent.exists():
         raise AnnexaError(f"{path.parent}: output folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         write(Path(tmp))
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise AnnexaError(f"{path}: cannot write the output ({exc.strerror or exc})") from exc
+    finally:
+        if tmp is not None and Path(tmp).exists():
+            Path(tmp).unlink()
 
 
 def write_json(result: CheckResult, path: Path) -> None:

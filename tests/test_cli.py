@@ -241,3 +241,16 @@ def test_workbook_without_any_list_is_refused(tmp_path: Path) -> None:
         f"annexa-check: error: {path}: no Annex A list found (sheets: 'Budget', 'Notes'); expected sheets "
         "named like List_1 ... List_11 or with the template's column headers\n"
     )
+
+
+def test_output_problems_are_one_line(workbook: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no such folder" / "out.csv"
+    result = run("validate", str(workbook), "-o", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"annexa-check: error: {missing.parent}: output folder does not exist\n"
+    taken = tmp_path / "taken.csv"
+    taken.mkdir()  # a folder where the file should go: the rename fails
+    result = run("validate", str(workbook), "-o", str(taken))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"annexa-check: error: {taken}: cannot write the output (")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
