@@ -105,6 +105,8 @@ def validate(
 ) -> None:
     """Check WORKBOOK and report problems by error type and child.
 
+    Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
+
     Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31 -o exceptions.xlsx
     """
     from annexa_check.check import check_workbook
