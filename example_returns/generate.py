@@ -949,7 +949,7 @@ class _Builder:
                     ),
                     "ethnicity": None,
                     "disability": self.yn(0.05),
-                    "fostering_for_adoption": c.label("yes_no", "Yes" if ffa else "No"),
+                    "fostering_for_adoption": c.label("yes_no_plain", "Yes" if ffa else "No"),
                     "matched_date": fam["matched"],
                     "placed_date": fam["placed"],
                     "adoption_order_date": fam["order"],

@@ -135,8 +135,8 @@ def test_cell_state_predicates(text, error, formula, present, blank):
         ("legal_status", ["C2: FCO", "c2", "V2 - Single period under S20"], ["C2", "C2", "V2"]),
         (
             "abuse_category",
-            ["d) Emotional abuse", "Emotional abuse", "EMO", "e) multiple/not recommended"],
-            ["EMO", "EMO", None, "MUL"],
+            ["d) Emotional abuse", "Emotional abuse", "EMO", "e) multiple/not recommended", "Emotional"],
+            ["EMO", "EMO", "EMO", "MUL", None],  # the DfE code is accepted; a partial label is not
         ),
         ("permanence_plan", ["d) Supported living in the community"], ["Supported living"]),
         ("gender", ["c) Not stated/recorded", "c) Not stated/recorded (or unborn)"], ["Not stated"] * 2),
