@@ -22,6 +22,7 @@ from annexa_check.spec import Column, Condition, ListSpec, Rule, Spec
 
 _PLACEHOLDER = re.compile(r"(\{value\}|\{age\})")
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
+_WHOLE_LIST_CHECKS = ("list_present", "list_headers")
 
 
 @dataclass(frozen=True)
@@ -171,12 +172,28 @@ def _list_level(rule: Rule, loaded: LoadedList, columns: list[str], messages: li
     )
 
 
-def _list_missing(rule: Rule, loaded: LoadedList) -> pl.DataFrame:
+def _whole_list(rule: Rule, loaded: LoadedList) -> pl.DataFrame | None:
+    """A list that is absent (list_present) or whose sheet has no usable header row (list_headers)."""
+    found = loaded.sheet is not None
+    if (rule.check == "list_present" and found) or (rule.check == "list_headers" and not found):
+        return None
     name = f"{loaded.spec.name} ({loaded.spec.title})"
-    message = rule.message.replace("{list}", name)
-    if loaded.problem:
-        message = f"{name} was found on sheet '{loaded.sheet}' but {loaded.problem}."
+    message = rule.message.replace("{list}", name).replace("{sheet}", loaded.sheet or "")
     return _list_level(rule, loaded, ["(whole list)"], [message])
+
+
+def _duplicate_columns(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
+    targets = {col.key for lst, col in rule.targets(ctx.spec) if lst.key == ctx.lst.key}
+    dupes = [(key, header, letter) for key, header, letter in ctx.loaded.duplicates if key in targets]
+    if not dupes:
+        return None
+    messages = [
+        rule.message.replace("{column}", header)
+        .replace("{letter}", letter)
+        .replace("{used}", ctx.loaded.letters.get(key, "?"))
+        for key, header, letter in dupes
+    ]
+    return _list_level(rule, ctx.loaded, [header for _, header, _ in dupes], messages)
 
 
 def _cell_error_columns(ctx: _Context) -> set[str]:
@@ -205,10 +222,11 @@ def _plan(
     instances: list[_Instance] = []
     suspect = _cell_error_columns(ctx)
     for rule in rules:
-        if ctx.lst.key not in rule.lists or rule.check == "list_present":
+        if ctx.lst.key not in rule.lists or rule.check in _WHOLE_LIST_CHECKS:
             continue
-        if rule.check == "column_present":
-            found = _column_findings(rule, ctx)
+        if rule.check in ("column_present", "column_unique"):
+            check = _column_findings if rule.check == "column_present" else _duplicate_columns
+            found = check(rule, ctx)
             if found is not None:
                 list_level.append(found)
             continue
@@ -292,11 +310,10 @@ def run_rules(
     for key, loaded in workbook.lists.items():
         lst = spec.lists[key]
         if not loaded.present:
-            parts += [
-                _list_missing(rule, loaded)
-                for rule in rules
-                if rule.check == "list_present" and key in rule.lists
+            whole = [
+                _whole_list(r, loaded) for r in rules if r.check in _WHOLE_LIST_CHECKS and key in r.lists
             ]
+            parts += [found for found in whole if found is not None]
             continue
         ctx = _Context(lst=lst, loaded=loaded, spec=spec, template=template, reference_date=reference_date)
         list_level, instances = _plan(rules, ctx, skipped)

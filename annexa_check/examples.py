@@ -1,8 +1,10 @@
 """Run a rule's own pass/fail examples, so every rule documents and tests itself.
 
 An example is one row (a mapping of column key to cell text), or a list of rows when
-the rule compares rows (duplicates). Two keys are special: `absent: [column, ...]`
-leaves columns off the sheet, and `list_absent: true` leaves the whole list out.
+the rule compares rows (duplicates). Some keys describe the sheet instead of a cell:
+`absent: [column, ...]` leaves columns off it, `duplicate: [column, ...]` repeats
+columns at its end, `list_absent: true` leaves the whole list out, and
+`list_without_headers: true` gives it a sheet with no header row.
 Columns an example does not mention are present and blank, except the identifier,
 which defaults to C1, C2, ... so that a row is never wholly blank.
 """
@@ -15,19 +17,22 @@ from typing import Any
 import polars as pl
 
 from annexa_check.engine import run_rules
-from annexa_check.loader import ROW, LoadedList, LoadedWorkbook, clean_frame
+from annexa_check.loader import ROW, LoadedList, LoadedWorkbook, clean_frame, column_letter
 from annexa_check.spec import Rule, Spec
 
 EXAMPLE_REFERENCE_DATE = date(2025, 3, 31)
 EXAMPLE_TEMPLATE = "2023"
-_SPECIAL = {"absent", "list_absent"}
+_SPECIAL = {"absent", "list_absent", "list_without_headers", "duplicate"}
 
 
 def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], template: str) -> LoadedWorkbook:
     """A workbook holding only `rows` on one list, as the loader would have produced it."""
     lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
     first = rows[0] if rows else {}
-    if not first.get("list_absent"):
+    if first.get("list_without_headers"):
+        lists[list_key].sheet = "Sheet1"
+        lists[list_key].problem = "no header row found"
+    elif not first.get("list_absent"):
         loaded = lists[list_key]
         absent = set(first.get("absent", ()))
         columns = [c for c in loaded.spec.columns_for(template) if c.key not in absent]
@@ -41,6 +46,11 @@ def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], temp
             raise ValueError(f"example names unknown column(s) {sorted(unknown)} on {loaded.spec.name}")
         loaded.sheet, loaded.found_by, loaded.header_row = loaded.spec.name, "example", 1
         loaded.matched = {c.key: c.header for c in columns}
+        loaded.letters = {c.key: column_letter(i) for i, c in enumerate(columns)}
+        loaded.duplicates = [
+            (key, loaded.matched[key], column_letter(len(columns) + i))
+            for i, key in enumerate(first.get("duplicate", ()))
+        ]
         loaded.frame = clean_frame(pl.DataFrame(list(data.values())))
     return LoadedWorkbook(path=None, lists=lists, sheets=[], ignored_sheets=[])  # type: ignore[arg-type]
 

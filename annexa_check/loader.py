@@ -41,7 +41,8 @@ class LoadedList:
     frame: pl.DataFrame | None = None
     matched: dict[str, str] = field(default_factory=dict)  # column key -> header as written
     unrecognised: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
+    letters: dict[str, str] = field(default_factory=dict)  # column key -> Excel column letter
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)  # (key, header, letter) not used
     problem: str | None = None  # why a sheet was found but could not be used
 
     @property
@@ -136,19 +137,20 @@ def _build_frame(
         key = matcher.match(header)
         if header is None or not str(header).strip():
             if body[name].drop_nulls().len():
-                loaded.unrecognised.append(f"(no header, column {_column_letter(abs_col)})")
+                loaded.unrecognised.append(f"(no header, column {column_letter(abs_col)})")
             continue
         if key is None:
             loaded.unrecognised.append(str(header))
             continue
         if key in columns:
-            loaded.duplicates.append(str(header))
+            loaded.duplicates.append((key, str(header).strip(), column_letter(abs_col)))
             continue
         series = body[name]
         if cells is not None:
             series = cells.patch(series, body[ROW], abs_col)
         columns[key] = series.alias(key)
         loaded.matched[key] = str(header).strip()
+        loaded.letters[key] = column_letter(abs_col)
     loaded.frame = clean_frame(pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()]))
     loaded.header_row = header_idx + 1
 
@@ -166,7 +168,8 @@ def clean_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.any_horizontal(pl.col(values).is_not_null()))
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 26 -> AA)."""
     letters = ""
     index += 1
     while index:

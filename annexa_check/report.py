@@ -47,7 +47,7 @@ def summary(result: CheckResult) -> dict[str, Any]:
             "matched_columns": dict(loaded.matched),
             "missing_columns": [c.header for c in expected if loaded.present and c.key not in loaded.matched],
             "unrecognised_columns": loaded.unrecognised,
-            "duplicate_columns": loaded.duplicates,
+            "duplicate_columns": [f"{header} (column {letter})" for _, header, letter in loaded.duplicates],
             "problem": loaded.problem,
         }
     errors = findings.filter(pl.col("severity") == "error")

@@ -32,7 +32,9 @@ CHECKS = (
     "unique",
     "cell_error",
     "column_present",
+    "column_unique",
     "list_present",
+    "list_headers",
 )
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")

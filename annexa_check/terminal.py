@@ -29,6 +29,9 @@ def render(report: dict[str, Any], console: Console) -> None:
     ):
         loaded.add_column(name, justify=justify)  # type: ignore[arg-type]
     for lst in report["lists"].values():
+        if not lst["found"] and lst["sheet"]:
+            loaded.add_row(f"{lst['name']} {lst['title']}", lst["sheet"], "[red]not found[/]", "", "", "")
+            continue
         if not lst["found"]:
             loaded.add_row(f"{lst['name']} {lst['title']}", "[yellow]not found[/]", "", "", "", "")
             continue

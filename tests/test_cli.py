@@ -254,3 +254,46 @@ def test_output_problems_are_one_line(workbook: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"annexa-check: error: {taken}: cannot write the output (")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_sheet_without_headers_is_an_error_not_a_missing_list(tmp_path: Path) -> None:
+    """Every child on that sheet went unchecked: a pipeline must not pass it."""
+    import openpyxl as xl
+
+    book = xl.Workbook()
+    sheet = book.active
+    sheet.title = "List 6"
+    for i in range(21):
+        sheet.append([f"note {i}"])
+    sheet.append(["Child Unique ID", "Ethnicity", "Primary Need Code"])
+    path = tmp_path / "notes_first.xlsx"
+    book.save(path)
+    result = run("validate", str(path), "--format", "json", "--select", "AX009")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["counts"] == {"list_without_headers": {"count": 1, "children": 0, "severity": "error"}}
+    assert report["lists"]["list_6"]["found"] is False
+    assert report["lists"]["list_6"]["sheet"] == "List 6"
+
+
+def test_duplicate_column_is_reported(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "dupe.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("List 6")
+    sheet.write_row(0, 0, ["Child Unique ID", "Ethnicity", "Primary Need Code", "Ethnicity"])
+    sheet.write_row(1, 0, ["C1", "a) WBRI", "N1", "junk"])
+    book.close()
+    out = tmp_path / "out.csv"
+    result = run("validate", str(path), "--select", "AX010", "-o", str(out))
+    assert result.exit_code == 0  # a warning
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["error_type"], r["column"], r["message"]) for r in rows] == [
+        (
+            "duplicate_column",
+            "Ethnicity",
+            "'Ethnicity' appears again in column D; only column B was checked. Remove or rename the extra column.",
+        )
+    ]

@@ -232,7 +232,7 @@ def test_report_of_matched_missing_unrecognised_and_duplicated_columns(tmp_path)
     }
     assert [c.key for c in loaded.spec.columns_for("2019") if c.key not in loaded.matched] == ["referral_nfa"]
     assert loaded.unrecognised == ["Notes", "(no header, column M)"]
-    assert loaded.duplicates == ["Ethnicity"]
+    assert [header for _, header, _ in loaded.duplicates] == ["Ethnicity"]
     assert loaded.frame.columns == [ROW, *loaded.matched]
     assert column(loaded, "ethnicity") == ["a) WBRI"]
     assert loaded.problem is None
