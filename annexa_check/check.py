@@ -50,7 +50,10 @@ def select_rules(spec: Spec, select: Iterable[str] = (), ignore: Iterable[str] =
                 f"'{pattern}' is not a rule code, code prefix or error type (see 'annexa-check rules')"
             )
     chosen = [r for r in spec.rules if not select or any(matches(r, p) for p in select)]
-    return [r for r in chosen if not any(matches(r, p) for p in ignore)]
+    chosen = [r for r in chosen if not any(matches(r, p) for p in ignore)]
+    if not chosen:
+        raise AnnexaError("--select and --ignore leave no rule to run")
+    return chosen
 
 
 def check_workbook(
@@ -69,7 +72,7 @@ def check_workbook(
     if template == "auto":
         detected = detect_template(workbook)
         chosen = detected or DEFAULT_TEMPLATE
-        source = "detected from the List 9 layout" if detected else "default (no List 9 to detect it from)"
+        source = "detected from the List 9 layout" if detected else "the default: no List 9 to detect it from"
     elif template in TEMPLATES:
         chosen, source = template, "chosen with --template"
     else:

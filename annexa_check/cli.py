@@ -18,17 +18,28 @@ from rich.table import Table
 
 from annexa_check import __version__
 from annexa_check.errors import AnnexaError
+from annexa_check.spec import Rule, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+EARLIEST_REFERENCE = date(2000, 1, 1)
+
+
 def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    """Today by default; a typed date must be plausible, or every age check would be wrong."""
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        chosen = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+    latest = date.today().replace(year=date.today().year + 1, day=min(date.today().day, 28))
+    if not EARLIEST_REFERENCE <= chosen <= latest:
+        raise click.BadParameter(
+            f"{value} is not a plausible reference date (expected between {EARLIEST_REFERENCE} and {latest})"
+        )
+    return chosen
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -115,7 +126,7 @@ def validate(
 
     for path in outputs:
         if path.suffix.lower() not in (".csv", ".xlsx", ".json"):
-            _fail(f"{path}: --output must end in .csv, .xlsx or .json")
+            _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
     try:
         result = check_workbook(
             workbook,
@@ -155,8 +166,6 @@ def validate(
 )
 def rules_command(list_filter: str | None, severity: str | None) -> None:
     """List the rule catalogue.  Example: annexa-check rules --list 9"""
-    from annexa_check.spec import load_spec
-
     spec = load_spec()
     table = Table(show_edge=False, pad_edge=False)
     for name in ("Code", "Error type", "Severity", "Lists", "Title"):
@@ -175,14 +184,18 @@ def rules_command(list_filter: str | None, severity: str | None) -> None:
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
-    """Print one rule in full: what it checks, why, and its examples.  Example: annexa-check explain CLA003"""
-    from annexa_check.spec import load_spec
+    """Print a rule (or every rule of an error type) in full: what it checks, why, and its examples.
 
+    Example: annexa-check explain CLA003    or    annexa-check explain missing_primary_need
+    """
     spec = load_spec()
-    rule = next((r for r in spec.rules if r.code == code.upper()), None)
-    if rule is None:
-        _fail(f"no rule '{code}' (see 'annexa-check rules')")
-        return
+    chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
+    if not chosen:
+        _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
+    click.echo("\n\n".join(_explain(rule, spec) for rule in chosen))
+
+
+def _explain(rule: Rule, spec: Spec) -> str:
     lists = ", ".join(spec.lists[k].name for k in rule.lists)
     lines = [
         f"{rule.code}  {rule.title}",
@@ -195,4 +208,4 @@ def explain(code: str) -> None:
     lines += [f"  {ex}" for ex in rule.examples["pass"]]
     lines.append("examples that fail:")
     lines += [f"  {ex}" for ex in rule.examples["fail"]]
-    click.echo("\n".join(lines))
+    return "\n".join(lines)

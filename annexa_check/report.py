@@ -119,12 +119,26 @@ def _atomic_write(path: Path, write: Callable[[Path], object], protect: Path | N
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         write(Path(tmp))
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except OSError as exc:
         raise AnnexaError(f"{path}: cannot write the output ({exc.strerror or exc})") from exc
     finally:
         if tmp is not None and Path(tmp).exists():
             Path(tmp).unlink()
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions a plainly created file would get: an existing file's, else 0666 less the umask.
+
+    The temporary file is created private (0600); an exception list on a shared drive
+    must be as readable as any other file written there.
+    """
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_json(result: CheckResult, path: Path) -> None:

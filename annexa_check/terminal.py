@@ -53,7 +53,7 @@ def render(report: dict[str, Any], console: Console) -> None:
         table = Table(title="Findings by error type", title_justify="left", show_edge=False, pad_edge=False)
         table.add_column("Error type")
         table.add_column("Severity")
-        table.add_column("Rows", justify="right")
+        table.add_column("Records", justify="right")
         table.add_column("Children", justify="right")
         for key, c in counts:
             colour = "red" if c["severity"] == "error" else "yellow"

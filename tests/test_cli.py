@@ -55,7 +55,7 @@ def test_json_summary_and_exit_code(workbook: Path) -> None:
     report = json.loads(result.stdout)
     assert report["reference_date"] == "2025-03-31"
     assert report["workbook"] == str(workbook)
-    assert report["template"] == {"year": "2023", "source": "default (no List 9 to detect it from)"}
+    assert report["template"] == {"year": "2023", "source": "the default: no List 9 to detect it from"}
     assert report["lists"]["list_6"]["rows"] == 5
     assert report["lists"]["list_6"]["sheet"] == "List 6"
     assert report["lists"]["list_6"]["missing_columns"] == []
@@ -173,13 +173,20 @@ def test_output_never_overwrites_the_workbook(workbook: Path) -> None:
         (["validate", "missing.xlsx"], "annexa-check: error: missing.xlsx: file not found\n"),
         (
             ["validate", "{wb}", "-o", "out.txt"],
-            "annexa-check: error: out.txt: --output must end in .csv, .xlsx or .json\n",
+            "annexa-check: error: 'out.txt': --output must be a file name ending in .csv, .xlsx or .json\n",
         ),
         (
             ["validate", "{wb}", "--select", "NOPE"],
             "annexa-check: error: 'NOPE' is not a rule code, code prefix or error type (see 'annexa-check rules')\n",
         ),
-        (["explain", "ZZ999"], "annexa-check: error: no rule 'ZZ999' (see 'annexa-check rules')\n"),
+        (
+            ["explain", "ZZ999"],
+            "annexa-check: error: no rule or error type 'ZZ999' (see 'annexa-check rules')\n",
+        ),
+        (
+            ["validate", "{wb}", "--select", "CIN001", "--ignore", "CIN"],
+            "annexa-check: error: --select and --ignore leave no rule to run\n",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(workbook: Path, args: list[str], message: str) -> None:
@@ -297,3 +304,38 @@ def test_duplicate_column_is_reported(tmp_path: Path) -> None:
             "'Ethnicity' appears again in column D; only column B was checked. Remove or rename the extra column.",
         )
     ]
+
+
+def test_implausible_reference_date_is_refused(workbook: Path) -> None:
+    result = run("validate", str(workbook), "--reference-date", "1990-01-01")
+    assert result.exit_code == 2
+    assert "1990-01-01 is not a plausible reference date (expected between 2000-01-01 and " in result.stderr
+
+
+def test_explain_an_error_type_prints_each_of_its_rules() -> None:
+    result = run("explain", "invalid_care_leaver_eligibility")
+    assert result.exit_code == 0
+    titles = [block.splitlines()[0] for block in result.stdout.strip().split("\n\n")]
+    assert titles == [
+        "CL001  Eligibility category is blank",
+        "CL002  Eligibility category is not a valid code",
+        "CL003  Eligibility category contradicts the young person's age",
+    ]
+
+
+def test_outputs_get_ordinary_file_permissions(workbook: Path, tmp_path: Path) -> None:
+    """Written through a private temporary file, but readable like any file the user writes."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.csv"
+        kept = tmp_path / "kept.csv"
+        kept.write_text("old")
+        kept.chmod(0o640)
+        assert run("validate", str(workbook), "-o", str(fresh), "-o", str(kept)).exit_code == 1
+    finally:
+        os.umask(old)
+    assert fresh.stat().st_mode & 0o777 == 0o644
+    assert kept.stat().st_mode & 0o777 == 0o640
+    assert kept.read_text(encoding="utf-8-sig").startswith("error_type,")
