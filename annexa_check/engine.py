@@ -20,7 +20,7 @@ from annexa_check.findings import FINDING_COLUMNS, empty_findings, validate_find
 from annexa_check.loader import ROW, LoadedList, LoadedWorkbook
 from annexa_check.spec import Column, Condition, ListSpec, Rule, Spec
 
-_PLACEHOLDER = re.compile(r"(\{value\}|\{age\})")
+_PLACEHOLDER = re.compile(r"(\{value\}|\{age\}|\{col:[a-z0-9_]+\})")
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
 _WHOLE_LIST_CHECKS = ("list_present", "list_headers")
 
@@ -118,6 +118,8 @@ def _message(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
             parts.append(pl.col(col.key).fill_null(""))
         elif piece == "{age}":
             parts.append(_age(ctx).cast(pl.String).fill_null("unknown"))
+        elif piece.startswith("{col:"):
+            parts.append(pl.col(piece[5:-1]).fill_null("(blank)"))
         elif piece:
             parts.append(pl.lit(piece))
     return pl.concat_str(parts)

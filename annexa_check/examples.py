@@ -51,7 +51,8 @@ def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], temp
             (key, loaded.matched[key], column_letter(len(columns) + i))
             for i, key in enumerate(first.get("duplicate", ()))
         ]
-        loaded.frame = clean_frame(pl.DataFrame(list(data.values())))
+        dates = [c.key for c in columns if c.type == "date"]
+        loaded.frame = clean_frame(pl.DataFrame(list(data.values())), dates)
     return LoadedWorkbook(path=None, lists=lists, sheets=[], ignored_sheets=[])  # type: ignore[arg-type]
 
 

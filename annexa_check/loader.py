@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ HEADER_SEARCH_ROWS = 20
 MIN_HEADER_MATCHES = 3
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
+_READER_DATE = r"^(\d{4})-(\d{2})-(\d{2}) 00:00:00$"
 _SHEET_NUMBER = re.compile(r"^\s*list[\s_\-.]*0*(\d{1,2})(?!\d)", re.IGNORECASE)
 
 
@@ -151,20 +153,25 @@ def _build_frame(
         columns[key] = series.alias(key)
         loaded.matched[key] = str(header).strip()
         loaded.letters[key] = column_letter(abs_col)
-    loaded.frame = clean_frame(pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()]))
+    dates = [c.key for c in loaded.spec.columns if c.type == "date"]
+    loaded.frame = clean_frame(pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()]), dates)
     loaded.header_row = header_idx + 1
 
 
-def clean_frame(frame: pl.DataFrame) -> pl.DataFrame:
+def clean_frame(frame: pl.DataFrame, date_columns: Iterable[str] = ()) -> pl.DataFrame:
     """Trim every cell once (blank -> null) and drop rows with nothing in them.
 
     Rows keep their Excel row number in `ROW`, so dropping blank rows never shifts
-    the row a finding points at.
+    the row a finding points at. A real date cell, which the reader renders as
+    `2024-01-31 00:00:00`, is shown as Excel shows it, `31/01/2024`.
     """
     values = [c for c in frame.columns if c != ROW]
     if not values:
         return frame
-    frame = frame.with_columns(cleaned(c) for c in values)
+    dates = set(date_columns)
+    frame = frame.with_columns(
+        cleaned(c).str.replace(_READER_DATE, "${3}/${2}/${1}") if c in dates else cleaned(c) for c in values
+    )
     return frame.filter(pl.any_horizontal(pl.col(values).is_not_null()))
 
 

@@ -38,6 +38,7 @@ CHECKS = (
 )
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
+_MESSAGE_COLUMN = re.compile(r"\{col:([a-z0-9_]+)\}")  # a message quoting another column of the row
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built, ~10x faster
 
 
@@ -150,8 +151,8 @@ class Rule:
         return out
 
     def reads(self) -> tuple[str, ...]:
-        """Column keys the rule reads besides its target column."""
-        extra = [c.column for c in self.when]
+        """Column keys the rule reads besides its target column (conditions, parameters, message)."""
+        extra = [c.column for c in self.when] + _MESSAGE_COLUMN.findall(self.message)
         if "not_before" in self.params:
             extra.append(self.params["not_before"])
         if self.check == "code_age":

@@ -71,3 +71,11 @@ def test_eligible_child_is_not_a_2019_code() -> None:
             workbook, SPEC, template=template, reference_date=date(2025, 3, 31), rules=[rule]
         )
         assert findings.height == expected, template
+
+
+def test_date_order_message_quotes_both_dates() -> None:
+    rule = next(r for r in SPEC.rules if r.code == "CIN006")
+    findings = run_example(rule, {"cin_start_date": "02/01/2025", "cin_closure_date": "01/01/2025"}, SPEC)
+    assert findings["message"].to_list() == [
+        "CIN Closure Date 01/01/2025 is before the CIN Start Date 02/01/2025."
+    ]
