@@ -100,16 +100,24 @@ def _open(path: Path) -> fastexcel.ExcelReader:
         raise InputError(f"{path}: cannot be read as a workbook ({reason})") from exc
 
 
-def _read_sheet(reader: fastexcel.ExcelReader, path: Path, sheet: str, n_rows: int | None = None):
-    """Read a sheet as text from row 1 (so frame row i is Excel row i + 1)."""
+@dataclass
+class _Sheet:
+    frame: pl.DataFrame  # every cell as text, from row 1: frame row i is Excel row i + 1
+    offsets: list[int]  # the 0-based Excel column of each frame column
+    visible: bool
+
+
+def _read_sheet(reader: fastexcel.ExcelReader, path: Path, sheet: str, n_rows: int | None = None) -> _Sheet:
     try:
         loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", n_rows=n_rows)
-        frame = loaded.to_polars()
-        offsets = [c.absolute_index for c in loaded.available_columns()]
+        return _Sheet(
+            frame=loaded.to_polars(),
+            offsets=[c.absolute_index for c in loaded.available_columns()],
+            visible=loaded.visible == "visible",
+        )
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: sheet '{sheet}' cannot be read ({reason})") from exc
-    return frame, offsets
 
 
 def _best_header_row(frame: pl.DataFrame, matcher: HeaderMatcher) -> tuple[int | None, int]:
@@ -211,7 +219,7 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
         if sheet in assigned.values():
             continue
         try:
-            preview, _ = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS)
+            preview = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS).frame
         except InputError:
             notes.append(f"sheet '{sheet}' could not be read and was skipped")
             continue
@@ -232,7 +240,10 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
     for key, sheet in assigned.items():
         loaded = lists[key]
         loaded.sheet = sheet
-        raw, offsets = _read_sheet(reader, path, sheet)
+        read = _read_sheet(reader, path, sheet)
+        raw = read.frame
+        if not read.visible:
+            notes.append(f"{loaded.spec.name} was read from the hidden sheet '{sheet}'")
         cells = cell_scan.get(sheet)
         if cells is not None and cells.last_row > raw.height:
             # the reader ends the sheet at its last non-empty cell; unsaved formulas may lie below it
@@ -245,7 +256,7 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
                 f"(looked for headers such as '{loaded.spec.columns[0].header}')"
             )
             continue
-        _build_frame(raw, offsets, header_idx, loaded, cells)
+        _build_frame(raw, read.offsets, header_idx, loaded, cells)
 
     if not assigned:
         shown = ", ".join(f"'{s}'" for s in sheets[:6]) + (", ..." if len(sheets) > 6 else "")

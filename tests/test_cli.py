@@ -339,3 +339,19 @@ def test_outputs_get_ordinary_file_permissions(workbook: Path, tmp_path: Path) -
     assert fresh.stat().st_mode & 0o777 == 0o644
     assert kept.stat().st_mode & 0o777 == 0o640
     assert kept.read_text(encoding="utf-8-sig").startswith("error_type,")
+
+
+def test_a_list_on_a_hidden_sheet_is_noted(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "hidden.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Front")
+    sheet = book.add_worksheet("List 6")
+    sheet.write_row(0, 0, ["Child Unique ID", "Ethnicity", "Primary Need Code"])
+    sheet.write_row(1, 0, ["C1", "a) WBRI", "N1"])
+    sheet.hide()
+    book.close()
+    report = json.loads(run("validate", str(path), "--format", "json", "--select", "ETH").stdout)
+    assert report["notes"] == ["List 6 was read from the hidden sheet 'List 6'"]
+    assert report["lists"]["list_6"]["rows"] == 1
