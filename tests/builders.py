@@ -1,42 +1,72 @@
-"""Small synthetic workbooks for tests: rows given by column key, headers taken from the spec."""
+"""Small synthetic workbooks for tests, written cell by cell with xlsxwriter."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import xlsxwriter
 
 from annexa_check.spec import load_spec
 
 SAFE = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+# Ofsted's official template, kept beside the repository (../shared/reference).
+TEMPLATE_2019 = (
+    Path(__file__).resolve().parents[2] / "shared" / "reference" / "ofsted-annex-a-template-2019.xlsx"
+)
 
 
-def write_lists(path: Path, lists: dict[str, list[dict[str, Any]]], *, template: str = "2023") -> Path:
-    """One sheet per list (named like `List 6`), headers in row 1, data from row 2.
+class Formula(NamedTuple):
+    """A formula cell, with the cached result xlsxwriter saves alongside it."""
 
-    A `datetime` value becomes a real Excel date cell; text is written as text.
+    text: str
+    value: Any = None
+
+
+class Date(NamedTuple):
+    """A real Excel date cell (a serial number with a date format)."""
+
+    when: datetime
+
+
+def write_xlsx(
+    path: Path, sheets: dict[str, list[list[Any]]], first_col: int = 0, hidden: tuple[str, ...] = ()
+) -> Path:
+    """One sheet per entry; rows from Excel row 1, cells from column `first_col` (0 = A).
+
+    Text is written as text, numbers as numbers, `Date` and `datetime` as real date
+    cells, `Formula` as a formula with its cached value.
     """
-    spec = load_spec()
     book = xlsxwriter.Workbook(str(path), SAFE)
     date_format = book.add_format({"num_format": "dd/mm/yyyy"})
-    for key, rows in lists.items():
-        lst = spec.lists[key]
-        sheet = book.add_worksheet(lst.name)
-        columns = lst.columns_for(template)
-        for c, col in enumerate(columns):
-            sheet.write_string(0, c, col.header)
-        for r, row in enumerate(rows, start=1):
-            for c, col in enumerate(columns):
-                value = row.get(col.key)
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        if name in hidden:
+            sheet.hide()
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row, start=first_col):
                 if value is None:
                     continue
-                if isinstance(value, datetime):  # a real Excel date cell
-                    sheet.write_datetime(r, c, value, date_format)
+                if isinstance(value, Formula):
+                    sheet.write_formula(r, c, value.text, None, value.value)
+                elif isinstance(value, (Date, datetime)):
+                    sheet.write_datetime(r, c, value.when if isinstance(value, Date) else value, date_format)
                 elif isinstance(value, (int, float)):
                     sheet.write_number(r, c, value)
                 else:
                     sheet.write_string(r, c, str(value))
     book.close()
     return path
+
+
+def write_lists(path: Path, lists: dict[str, list[dict[str, Any]]], *, template: str = "2023") -> Path:
+    """One sheet per list (named like `List 6`), template headers in row 1, rows given by column key."""
+    spec = load_spec()
+    sheets = {}
+    for key, rows in lists.items():
+        columns = spec.lists[key].columns_for(template)
+        sheets[spec.lists[key].name] = [[c.header for c in columns]] + [
+            [row.get(c.key) for c in columns] for row in rows
+        ]
+    return write_xlsx(path, sheets)

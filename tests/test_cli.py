@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import write_lists
+from builders import write_lists, write_xlsx
 from click.testing import CliRunner
 
 from annexa_check.cli import main
@@ -235,13 +235,7 @@ def test_rules_lists_the_catalogue() -> None:
 
 def test_workbook_without_any_list_is_refused(tmp_path: Path) -> None:
     """A wrong file must not pass a pipeline with nothing but 'list missing' warnings."""
-    import xlsxwriter
-
-    path = tmp_path / "budget.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    book.add_worksheet("Budget").write_row(0, 0, ["Cost centre", "Amount"])
-    book.add_worksheet("Notes")
-    book.close()
+    path = write_xlsx(tmp_path / "budget.xlsx", {"Budget": [["Cost centre", "Amount"]], "Notes": []})
     result = run("validate", str(path))
     assert result.exit_code == 2
     assert result.stderr == (
@@ -284,14 +278,11 @@ def test_sheet_without_headers_is_an_error_not_a_missing_list(tmp_path: Path) ->
 
 
 def test_duplicate_column_is_reported(tmp_path: Path) -> None:
-    import xlsxwriter
-
-    path = tmp_path / "dupe.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("List 6")
-    sheet.write_row(0, 0, ["Child Unique ID", "Ethnicity", "Primary Need Code", "Ethnicity"])
-    sheet.write_row(1, 0, ["C1", "a) WBRI", "N1", "junk"])
-    book.close()
+    rows = [
+        ["Child Unique ID", "Ethnicity", "Primary Need Code", "Ethnicity"],
+        ["C1", "a) WBRI", "N1", "junk"],
+    ]
+    path = write_xlsx(tmp_path / "dupe.xlsx", {"List 6": rows})
     out = tmp_path / "out.csv"
     result = run("validate", str(path), "--select", "AX010", "-o", str(out))
     assert result.exit_code == 0  # a warning
@@ -342,16 +333,8 @@ def test_outputs_get_ordinary_file_permissions(workbook: Path, tmp_path: Path) -
 
 
 def test_a_list_on_a_hidden_sheet_is_noted(tmp_path: Path) -> None:
-    import xlsxwriter
-
-    path = tmp_path / "hidden.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    book.add_worksheet("Front")
-    sheet = book.add_worksheet("List 6")
-    sheet.write_row(0, 0, ["Child Unique ID", "Ethnicity", "Primary Need Code"])
-    sheet.write_row(1, 0, ["C1", "a) WBRI", "N1"])
-    sheet.hide()
-    book.close()
+    rows = [["Child Unique ID", "Ethnicity", "Primary Need Code"], ["C1", "a) WBRI", "N1"]]
+    path = write_xlsx(tmp_path / "hidden.xlsx", {"Front": [], "List 6": rows}, hidden=("List 6",))
     report = json.loads(run("validate", str(path), "--format", "json", "--select", "ETH").stdout)
     assert report["notes"] == ["List 6 was read from the hidden sheet 'List 6'"]
     assert report["lists"]["list_6"]["rows"] == 1

@@ -5,33 +5,18 @@ from __future__ import annotations
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import openpyxl
 import pytest
-import xlsxwriter
+from builders import TEMPLATE_2019, Date, Formula, write_xlsx
 
 from annexa_check.errors import InputError
 from annexa_check.loader import ROW, detect_template, load_workbook
 from annexa_check.spec import load_spec
 
 SPEC = load_spec()
-SAFE = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-TEMPLATE_2019 = Path("/work/shared/reference/ofsted-annex-a-template-2019.xlsx")
 TEMPLATE_SHEETS = ["Front_Sheet", "FAQ_and_changes", "Guidance", "Codes_used"]
-
-
-class Formula(NamedTuple):
-    """A formula cell, with the cached result xlsxwriter saves alongside it."""
-
-    text: str
-    value: Any = None
-
-
-class Date(NamedTuple):
-    """A real Excel date cell (a serial number with a date format)."""
-
-    when: datetime
 
 
 def headers(list_key: str, template: str = "2019") -> list[str]:
@@ -41,28 +26,6 @@ def headers(list_key: str, template: str = "2019") -> list[str]:
 def row_for(list_key: str, values: dict[str, Any], template: str = "2019") -> list[Any]:
     """A data row in template column order, from values given by column key."""
     return [values.get(col.key) for col in SPEC.lists[list_key].columns_for(template)]
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]], first_col: int = 0) -> Path:
-    """One sheet per entry; rows from Excel row 1, cells from column `first_col` (0 = A)."""
-    book = xlsxwriter.Workbook(str(path), SAFE)
-    date_format = book.add_format({"num_format": "dd/mm/yyyy"})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row, start=first_col):
-                if value is None:
-                    continue
-                if isinstance(value, Formula):
-                    sheet.write_formula(r, c, value.text, None, value.value)
-                elif isinstance(value, Date):
-                    sheet.write_datetime(r, c, value.when, date_format)
-                elif isinstance(value, (int, float)):
-                    sheet.write_number(r, c, value)
-                else:
-                    sheet.write_string(r, c, value)
-    book.close()
-    return path
 
 
 def load(path: Path):
