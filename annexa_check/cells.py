@@ -121,6 +121,17 @@ def _scan_part(data: bytes) -> CellScan:
     return scan
 
 
+def chart_sheets(path: Path) -> set[str]:
+    """Names of chart sheets (xlsx/xlsm): they hold no cells, and the reader complains when asked to."""
+    if not zipfile.is_zipfile(path):
+        return set()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {name for name, part in _sheet_paths(archive).items() if "/chartsheets/" in part}
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return set()
+
+
 def scan_cells(path: Path, sheets: list[str]) -> dict[str, CellScan]:
     """Error values and unsaved formulas on the given sheets (xlsx/xlsm only)."""
     if not zipfile.is_zipfile(path):

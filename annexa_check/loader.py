@@ -17,7 +17,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from annexa_check.cells import CellScan, scan_cells
+from annexa_check.cells import CellScan, chart_sheets, scan_cells
 from annexa_check.errors import InputError
 from annexa_check.headers import HeaderMatcher
 from annexa_check.spec import ListSpec, Spec
@@ -215,8 +215,9 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
         lists[key].found_by = "sheet name"
 
     shared = _shared_keys(spec)
+    charts = chart_sheets(path)
     for sheet in sheets:
-        if sheet in assigned.values():
+        if sheet in assigned.values() or sheet in charts:
             continue
         try:
             preview = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS).frame

@@ -9,7 +9,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from builders import TEMPLATE_2019, Date, Formula, write_xlsx
+import xlsxwriter
+from builders import SAFE, TEMPLATE_2019, Date, Formula, write_xlsx
 
 from annexa_check.errors import InputError
 from annexa_check.loader import ROW, detect_template, load_workbook
@@ -346,3 +347,20 @@ def test_a_zip_that_is_not_a_workbook(tmp_path):
     with pytest.raises(InputError) as exc:
         load(path)
     assert str(exc.value).startswith(f"{path}: cannot be read as a workbook (")
+
+
+def test_chart_sheets_are_left_alone(tmp_path, capfd):
+    path = tmp_path / "chart.xlsx"
+    book = xlsxwriter.Workbook(str(path), SAFE)
+    sheet = book.add_worksheet("Data")
+    sheet.write_row(0, 0, headers("list_6"))
+    sheet.write_row(1, 0, ["C1"])
+    chart = book.add_chart({"type": "bar"})
+    chart.add_series({"values": "=Data!$A$1:$A$2"})
+    book.add_chartsheet("Chart1").set_chart(chart)
+    book.close()
+    workbook = load(path)
+    assert workbook.lists["list_6"].sheet == "Data"
+    assert workbook.ignored_sheets == ["Chart1"]
+    assert workbook.notes == []
+    assert capfd.readouterr().err == ""  # the reader is never asked to read the chart
