@@ -151,6 +151,8 @@ def validate(
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif not quiet:
         console = Console()
+        if not console.is_terminal:  # piped to a log or file: no need to wrap at 80 columns
+            console = Console(width=120)
         render(report, console)
         for path in outputs:
             console.print(f"Wrote {path}")
