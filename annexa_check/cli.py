@@ -11,6 +11,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -46,7 +47,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [part for value in values for part in value.split(",") if part.strip()]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"annexa-check: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -121,12 +122,12 @@ def validate(
     Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31 -o exceptions.xlsx
     """
     from annexa_check.check import check_workbook
-    from annexa_check.report import summary, write_output
+    from annexa_check.report import OUTPUT_SUFFIXES, summary, write_output
     from annexa_check.terminal import render
 
-    for path in outputs:
-        if path.suffix.lower() not in (".csv", ".xlsx", ".json"):
-            _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
+    for path in outputs:  # refuse before the work, not after it
+        if path.suffix.lower() not in OUTPUT_SUFFIXES:
+            _fail(f"'{path}': --output must be a file name ending in {', '.join(OUTPUT_SUFFIXES)}")
     try:
         result = check_workbook(
             workbook,

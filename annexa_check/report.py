@@ -21,8 +21,10 @@ from annexa_check import __version__
 from annexa_check.check import CheckResult
 from annexa_check.errors import AnnexaError
 from annexa_check.findings import FINDING_COLUMNS, distinct_people
+from annexa_check.spec import SEVERITIES
 
 SCHEMA_VERSION = "1.0"
+OUTPUT_SUFFIXES = (".csv", ".xlsx", ".json")
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -53,7 +55,7 @@ def summary(result: CheckResult) -> dict[str, Any]:
     errors = findings.filter(pl.col("severity") == "error")
     by_severity = {
         severity: sum(c["count"] for c in counts.values() if c["severity"] == severity)
-        for severity in ("error", "warning")
+        for severity in SEVERITIES
     }
     return {
         "schema_version": SCHEMA_VERSION,
@@ -223,4 +225,4 @@ def write_output(result: CheckResult, path: Path) -> None:
     elif suffix == ".json":
         write_json(result, path)
     else:
-        raise AnnexaError(f"{path}: --output must end in .csv, .xlsx or .json")
+        raise AnnexaError(f"'{path}': --output must be a file name ending in {', '.join(OUTPUT_SUFFIXES)}")
