@@ -127,7 +127,7 @@ def validate(
 
     for path in outputs:  # refuse before the work, not after it
         if path.suffix.lower() not in OUTPUT_SUFFIXES:
-            _fail(f"'{path}': --output must be a file name ending in {', '.join(OUTPUT_SUFFIXES)}")
+            _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
     try:
         result = check_workbook(
             workbook,

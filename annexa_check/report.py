@@ -225,4 +225,4 @@ def write_output(result: CheckResult, path: Path) -> None:
     elif suffix == ".json":
         write_json(result, path)
     else:
-        raise AnnexaError(f"'{path}': --output must be a file name ending in {', '.join(OUTPUT_SUFFIXES)}")
+        raise AnnexaError(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
