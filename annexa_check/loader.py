@@ -64,9 +64,6 @@ class LoadedWorkbook:
     ignored_sheets: list[str]
     notes: list[str] = field(default_factory=list)
 
-    def present_columns(self, list_key: str) -> set[str]:
-        return set(self.lists[list_key].matched)
-
 
 def detect_template(workbook: LoadedWorkbook) -> str | None:
     """The template year from List 9's layout: the 2023/24 revision added four columns."""
