@@ -34,7 +34,6 @@ class CellScan:
     """Recovered cells of one sheet, keyed by (Excel row, 0-based absolute column)."""
 
     values: dict[tuple[int, int], str] = field(default_factory=dict)
-    formulas_with_values: int = 0
 
     @property
     def last_row(self) -> int:
@@ -111,13 +110,11 @@ def _scan_part(data: bytes) -> CellScan:
         if formula is None:
             continue
         is_string = cell_type is not None and cell_type.group(1) == b"str"
-        if cached is None or (cached == b"" and not is_string):
+        if cached is None or (cached == b"" and not is_string):  # with a saved result, the reader has it
             text = formula.group(1)
             scan.values[key] = "=" + (
                 html.unescape(text.decode("utf-8", "replace")) if text else "(shared formula)"
             )
-        else:
-            scan.formulas_with_values += 1
     return scan
 
 
