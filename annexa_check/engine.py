@@ -9,6 +9,7 @@ workbook or re-derives a message.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -170,6 +171,7 @@ def _list_level(rule: Rule, loaded: LoadedList, columns: list[str], messages: li
             "team": nulls,
             "worker": nulls,
             "sheet": pl.Series([loaded.sheet] * n, dtype=pl.String),
+            "fingerprint": [f"{rule.code}|{loaded.spec.name}|||{c}" for c in columns],
         }
     )
 
@@ -265,6 +267,11 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
             ),
             column_or_null(ctx.lst.team_column).alias("__team"),
             column_or_null(ctx.lst.worker_column).alias("__worker"),
+            pl.concat_str([column_or_null(k).fill_null("") for k in ctx.lst.record_key], separator="|").alias(
+                "__key"
+            )
+            if ctx.lst.record_key
+            else pl.lit("").alias("__key"),
             *flags,
             *[pl.col(c) for c in matched],
         )
@@ -292,9 +299,33 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
                 pl.col("__team").alias("team"),
                 pl.col("__worker").alias("worker"),
                 pl.lit(ctx.loaded.sheet).alias("sheet"),
+                pl.concat_str(
+                    [
+                        pl.lit(f"{rule.code}|{ctx.lst.name}|"),
+                        pl.col("__child").fill_null(""),
+                        pl.lit("|"),
+                        pl.col("__key"),
+                        pl.lit(f"|{col.key}"),
+                    ]
+                ).alias("fingerprint"),
             )
         )
     return out
+
+
+def _fingerprints(findings: pl.DataFrame) -> pl.DataFrame:
+    """Hash each finding's identity (rule, list, child, the record's key fields, column).
+
+    The row number is left out on purpose, so next month's extract recognises the same
+    problem after rows move. Findings sharing an identity (a child's duplicate rows)
+    are told apart by their order, which the sort makes deterministic.
+    """
+    digest = pl.col("fingerprint").map_elements(
+        lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], return_dtype=pl.String
+    )
+    nth = pl.int_range(pl.len()).over("fingerprint")
+    numbered = pl.when(nth == 0).then(digest).otherwise(digest + "-" + (nth + 1).cast(pl.String))
+    return findings.with_columns(numbered.alias("fingerprint"))
 
 
 def run_rules(
@@ -331,4 +362,4 @@ def run_rules(
         .sort(["__list", "row", "__rule", "column"], nulls_last=False)
         .select(FINDING_COLUMNS)
     )
-    return validate_findings(findings, spec), skipped
+    return validate_findings(_fingerprints(findings), spec), skipped

@@ -61,6 +61,7 @@ class ListSpec:
     keywords: tuple[str, ...]
     columns: tuple[Column, ...]
     one_row_per_child: bool = False
+    record_key: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -253,6 +254,10 @@ def _load_lists(path: Path, codesets: dict[str, CodeSet]) -> dict[str, ListSpec]
         for col in columns:
             if col.codeset and col.codeset not in codesets:
                 raise SpecError(f"{where}: column '{col.key}' names unknown codeset '{col.codeset}'")
+        record_key = _strs(entry.get("record_key"))
+        unknown_keys = [k for k in record_key if k not in keys]
+        if unknown_keys:
+            raise SpecError(f"{where}: record_key names unknown column(s) {', '.join(unknown_keys)}")
         lists[list_key] = ListSpec(
             key=list_key,
             number=int(match.group(1)),
@@ -260,6 +265,7 @@ def _load_lists(path: Path, codesets: dict[str, CodeSet]) -> dict[str, ListSpec]
             keywords=_strs(entry.get("keywords")),
             columns=tuple(columns),
             one_row_per_child=bool(entry.get("one_row_per_child", False)),
+            record_key=record_key,
         )
     return lists
 
