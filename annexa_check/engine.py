@@ -337,7 +337,7 @@ def run_rules(
     rules: list[Rule] | None = None,
 ) -> tuple[pl.DataFrame, list[Skipped]]:
     """Apply the rules to every list found; return the findings table and the rules that could not run."""
-    rules = list(spec.rules if rules is None else rules)
+    rules = [r for r in (spec.rules if rules is None else rules) if template in r.templates]
     skipped: list[Skipped] = []
     parts: list[pl.DataFrame] = []
     for key, loaded in workbook.lists.items():

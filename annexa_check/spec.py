@@ -137,6 +137,7 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     examples: dict[str, Any] = field(default_factory=dict)
     file: str = ""
+    templates: tuple[str, ...] = TEMPLATES  # the template years whose rule pack holds this rule
 
     def targets(self, spec: Spec) -> list[tuple[ListSpec, Column]]:
         """Every (list, column) this rule applies to, in list and column order."""
@@ -310,6 +311,7 @@ _RULE_KEYS = {
     "kind",
     "not_before",
     "ages",
+    "templates",
 }
 
 
@@ -371,6 +373,9 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
     if check == "code_age" and not isinstance(params.get("ages"), dict):
         raise SpecError(f"{where}: code_age needs 'ages' (code: [min, max])")
 
+    templates = _strs(entry.get("templates")) or TEMPLATES
+    if set(templates) - set(TEMPLATES):
+        raise SpecError(f"{where}: templates must be among {', '.join(TEMPLATES)}")
     rule = Rule(
         code=code,
         error_type=error_type,
@@ -386,6 +391,7 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         params=params,
         examples=_need(entry, "examples", where),
         file=where.split(":")[0],
+        templates=templates,
     )
     _check_rule_columns(rule, where, lists, codesets)
     examples = rule.examples
