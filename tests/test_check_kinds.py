@@ -82,7 +82,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "check": "code_form",
         "lists": ["list_8"],
         "column": "placement_provider",
-        "message": "'{value}' -> '{standard}' ({rows} rows from row {first})",
+        "message": "'{value}' -> '{standard}' ({rows} from row {first})",
         "severity": "warning",
     },
 }
@@ -184,9 +184,9 @@ def flagged(spec: Spec, example: Any) -> list[tuple[int | None, str | None, str]
         (
             "code_form",
             [{"placement_provider": "PR1"}, {"placement_provider": "b) PR1: Own provision"}, {"placement_provider": "PR1"},
-             {"placement_provider": "pr4"}, {"placement_provider": "nonsense"}],
+             {"placement_provider": "pr4"}, {"placement_provider": "nonsense"}, {"placement_provider": "B) pr1: own  PROVISION"}],
             [(None, "PR1", "'PR1' -> 'b) PR1: Own provision' (2 rows from row 2)"),
-             (None, "pr4", "'pr4' -> 'e) PR4: Private provision' (1 rows from row 5)")],
+             (None, "pr4", "'pr4' -> 'e) PR4: Private provision' (1 row from row 5)")],
         ),
     ],
 )  # fmt: skip

@@ -26,7 +26,7 @@ CIN_OPEN = {
     **CHILD,
     "child_id": "C1",
     "cin_start_date": "01/01/2025",
-    "primary_need": "N1",
+    "primary_need": "N1 - Abuse or neglect",
     "case_status": "c) Child in need plan",
 }
 
