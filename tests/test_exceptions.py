@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -295,3 +296,41 @@ def test_expected_values_come_from_the_rule(example) -> None:
         "c) Qualifying care leaver if aged 16-25"
     )
     assert table.filter(pl.col("expected").is_null()).height == 0
+
+
+def test_terminal_groups_findings_by_list(tmp_path: Path) -> None:
+    rows = [
+        {**CHILD, "child_id": "C1", "primary_need": None, "ethnicity": None},
+        {**CHILD, "child_id": "C2", "primary_need": None},
+    ]
+    book = write_lists(
+        tmp_path / "in.xlsx", {"list_6": rows, "list_7": [{**CHILD, "child_id": "C3", "ethnicity": None}]}
+    )
+    result = CliRunner().invoke(
+        main, ["validate", str(book), "--reference-date", "2025-03-31", "--select", "CIN001,ETH001"]
+    )
+    assert result.exit_code == 1
+    lines = [line.rstrip() for line in result.stdout.splitlines() if "┼" not in line]
+    start = lines.index("Findings by list")
+    assert [" ".join(line.replace("│", " ").split()) for line in lines[start + 3 : start + 11]] == [
+        "List 6 Children in Need 2 2",
+        "missing_primary_need error 2 2",
+        "missing_ethnicity error 1 1",
+        "List 7 Child protection 1 1",
+        "missing_ethnicity error 1 1",
+        "All lists 3 3",
+        "missing_ethnicity error 2 2",
+        "missing_primary_need error 2 2",
+    ]
+    assert lines[-1] == "4 errors in 2 types across 3 children; 9 lists incomplete."
+
+
+def test_every_validate_option_has_an_example() -> None:
+    text = CliRunner().invoke(main, ["validate", "--help"], terminal_width=200).stdout.split("Options:")[1]
+    options = re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", text, flags=re.MULTILINE)
+    assert "--split-by" in options and "--report" in options
+    for option in options:
+        if option == "--help":
+            continue
+        block = text.split(option, 1)[1].split("\n  -", 1)[0]
+        assert "Example:" in block, option
