@@ -71,9 +71,17 @@ def pseudonymise(findings: pl.DataFrame, spec: Spec, key: bytes) -> pl.DataFrame
         return row["message"].replace(row["value"], row["hidden"])
 
     hidden = pl.when(on_id).then(swap(child_id_text("value"))).alias("hidden")
+    extra = []
+    if "fingerprint" in findings.columns:  # an unkeyed hash of the child ID could be reversed: re-key it
+        digest = pl.col("fingerprint").str.slice(0, 16)
+        keyed = digest.map_elements(
+            lambda d: hmac.new(key, d.encode(), hashlib.sha256).hexdigest()[:16], return_dtype=pl.String
+        )
+        extra.append((keyed + pl.col("fingerprint").str.slice(16)).alias("fingerprint"))
     return (
         findings.with_columns(hidden)
         .with_columns(
+            *extra,
             swap(pl.col("child_id")).alias("child_id"),
             pl.coalesce("hidden", "value").alias("value"),
             pl.struct("message", "value", "hidden")

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from builders import CHILD as BASE
 from builders import write_lists
 from click.testing import CliRunner
 
@@ -35,11 +36,9 @@ HEADERS = [
 ]
 KEY = "a-test-key-of-some-length"
 CHILD = {
-    "gender": "a) Male",
-    "ethnicity": "a) WBRI",
-    "date_of_birth": "01/06/2012",
-    "age": 12,
-    "disability": "b) No",
+    **BASE,
+    "allocated_team": None,
+    "allocated_worker": None,
     "cin_start_date": "01/01/2025",
     "primary_need": "N1",
     "case_status": "c) Child in need plan",
@@ -227,6 +226,11 @@ def test_pseudonymised_workbooks_hide_ids_and_never_hold_the_key(tmp_path: Path,
         (hidden, "AX008", hidden, rows[0][5]),
     ]
     assert "Pseudonymised" in str(_rows(out / "Unallocated.xlsx", "Summary"))
+    plain = check_workbook(book, reference_date=REFERENCE, select=["CIN001", "AX008"]).findings["fingerprint"]
+    with (tmp_path / "all.csv").open(encoding="utf-8-sig") as handle:
+        keyed = [line.split(",")[12] for line in handle.read().splitlines()[1:]]
+    assert len(keyed) == 3 and not set(keyed) & set(plain)  # the unkeyed hash of an ID is not written
+    assert [k[16:] for k in keyed] == [p[16:] for p in plain]
     for path in [*out.iterdir(), tmp_path / "all.csv"]:
         data = path.read_bytes()
         if path.suffix == ".xlsx":
