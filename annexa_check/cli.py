@@ -18,28 +18,24 @@ from rich.console import Console
 from rich.table import Table
 
 from annexa_check import __version__
+from annexa_check.config import CONFIG_NAME, find_config, implausible_reference_date, load_config
 from annexa_check.errors import AnnexaError
 from annexa_check.spec import Rule, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-EARLIEST_REFERENCE = date(2000, 1, 1)
-
-
-def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    """Today by default; a typed date must be plausible, or every age check would be wrong."""
+def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """A typed date must be plausible, or every age check would be wrong (None: not given)."""
     if value is None:
-        return date.today()
+        return None
     try:
         chosen = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
-    latest = date.today().replace(year=date.today().year + 1, day=min(date.today().day, 28))
-    if not EARLIEST_REFERENCE <= chosen <= latest:
-        raise click.BadParameter(
-            f"{value} is not a plausible reference date (expected between {EARLIEST_REFERENCE} and {latest})"
-        )
+    problem = implausible_reference_date(chosen)
+    if problem:
+        raise click.BadParameter(problem)
     return chosen
 
 
@@ -64,7 +60,8 @@ def main() -> None:
     "--reference-date",
     callback=_reference_date,
     metavar="YYYY-MM-DD",
-    help="Date that ages are measured at (default: today). Example: --reference-date 2025-03-31",
+    help="Date that ages are measured at (default: the configuration file's reference_date, else today). "
+    "Example: --reference-date 2025-03-31",
 )
 @click.option(
     "--template",
@@ -105,15 +102,25 @@ def main() -> None:
 @click.option(
     "--quiet", "-q", is_flag=True, help="Print nothing in text mode; use the exit code. Example: -q"
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
+    "Example: --config ../annexa-check.toml",
+)
+@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
 def validate(
     workbook: Path,
-    reference_date: date,
+    reference_date: date | None,
     template: str,
     fmt: str,
     outputs: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     quiet: bool,
+    config_path: Path | None,
+    no_config: bool,
 ) -> None:
     """Check WORKBOOK and report problems by error type and child.
 
@@ -129,12 +136,19 @@ def validate(
         if path.suffix.lower() not in OUTPUT_SUFFIXES:
             _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
     try:
+        spec = load_spec()
+        config_file = None if no_config else find_config(config_path)
+        config = load_config(config_file, spec) if config_file else None
+        if reference_date is None:
+            reference_date = (config.reference_date_on(date.today()) if config else None) or date.today()
         result = check_workbook(
             workbook,
             reference_date=reference_date,
             template=template,
             select=_split(select),
             ignore=_split(ignore),
+            spec=spec,
+            config=config,
         )
         for path in outputs:
             write_output(result, path)
