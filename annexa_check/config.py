@@ -297,11 +297,13 @@ def _standard_meanings(codeset: CodeSet, texts: list[str]) -> dict[str, str]:
 def load_config(file: Path, spec: Spec) -> Config:
     """Read and check a configuration file against the rule data it will change."""
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may save a byte-order mark
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text; save it with UTF-8 encoding") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot be read ({exc.strerror or exc})") from None
     reader = _Reader(file, spec)
     for name in data:
         if name not in _TOP_KEYS:

@@ -33,24 +33,8 @@ CHECK_SUMMARY = {
     "list_headers": "the list's sheet must have a header row",
 }
 # Rule fields shown in their own place, or that are bookkeeping rather than meaning.
-_SHOWN = {
-    "code",
-    "error_type",
-    "severity",
-    "title",
-    "check",
-    "lists",
-    "columns",
-    "column_type",
-    "message",
-    "source",
-    "when",
-    "params",
-    "examples",
-    "file",
-    "templates",
-    "inject",
-}
+_SHOWN = {"code", "error_type", "severity", "title", "check", "lists", "columns", "column_type", "message"}
+_SHOWN |= {"source", "when", "params", "examples", "file", "templates", "inject"}
 
 
 def filter_rules(

@@ -323,3 +323,14 @@ def test_the_shipped_example_is_a_valid_config(spec: Spec) -> None:
     assert config.reference_date == "end-of-last-month"
     assert config.ignore == ("missing_list",)
     assert config.synonyms["yes_no_unknown"] == {"Y": "Yes", "N": "No"}
+
+
+def test_a_byte_order_mark_is_read_and_other_encodings_are_refused(workbook: Path, tmp_path: Path) -> None:
+    config = tmp_path / "notepad.toml"
+    config.write_bytes('\ufeffignore = ["missing_list"]\n'.encode())
+    report = json.loads(run("validate", str(workbook), "--config", str(config), "--format", "json").stdout)
+    assert report["config"]["ignore"] == ["missing_list"]
+    config.write_bytes('[codesets.ethnicity.synonyms]\n"Wh\u00eete" = "WBRI"\n'.encode("cp1252"))
+    result = run("validate", str(workbook), "--config", str(config))
+    assert result.exit_code == 2
+    assert result.stderr == f"annexa-check: error: {config}: not UTF-8 text; save it with UTF-8 encoding\n"
