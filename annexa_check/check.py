@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +18,7 @@ from annexa_check.loader import LoadedWorkbook, detect_template, load_workbook
 from annexa_check.spec import TEMPLATES, Rule, Spec, load_spec
 
 DEFAULT_TEMPLATE = "2023"
+Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
 
 @dataclass
@@ -61,20 +62,31 @@ def check_workbook(
     ignore: Iterable[str] = (),
     spec: Spec | None = None,
     config: Config | None = None,
+    progress: Progress | None = None,
 ) -> CheckResult:
     """Load, validate and return the findings for one workbook.
 
     A configuration file's selection is the default: `select` replaces the file's
-    `select`, and `ignore` adds to the file's `ignore`.
+    `select`, and `ignore` adds to the file's `ignore`. `progress(step, done, total)`
+    is told of each sheet read and of the rules running, so a long check can show a
+    bar; the check itself prints nothing.
     """
     base = spec or load_spec()
     spec = apply_config(base, config) if config else base
-    source = "--select and --ignore"
+    selection = "--select and --ignore"
     if config:
         select, ignore = list(select) or list(config.select), [*config.ignore, *ignore]
-        source += f", with select and ignore in {config.file},"
-    rules = select_rules(spec, select, ignore, source)
-    workbook = load_workbook(path, spec)
+        selection += f", with select and ignore in {config.file},"
+    rules = select_rules(spec, select, ignore, selection)
+    steps = 1
+
+    def on_sheet(sheet: str, done: int, total: int) -> None:
+        nonlocal steps
+        steps = total + 1
+        if progress is not None:
+            progress(f"Reading {sheet}", done, steps)
+
+    workbook = load_workbook(path, spec, on_sheet)
     if template == "auto":
         detected = detect_template(workbook)
         chosen = detected or DEFAULT_TEMPLATE
@@ -83,7 +95,11 @@ def check_workbook(
         chosen, source = template, "chosen with --template"
     else:
         raise AnnexaError(f"unknown template '{template}' (use {', '.join(TEMPLATES)} or auto)")
+    if progress is not None:
+        progress(f"Running {len(rules)} rules", steps - 1, steps)
     findings, skipped = run_rules(workbook, spec, template=chosen, reference_date=reference_date, rules=rules)
+    if progress is not None:
+        progress("Done", steps, steps)
     return CheckResult(
         workbook=workbook,
         reference_date=reference_date,
