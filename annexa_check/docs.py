@@ -31,10 +31,22 @@ CHECK_SUMMARY = {
     "column_unique": "the column must appear once on the sheet",
     "list_present": "the workbook must have the list",
     "list_headers": "the list's sheet must have a header row",
+    "future_date": "the date must not be after the reference date",
+    "lookback": "the date should fall inside the list's look-back window before the reference date",
+    "placeholder_date": "the date must not be a placeholder such as 01/01/1900",
+    "age_range": "the age at the reference date (from Date of Birth, else Age) must be in the range given",
+    "age_matches_dob": "the Age column must agree with Date of Birth at the reference date",
+    "range": "a whole number must be in the range given",
+    "pattern": "a value must match the pattern given, as a whole",
+    "combination": "the values in the conditions must not occur together",
+    "constant_per_child": "a value must be the same on every row of a child",
+    "code_form": "a code should be written in the template's form (such as `a) WBRI`)",
+    "on_list": "the child must (or must not) be on another list",
+    "consistent": "a child's value must be the same on every list",
 }
 # Rule fields shown in their own place, or that are bookkeeping rather than meaning.
 _SHOWN = {"code", "error_type", "severity", "title", "check", "lists", "columns", "column_type", "message"}
-_SHOWN |= {"source", "when", "params", "examples", "file", "templates", "inject"}
+_SHOWN |= {"source", "when", "params", "examples", "file", "templates", "inject", "exclude"}
 
 
 def filter_rules(
@@ -88,12 +100,31 @@ def _value(value: Any, rule: Rule, spec: Spec) -> str:
     if isinstance(value, Condition):
         return value.describe()
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_value(v, rule, spec)}" for k, v in value.items())
+        return "; ".join(f"{k}: {_value(v, rule, spec)}" for k, v in value.items())
+    if _is_range(value):
+        low, high = value
+        if low == high:
+            return str(low)
+        return f"{low}+" if high is None else f"up to {high}" if low is None else f"{low}–{high}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(v, rule, spec) for v in value)
     if isinstance(value, str) and _header(value, rule, spec):
         return _column(value, rule, spec)
+    if isinstance(value, str) and value in spec.lists:
+        return spec.lists[value].name
     return str(value)
+
+
+def _is_range(value: Any) -> bool:
+    """A `[min, max]` pair of whole numbers, either end open (None)."""
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value)
+        and value != [None, None]
+    )
 
 
 def _parameters(rule: Rule, spec: Spec) -> list[tuple[str, str]]:
@@ -198,8 +229,13 @@ def rules_table(rules: list[Rule], spec: Spec) -> str:
     return "\n".join([*lines, _tally(rules)])
 
 
+def _markdown(text: str) -> str:
+    """Text that Markdown shows as written: no stray emphasis or tags from a pattern or message."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("<", "&lt;")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return _markdown(text).replace("|", "\\|")
 
 
 def catalogue_markdown(rules: list[Rule], spec: Spec) -> str:
@@ -268,9 +304,9 @@ def _index(rules: list[Rule], spec: Spec) -> list[str]:
 
 
 def _entry(rule: Rule, spec: Spec) -> list[str]:
-    lines = ["", f"### {rule.code}", "", f"**{rule.title}**", ""]
+    lines = ["", f"### {rule.code}", "", f"**{_markdown(rule.title)}**", ""]
     lines += [
-        f"- {label}: `{text}`" if label == "error type" else f"- {label}: {text}"
+        f"- {label}: `{text}`" if label == "error type" else f"- {label}: {_markdown(text)}"
         for label, text in describe(rule, spec)
     ]
     for kind, label in (("pass", "Passes"), ("fail", "Fails")):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_check_kinds import KINDS, pack
 
 from annexa_check.cli import main
 from annexa_check.docs import DOCS_COMMAND, catalogue_markdown, explain_text, filter_rules, rules_table
@@ -86,15 +87,15 @@ def test_a_new_check_kind_and_field_are_rendered_from_their_data(small: Spec) ->
     rule = replace(
         small.rules[0],
         check="on_other_list",
-        params={"other_list": "list_6", "match": ["child_id"], "ages": {"E17": [18, 25]}},
+        params={"other_list": "list_6", "match": ["child_id"], "ages": {"E17": [18, 25], "K3": [16, None]}},
         when=(Condition(column="placement_type", blank=True),),
     )
     lines = explain_text(rule, small).splitlines()
     assert lines[6:11] == [
         "checks: on_other_list",
-        "other list: list_6",
+        "other list: List 6",
         "match: Child Unique ID (child_id)",
-        "ages: E17: 18, 25",
+        "ages: E17: 18–25; K3: 16+",
         "only when: placement_type is blank",
     ]
 
@@ -190,3 +191,19 @@ def test_rules_command_refuses_unknown_filters() -> None:
         result.stderr == "annexa-check: error: no error type 'missing_ethnicty' (see 'annexa-check rules')\n"
     )
     assert run("rules", "--list", "12").exit_code == 2
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_check_kind_is_rendered_with_its_parameters(tmp_path: Path, kind: str) -> None:
+    spec = pack(tmp_path, kind)
+    rule = spec.rules[0]
+    lines = explain_text(rule, spec).splitlines()
+    assert next(line for line in lines if line.startswith("checks: ")).startswith(f"checks: {rule.check}")
+    labels = {line.split(":")[0] for line in lines}
+    assert {name.replace("_", " ") for name in rule.params} <= labels
+    assert len([line for line in lines if line.startswith("only when: ")]) == len(rule.when)
+
+
+def test_markdown_shows_patterns_as_written(tmp_path: Path) -> None:
+    spec = pack(tmp_path, "pattern")
+    assert "- regex: [A-Z]{1,2}[0-9][A-Z0-9]? \\*[0-9][A-Z]{2}" in catalogue_markdown(list(spec.rules), spec)
