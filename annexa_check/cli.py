@@ -179,6 +179,8 @@ def validate(
     try:
         key = check_destinations(outputs, split_by, out_dir, report_path, pseudonymise)
         spec = load_spec()
+        if no_config and config_path is not None:
+            raise AnnexaError("--config and --no-config contradict each other; give one")
         config_file = None if no_config else find_config(config_path)
         config = load_config(config_file, spec) if config_file else None
         if reference_date is None:

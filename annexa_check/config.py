@@ -168,7 +168,8 @@ class _Reader:
         return value
 
     def selection(self, value: Any, key: str) -> tuple[str, ...]:
-        patterns = self.texts(value, key)
+        """Patterns as on the command line: a list, or one text with commas (`"CIN,ETH001"`)."""
+        patterns = tuple(p.strip() for text in self.texts(value, key) for p in text.split(",") if p.strip())
         try:
             check_patterns(self.spec, patterns)
         except AnnexaError as exc:

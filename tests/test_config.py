@@ -161,7 +161,7 @@ def test_the_file_in_the_working_folder_is_used(workbook: Path, tmp_path: Path, 
 
 
 def test_command_line_select_replaces_the_files_and_ignore_adds_to_it(workbook: Path, tmp_path: Path) -> None:
-    config = write_config(tmp_path, 'select = ["ETH"]\nignore = ["ETH001"]\n')
+    config = write_config(tmp_path, 'select = "ETH"\nignore = ["ETH001, AX011"]\n')
     base = ["validate", str(workbook), "--config", str(config), "--format", "json"]
     assert set(json.loads(run(*base).stdout)["counts"]) == {"invalid_ethnicity"}
     counts = json.loads(run(*base, "--select", "missing_column,ETH").stdout)["counts"]
@@ -316,6 +316,9 @@ def test_a_missing_config_file_is_refused(workbook: Path, tmp_path: Path) -> Non
     result = run("validate", str(workbook), "--config", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2
     assert result.stderr == f"annexa-check: error: {tmp_path / 'nope.toml'}: configuration file not found\n"
+    result = run("validate", str(workbook), "--config", str(tmp_path / "nope.toml"), "--no-config")
+    assert result.exit_code == 2
+    assert result.stderr == "annexa-check: error: --config and --no-config contradict each other; give one\n"
 
 
 def test_the_shipped_example_is_a_valid_config(spec: Spec) -> None:
