@@ -472,11 +472,16 @@ class _Builder:
         sheet, c, rng = self.new_sheet("list_1"), self.codes, self.rng
         people = list(self.unborn) + rng.choices(self.kids, k=max(0, round(self.n * 1.5) - len(self.unborn)))
         rows = []
+        seen: set[tuple[str, Any, str]] = set()
         for p in people:
             cells = self.person_cells(p)
             cells.pop("disability")
-            cells["contact_date"] = self.d(self.recent(p))
-            cells["contact_source"] = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            key: tuple[str, Any, str] | None = None
+            while key is None or key in seen:  # the same contact twice is a duplicate row, not data
+                cells["contact_date"] = self.d(self.recent(p))
+                cells["contact_source"] = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+                key = (p.id, cells["contact_date"], cells["contact_source"])
+            seen.add(key)
             rows.append((cells["contact_date"], p.id, cells, self.meta(p, protected=p.dob is None)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
@@ -500,13 +505,19 @@ class _Builder:
         self.referred = rng.choices(self.kids, k=round(self.n * 0.4))
         prior: dict[str, int] = {}
         rows = []
+        seen: set[tuple[str, int, str]] = set()
         for p in self.referred:
             cells = self.person_cells(p)
-            o = self.recent(p)
+            key: tuple[str, int, str] | None = None
+            while key is None or key in seen:  # the same referral twice is a duplicate row, not data
+                o = self.recent(p)
+                source = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+                key = (p.id, o, source)
+            seen.add(key)
             team, worker = self.team("assessment")
             cells.update(
                 referral_date=self.d(o),
-                referral_source=c.render("referral_source", c.pick("referral_source", _SOURCE_W)),
+                referral_source=source,
                 referral_nfa=self.yn(0.15),
                 referrals_last_12_months=prior.setdefault(p.id, rng.choices(range(5), [50, 25, 12, 8, 5])[0]),
                 allocated_team=team,
@@ -570,6 +581,15 @@ class _Builder:
             rows.append((start, p.id, cells, self.meta(p)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
+
+    def icpc_plans_on_list_7(self) -> None:
+        """An ICPC that resulted in a plan puts the child on List 7; other outcomes become No."""
+        sheet = self.sheets["list_5"]
+        col, no = sheet.idx("icpc_resulted_in_plan"), self.codes.label("yes_no", "No")
+        for row, meta in zip(sheet.rows, sheet.meta, strict=True):
+            said = row[col]
+            if said and said.strip().lower().endswith("yes") and meta["id"] not in self.cp_facts:
+                row[col] = no
 
     # -- Lists 6-9: one row per child
     def choose_cin(self) -> None:
@@ -978,6 +998,7 @@ class _Builder:
         self.choose_cin()
         self.list_8()
         self.list_7()
+        self.icpc_plans_on_list_7()
         self.list_6()
         self.list_9()
         self.list_10_11()
