@@ -486,21 +486,32 @@ class _Builder:
             lo = max(lo, p.dob.toordinal())
         return self.rd(lo, self.refo)
 
+    def unrepeated(self, seen: set[tuple[str, int, str]], child: str, day: int, source: str) -> int:
+        """The day, or the nearest later one (up to the reference date, else earlier) the child is free.
+
+        The same contact or referral listed twice is a duplicate row, not data; moving the
+        day (no new random draw) leaves every other row of the seeded workbook as it was.
+        """
+        later = (d for d in range(day, self.refo + 1) if (child, d, source) not in seen)
+        free = next(later, None)
+        if free is None:
+            free = next(d for d in range(day - 1, 0, -1) if (child, d, source) not in seen)
+        seen.add((child, free, source))
+        return free
+
     # -- Lists 1-5: front door
     def list_1(self) -> None:
         sheet, c, rng = self.new_sheet("list_1"), self.codes, self.rng
         people = list(self.unborn) + rng.choices(self.kids, k=max(0, round(self.n * 1.5) - len(self.unborn)))
         rows = []
-        seen: set[tuple[str, Any, str]] = set()
+        seen: set[tuple[str, int, str]] = set()
         for p in people:
             cells = self.person_cells(p)
             cells.pop("disability")
-            key: tuple[str, Any, str] | None = None
-            while key is None or key in seen:  # the same contact twice is a duplicate row, not data
-                cells["contact_date"] = self.d(self.recent(p))
-                cells["contact_source"] = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
-                key = (p.id, cells["contact_date"], cells["contact_source"])
-            seen.add(key)
+            o = self.recent(p)
+            cells["contact_source"] = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, cells["contact_source"])
+            cells["contact_date"] = self.d(o)
             rows.append((cells["contact_date"], p.id, cells, self.meta(p, protected=p.dob is None)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
@@ -527,13 +538,10 @@ class _Builder:
         seen: set[tuple[str, int, str]] = set()
         for p in self.referred:
             cells = self.person_cells(p)
-            key: tuple[str, int, str] | None = None
-            while key is None or key in seen:  # the same referral twice is a duplicate row, not data
-                o = self.recent(p)
-                source = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
-                key = (p.id, o, source)
-            seen.add(key)
+            o = self.recent(p)
             team, worker = self.team("assessment")
+            source = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, source)
             cells.update(
                 referral_date=self.d(o),
                 referral_source=source,
@@ -1089,8 +1097,10 @@ class _Injector:
 
     def record(self, error_type: str, list_key: str, i: int, column: str, touched: set[str]) -> None:
         self.used.setdefault((list_key, i), set()).update(touched)
-        meta = self.sheets[list_key].meta[i]
-        self.out.append(Injected(error_type, list_key, i + self.first_row, meta["id"], column))
+        sheet = self.sheets[list_key]  # the row's ID as written: an overlay may give it a {new_id}
+        self.out.append(
+            Injected(error_type, list_key, i + self.first_row, sheet.rows[i][sheet.idx("child_id")], column)
+        )
 
     def set(self, list_key: str, i: int, column: str, value: Any) -> None:
         sheet = self.sheets[list_key]
