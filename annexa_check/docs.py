@@ -129,7 +129,11 @@ def _is_range(value: Any) -> bool:
 
 def _parameters(rule: Rule, spec: Spec) -> list[tuple[str, str]]:
     """The rule's parameters and any further fields, generically, so every check kind is covered."""
-    out = [(name.replace("_", " "), _value(value, rule, spec)) for name, value in rule.params.items()]
+    out = [
+        (name.replace("_", " "), _value(value, rule, spec))
+        for name, value in rule.params.items()
+        if not name.startswith("inject")  # how the example generator makes the error, not what is checked
+    ]
     for f in fields(rule):
         value = getattr(rule, f.name)
         if f.name not in _SHOWN and value not in (None, (), [], {}, ""):
