@@ -17,7 +17,8 @@ from annexa_check.check import check_workbook
 from annexa_check.engine import Skipped
 
 REFERENCE = date(2025, 3, 31)
-XL = ["XL001", "XL002", "XL003", "XL004", "XL005", "XL006", "XL007"]
+# The cross-list rules, with the shared-column consistency rules of child.yaml beside them.
+XL = ["XL001", "XL002", "XL003", "XL004", "XL005", "CHD017", "CHD018"]
 LEAVER = {**CHILD, "date_of_birth": "10/10/2007", "age": 17, "la_in_touch": "b) No"}
 
 
@@ -38,7 +39,7 @@ def _cross_list_workbook(path: Path, *, with_adopters: bool = True) -> Path:
         ],
         "list_6": [
             {**CHILD, "child_id": "100", "gender": "b) Female", "ethnicity": "WBRI"},
-            {**CHILD, "child_id": "200", "case_status": "c) Child in need plan"},
+            {**CHILD, "child_id": "200", "ethnicity": "c) WOTH", "case_status": "c) Child in need plan"},
             {**LEAVER, "child_id": "901", "case_status": "c) Child in need plan"},
             {**LEAVER, "child_id": "902", "case_status": "a) Looked after child"},
         ],
@@ -76,24 +77,25 @@ def test_cross_list_rules_flag_exactly_the_rows_that_disagree(tmp_path: Path) ->
     # 100's 'WBRI' and 'a) WBRI' are one code; 902 is an eligible child on List 6 as looked after
     # and open on List 8; 905 left care, so is not "still looked after"; List 10's blank family.
     assert _rows(result.findings) == [
-        ("XL006", "List 1", 2, "100", "Gender", "a) Male"),
-        ("XL006", "List 6", 2, "100", "Gender", "b) Female"),
-        ("XL005", "List 8", 4, "905", "Date of Birth", "10/10/2007"),
+        ("CHD017", "List 1", 2, "100", "Gender", "a) Male"),
+        ("XL005", "List 1", 3, "200", "Ethnicity", "a) WBRI"),
+        ("CHD017", "List 6", 2, "100", "Gender", "b) Female"),
+        ("XL005", "List 6", 3, "200", "Ethnicity", "c) WOTH"),
+        ("CHD018", "List 8", 4, "905", "Date of Birth", "10/10/2007"),
         ("XL001", "List 9", 2, "901", "Child Unique ID", "901"),
         ("XL003", "List 9", 4, "903", "Child Unique ID", "903"),
         ("XL004", "List 9", 5, "904", "Child Unique ID", "904"),
+        ("CHD018", "List 9", 6, "905", "Date of Birth", "11/10/2007"),
         ("XL003", "List 9", 6, "905", "Child Unique ID", "905"),
-        ("XL005", "List 9", 6, "905", "Date of Birth", "11/10/2007"),
         ("XL002", "List 10", 3, "301", "Family identifier", "F2"),
     ]
     assert set(result.findings["severity"]) == {"warning"}  # each is a query about two lists
     assert result.skipped == []
     keys = result.findings["rule"] + "|" + result.findings["list"]
     messages = dict(zip(keys, result.findings["message"], strict=True))
-    assert messages["XL005|List 9"] == (
-        "Child 905 has Date of Birth 11/10/2007 here, but the lists disagree: 10/10/2007 (List 8); "
-        "11/10/2007 (List 9). The Child Unique ID must mean the same child on every list: correct the "
-        "date of birth (or the ID) in the source system."
+    assert messages["XL005|List 6"] == (
+        "Child 200 has Ethnicity 'c) WOTH' here, but the lists disagree: WBRI (List 1); WOTH (List 6). "
+        "Record one CBDS ethnicity for the child on every list."
     )
     assert messages["XL002|List 10"] == (
         "Family identifier F2 is not on List 11 (Adopters). Use the identifier List 11 gives the family, "
