@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +27,7 @@ class CheckResult:
     findings: pl.DataFrame
     skipped: list[Skipped]
     spec: Spec
+    rules: list[Rule] = field(default_factory=list)  # the rules selected for the run
 
     def counts(self) -> pl.DataFrame:
         return counts_by_type(self.findings)
@@ -86,4 +87,5 @@ def check_workbook(
         findings=findings,
         skipped=skipped,
         spec=spec,
+        rules=rules,
     )

@@ -68,3 +68,50 @@ def render(report: dict[str, Any], console: Console) -> None:
         console.print(f"[yellow]note:[/] {note}")
     style = "bold red" if report["totals"]["errors"] else "bold green"
     console.print(f"[{style}]{headline(report)}[/]")
+
+
+def render_batch(document: dict[str, Any], console: Console) -> None:
+    """Print a batch: one line per workbook, what was skipped, and the combined counts."""
+    batch = document["batch"]
+    table = Table(title="Workbooks", title_justify="left", show_edge=False, pad_edge=False)
+    for name, justify in (
+        ("Workbook", "left"),
+        ("Result", "left"),
+        ("Errors", "right"),
+        ("Warnings", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("Children with errors", justify="right")
+    for item in document["results"]:
+        if "error" in item:
+            table.add_row(item["workbook"], "[red]could not check[/]", "", "", "")
+            continue
+        totals = item["totals"]
+        state = "[green]passed[/]" if item["policy"]["passed"] else "[red]failed[/]"
+        table.add_row(
+            item["workbook"],
+            state,
+            f"{totals['errors']:,}",
+            f"{totals['warnings']:,}",
+            f"{totals['children_with_errors']:,}",
+        )
+    console.print(table)
+    for skipped in batch["skipped_files"]:
+        console.print(f"[yellow]skipped:[/] {skipped['path']} ({skipped['reason']})")
+    if document["counts"]:
+        counts = Table(
+            title="All workbooks by error type", title_justify="left", show_edge=False, pad_edge=False
+        )
+        counts.add_column("Error type")
+        counts.add_column("Severity")
+        counts.add_column("Records", justify="right")
+        counts.add_column("Children", justify="right")
+        for key, c in sorted(document["counts"].items(), key=lambda kv: (-kv[1]["count"], kv[0])):
+            counts.add_row(key, c["severity"], f"{c['count']:,}", f"{c['children']:,}")
+        console.print(counts)
+    failed = batch["checked"] - batch["passed"]
+    style = "bold red" if failed or batch["could_not_check"] else "bold green"
+    console.print(
+        f"[{style}]{batch['workbooks']} workbooks: {batch['passed']} passed, {failed} failed, "
+        f"{batch['could_not_check']} could not be checked.[/]"
+    )

@@ -1,0 +1,179 @@
+"""Several workbooks in one run (e.g. the councils of a regional partnership), on every core.
+
+Each workbook is checked in its own process and writes its own exception lists; the
+parent gets back only the summary, the CI renderings and the few fields history needs,
+and combines them. A workbook that cannot be read gets its one-line error and the
+others carry on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from annexa_check.check import CheckResult
+from annexa_check.errors import AnnexaError
+from annexa_check.policy import Policy, Verdict
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One workbook and everything needed to check it, in a form a worker process can receive."""
+
+    workbook: Path
+    reference_date: date
+    template: str
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    policy: Policy
+    outputs: tuple[Path, ...] = ()  # written by the worker, as given
+    keep_result: bool = False  # in-process only: hand back the whole CheckResult
+
+
+@dataclass
+class Outcome:
+    workbook: Path
+    report: dict[str, Any] | None = None
+    verdict: Verdict | None = None
+    junit: str = ""  # this workbook's <testsuite>
+    markdown: str = ""
+    findings: pl.DataFrame | None = None  # only the history columns
+    written: list[Path] = field(default_factory=list)
+    error: str | None = None
+    result: CheckResult | None = None
+
+
+def output_for(path: Path, workbook: Path) -> Path:
+    """In a batch, `-o out/exceptions.csv` becomes `out/exceptions.<workbook>.csv` for each workbook."""
+    return path.with_name(f"{path.stem}.{workbook.stem}{path.suffix}")
+
+
+def check_one(job: Job) -> Outcome:
+    """Check one workbook, write its outputs, return what the caller reports; bad input is not raised."""
+    from annexa_check import formats
+    from annexa_check.check import check_workbook
+    from annexa_check.history import HISTORY_COLUMNS
+    from annexa_check.report import summary, write_output
+
+    try:
+        result = check_workbook(
+            job.workbook,
+            reference_date=job.reference_date,
+            template=job.template,
+            select=job.select,
+            ignore=job.ignore,
+        )
+        verdict = job.policy.judge(summary(result)["counts"])
+        report = summary(result, verdict)
+        for path in job.outputs:
+            write_output(result, path, verdict)
+    except AnnexaError as exc:
+        return Outcome(job.workbook, error=str(exc))
+    except Exception as exc:  # a bug: say so without echoing any cell value
+        if os.environ.get("ANNEXA_CHECK_DEBUG"):
+            raise
+        return Outcome(
+            job.workbook,
+            error=f"internal error ({type(exc).__name__}) while checking {job.workbook}; "
+            "set ANNEXA_CHECK_DEBUG=1 for details",
+        )
+    return Outcome(
+        job.workbook,
+        report=report,
+        verdict=verdict,
+        junit=ET.tostring(formats.junit_suite(result, verdict), encoding="unicode"),
+        markdown=formats.markdown(report, verdict),
+        findings=result.findings.select(HISTORY_COLUMNS),
+        written=list(job.outputs),
+        result=result if job.keep_result else None,
+    )
+
+
+def expand(arguments: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The workbooks named or found in the folders named, and what a folder held that was skipped (and why).
+
+    Excel's lock files (`~$book.xlsx`, left while a workbook is open) and hidden files are
+    never workbooks; sub-folders are not searched.
+    """
+    workbooks: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for argument in arguments:
+        if not argument.is_dir():
+            workbooks.append(argument)
+            continue
+        for path in sorted(argument.iterdir(), key=lambda p: p.name.lower()):
+            if path.name.startswith("~$"):
+                skipped.append((path, "Excel lock file (the workbook is open in Excel)"))
+            elif path.name.startswith("."):
+                skipped.append((path, "hidden file"))
+            elif path.is_dir():
+                skipped.append((path, "folder (sub-folders are not searched)"))
+            elif path.suffix.lower() not in WORKBOOK_SUFFIXES:
+                skipped.append((path, "not a workbook"))
+            else:
+                workbooks.append(path)
+    return workbooks, skipped
+
+
+def run_batch(jobs: list[Job], workers: int | None = None) -> list[Outcome]:
+    """Check every job, in parallel when there are several, and return the outcomes in job order.
+
+    Workers are started fresh ('spawn'), never forked: a forked copy of a process that
+    has used polars' thread pool can hang.
+    """
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    if workers == 1:
+        return [check_one(job) for job in jobs]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(check_one, jobs))
+
+
+def combined(
+    outcomes: list[Outcome], reference_date: date, skipped: list[tuple[Path, str]]
+) -> dict[str, Any]:
+    """The batch document: one summary over every workbook, then each workbook's own."""
+    from annexa_check import __version__
+    from annexa_check.report import SCHEMA_VERSION
+
+    done = [o for o in outcomes if o.report is not None]
+    counts: dict[str, dict[str, Any]] = {}
+    for outcome in done:
+        assert outcome.report is not None
+        for key, c in outcome.report["counts"].items():
+            summed = counts.setdefault(key, {"count": 0, "children": 0, "severity": c["severity"]})
+            summed["count"] += c["count"]
+            summed["children"] += c["children"]  # children of different councils are different children
+
+    def total(key: str) -> int:
+        return sum(o.report["totals"][key] for o in done if o.report is not None)
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "annexa-check", "version": __version__},
+        "reference_date": reference_date.isoformat(),
+        "batch": {
+            "workbooks": len(outcomes),
+            "checked": len(done),
+            "could_not_check": len(outcomes) - len(done),
+            "passed": sum(1 for o in done if o.verdict is not None and o.verdict.passed),
+            "skipped_files": [{"path": str(p), "reason": r} for p, r in skipped],
+        },
+        "counts": dict(sorted(counts.items())),
+        "totals": {key: total(key) for key in ("findings", "errors", "warnings", "children_with_errors")},
+        "results": [
+            o.report if o.report is not None else {"workbook": str(o.workbook), "error": o.error}
+            for o in outcomes
+        ],
+    }
