@@ -75,6 +75,19 @@ def _history_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--format for the history commands: tables for people, JSON (or CSV) for scripts."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=f"What to print: tables for people, or {' or '.join(c.upper() for c in choices[1:])} for "
+        "scripts. Example: --format json",
+    )
+
+
 @main.command()
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -378,14 +391,7 @@ def _explain(rule: Rule, spec: Spec) -> str:
     help="Write the child-level lists of new, resolved and still-open problems (.xlsx: one sheet each; "
     ".csv: a status column) or the comparison as JSON (.json); repeatable. Example: -o changes.xlsx",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="What to print: tables for people, or one JSON object for scripts. Example: --format json",
-)
+@_format_option("text", "json")
 @_history_option
 def compare(
     old: str, new: str, reference_date: date, outputs: tuple[Path, ...], fmt: str, history_path: Path | None
@@ -401,6 +407,7 @@ def compare(
     from annexa_check.compare import COMPARE_SUFFIXES, write_changes
     from annexa_check.compare import compare as compare_sides
     from annexa_check.report import json_text
+    from annexa_check.terminal import frame_table
 
     for path in outputs:
         if path.suffix.lower() not in COMPARE_SUFFIXES:
@@ -420,7 +427,7 @@ def compare(
     totals = comparison.as_dict()["totals"]
     console.print(f"[bold]{comparison.old.label}[/] → [bold]{comparison.new.label}[/]")
     for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
-        console.print(_table(title, table))
+        console.print(frame_table(title, table))
     console.print(
         f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
     )
@@ -453,27 +460,8 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def _table(title: str, frame: Any) -> Table:
-    """A polars frame as a terminal table: text left, numbers right."""
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for name, dtype in frame.schema.items():
-        table.add_column(
-            name.replace("_", " ").capitalize(), justify="right" if dtype.is_numeric() else "left"
-        )
-    for row in frame.iter_rows():
-        table.add_row(*(f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row))
-    return table
-
-
 @main.command("history")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Tables for people or JSON for scripts. Example: --format json",
-)
+@_format_option("text", "json")
 @_history_option
 def history_command(fmt: str, history_path: Path | None) -> None:
     """List the recorded runs (validate --record), oldest first.  Example: annexa-check history"""
@@ -481,6 +469,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
 
     from annexa_check import history
     from annexa_check.report import json_text
+    from annexa_check.terminal import frame_table
 
     store = history_path or history.default_path()
     try:
@@ -492,7 +481,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
         return
     frame = pl.DataFrame([vars(run) for run in recorded], schema=list(history.Run.__dataclass_fields__))
     console = _console()
-    console.print(_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
+    console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
 
 
 @main.command()
@@ -511,14 +500,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
     help="Also write the chart as PATH.png and PATH.svg (needs the 'chart' extra). "
     "Example: --chart board/trend",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "csv"]),
-    default="text",
-    show_default=True,
-    help="The table for people, as JSON, or as CSV. Example: --format csv",
-)
+@_format_option("text", "json", "csv")
 @_history_option
 def trend(
     last: int | None, workbook_name: str | None, chart: Path | None, fmt: str, history_path: Path | None
@@ -529,6 +511,7 @@ def trend(
     """
     from annexa_check import history
     from annexa_check.report import json_text
+    from annexa_check.terminal import frame_table
     from annexa_check.trend import trend_table, write_chart
 
     store = history_path or history.default_path()
@@ -551,7 +534,7 @@ def trend(
         click.echo(table.write_csv(), nl=False)
     else:
         console = _console()
-        console.print(_table("Records per error type", table))
+        console.print(frame_table("Records per error type", table))
         for run in recorded:
             console.print(f"run {run.id}: {Path(run.workbook).name}, reference date {run.reference_date}")
     if chart:  # after the table, which needs no plotting library

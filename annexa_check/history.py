@@ -25,7 +25,8 @@ import polars as pl
 
 from annexa_check.errors import AnnexaError
 
-# The finding fields a recorded run keeps: enough to say who, where and what, nothing more.
+# The finding fields a recorded run keeps: enough to say who, where and what; never a value or
+# message. Fixed by the store's tables (MIGRATIONS), so listed here, not derived from FINDING_COLUMNS.
 HISTORY_COLUMNS = [
     "fingerprint",
     "error_type",

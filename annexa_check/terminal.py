@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
+import polars as pl
 from rich.console import Console
 from rich.table import Table
 
 from annexa_check.report import headline
+
+
+def new_table(title: str, columns: Sequence[str], right: Collection[str] = ()) -> Table:
+    """A table in the one house style; columns named in `right` (numbers) are right-aligned."""
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for name in columns:
+        table.add_column(name, justify="right" if name in right else "left")
+    return table
+
+
+def frame_table(title: str, frame: pl.DataFrame) -> Table:
+    """A polars frame as a table: headings from the column names, numbers right-aligned."""
+    names = {c: c.replace("_", " ").capitalize() for c in frame.columns}
+    numeric = {names[c] for c, dtype in frame.schema.items() if dtype.is_numeric()}
+    table = new_table(title, list(names.values()), numeric)
+    for row in frame.iter_rows():
+        table.add_row(*(f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row))
+    return table
+
+
+def _counts_table(title: str, counts: dict[str, dict[str, Any]]) -> Table:
+    table = new_table(title, ["Error type", "Severity", "Records", "Children"], {"Records", "Children"})
+    for key, c in sorted(
+        counts.items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
+    ):
+        colour = "red" if c["severity"] == "error" else "yellow"
+        table.add_row(key, f"[{colour}]{c['severity']}[/]", f"{c['count']:,}", f"{c['children']:,}")
+    return table
 
 
 def render(report: dict[str, Any], console: Console) -> None:
@@ -18,16 +48,11 @@ def render(report: dict[str, Any], console: Console) -> None:
         f"Reference date {report['reference_date']}  ·  template {template['year']} ({template['source']})"
     )
 
-    loaded = Table(title="Lists loaded", title_justify="left", show_edge=False, pad_edge=False)
-    for name, justify in (
-        ("List", "left"),
-        ("Sheet", "left"),
-        ("Header row", "right"),
-        ("Rows", "right"),
-        ("Missing columns", "right"),
-        ("Unrecognised", "right"),
-    ):
-        loaded.add_column(name, justify=justify)  # type: ignore[arg-type]
+    loaded = new_table(
+        "Lists loaded",
+        ["List", "Sheet", "Header row", "Rows", "Missing columns", "Unrecognised"],
+        right={"Header row", "Rows", "Missing columns", "Unrecognised"},
+    )
     for lst in report["lists"].values():
         if not lst["found"] and lst["sheet"]:
             loaded.add_row(f"{lst['name']} {lst['title']}", lst["sheet"], "[red]not found[/]", "", "", "")
@@ -46,19 +71,8 @@ def render(report: dict[str, Any], console: Console) -> None:
         )
     console.print(loaded)
 
-    counts = sorted(
-        report["counts"].items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
-    )
-    if counts:
-        table = Table(title="Findings by error type", title_justify="left", show_edge=False, pad_edge=False)
-        table.add_column("Error type")
-        table.add_column("Severity")
-        table.add_column("Records", justify="right")
-        table.add_column("Children", justify="right")
-        for key, c in counts:
-            colour = "red" if c["severity"] == "error" else "yellow"
-            table.add_row(key, f"[{colour}]{c['severity']}[/]", f"{c['count']:,}", f"{c['children']:,}")
-        console.print(table)
+    if report["counts"]:
+        console.print(_counts_table("Findings by error type", report["counts"]))
     skipped = report["rules_skipped"]
     if skipped:
         console.print(
@@ -73,15 +87,8 @@ def render(report: dict[str, Any], console: Console) -> None:
 def render_batch(document: dict[str, Any], console: Console) -> None:
     """Print a batch: one line per workbook, what was skipped, and the combined counts."""
     batch = document["batch"]
-    table = Table(title="Workbooks", title_justify="left", show_edge=False, pad_edge=False)
-    for name, justify in (
-        ("Workbook", "left"),
-        ("Result", "left"),
-        ("Errors", "right"),
-        ("Warnings", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    table.add_column("Children with errors", justify="right")
+    numbers = ["Errors", "Warnings", "Children with errors"]
+    table = new_table("Workbooks", ["Workbook", "Result", *numbers], numbers)
     for item in document["results"]:
         if "error" in item:
             table.add_row(item["workbook"], "[red]could not check[/]", "", "", "")
@@ -99,16 +106,7 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
     for skipped in batch["skipped_files"]:
         console.print(f"[yellow]skipped:[/] {skipped['path']} ({skipped['reason']})")
     if document["counts"]:
-        counts = Table(
-            title="All workbooks by error type", title_justify="left", show_edge=False, pad_edge=False
-        )
-        counts.add_column("Error type")
-        counts.add_column("Severity")
-        counts.add_column("Records", justify="right")
-        counts.add_column("Children", justify="right")
-        for key, c in sorted(document["counts"].items(), key=lambda kv: (-kv[1]["count"], kv[0])):
-            counts.add_row(key, c["severity"], f"{c['count']:,}", f"{c['children']:,}")
-        console.print(counts)
+        console.print(_counts_table("All workbooks by error type", document["counts"]))
     failed = batch["checked"] - batch["passed"]
     style = "bold red" if failed or batch["could_not_check"] else "bold green"
     console.print(

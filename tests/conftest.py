@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from click.testing import CliRunner, Result
 
+from annexa_check.cli import main
 from annexa_check.spec import Spec, load_spec
 from example_returns.generate import Manifest, generate
 
@@ -19,6 +21,27 @@ def spec() -> Spec:
 
 
 REFERENCE_DATE = date(2025, 3, 31)
+REF = REFERENCE_DATE.isoformat()
+# A List 6 row with every column valid (add a child_id).
+CIN_CHILD = {
+    "gender": "a) Male",
+    "ethnicity": "a) WBRI",
+    "date_of_birth": "01/06/2012",
+    "age": 12,
+    "disability": "b) No",
+    "allocated_team": "Team North",
+    "allocated_worker": "Worker A",
+    "cin_start_date": "01/01/2025",
+    "primary_need": "N1",
+    "case_status": "c) Child in need plan",
+}
+
+
+def run(*args: str) -> Result:
+    """The command line, in process, as a user would type it."""
+    return CliRunner().invoke(main, list(args))
+
+
 # Two months of one council's dry run: the same cohort (same seed), so rows do not move.
 # Taking the first 4 of March's 6 primary-need rows is how the generator picks 4 (same
 # shuffle), so April fixes 2 of them, keeps the rest, and adds 3 missing ethnicities.

@@ -9,17 +9,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import jsonschema
-from click.testing import CliRunner
-from conftest import Month
+from conftest import REF, Month, run
 
 from annexa_check.batch import expand
-from annexa_check.cli import main
-
-REF = "2025-03-31"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def test_a_folder_of_workbooks(two_months: tuple[Month, Month], tmp_path: Path) -> None:

@@ -8,16 +8,9 @@ from pathlib import Path
 
 import openpyxl
 from builders import write_lists
-from click.testing import CliRunner
-from conftest import Month
+from conftest import REF, Month, run
 
-from annexa_check.cli import main
-
-REF = "2025-03-31"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
+from annexa_check.history import HISTORY_COLUMNS
 
 
 def injected(month: Month) -> set[tuple[str, str, str]]:
@@ -89,18 +82,7 @@ def test_recorded_runs_compare_like_the_workbooks(two_months: tuple[Month, Month
     sizes = {name: book[name].max_row - 1 for name in ("New", "Resolved", "Still open")}
     assert sizes == {"New": 3, "Resolved": 2, "Still open": 9}
     header = [c.value for c in next(book["New"].iter_rows(max_row=1))]
-    assert header == [
-        "fingerprint",
-        "error_type",
-        "rule",
-        "severity",
-        "list",
-        "row",
-        "child_id",
-        "column",
-        "team",
-        "worker",
-    ]
+    assert header == HISTORY_COLUMNS
     new_children = {row[6] for row in book["New"].iter_rows(min_row=2, values_only=True)}
     assert new_children == {k[2] for k in injected(april) - injected(march)}
 

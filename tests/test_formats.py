@@ -10,31 +10,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 from builders import write_lists, write_xlsx
-from click.testing import CliRunner
-from conftest import Month
+from conftest import CIN_CHILD, REF, Month, run
 
-from annexa_check.cli import main
 from annexa_check.spec import Spec
 from example_returns.generate import generate
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"
-REF = "2025-03-31"
-CHILD = {
-    "gender": "a) Male",
-    "ethnicity": "a) WBRI",
-    "date_of_birth": "01/06/2012",
-    "age": 12,
-    "disability": "b) No",
-    "allocated_team": "Team North",
-    "allocated_worker": "Worker A",
-    "cin_start_date": "01/01/2025",
-    "primary_need": "N1",
-    "case_status": "c) Child in need plan",
-}
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +30,8 @@ def validator() -> jsonschema.Draft202012Validator:
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
     """List 6 only: 7 missing primary needs, 1 missing ethnicity (and 10 missing lists, warnings)."""
-    rows = [{**CHILD, "child_id": f"C{n}", "primary_need": None} for n in range(1, 8)]
-    rows.append({**CHILD, "child_id": "C8", "ethnicity": None})
+    rows = [{**CIN_CHILD, "child_id": f"C{n}", "primary_need": None} for n in range(1, 8)]
+    rows.append({**CIN_CHILD, "child_id": "C8", "ethnicity": None})
     return write_lists(tmp_path / "small.xlsx", {"list_6": rows})
 
 
@@ -120,7 +101,7 @@ def test_junit_has_one_case_per_selected_rule(small: Path, spec: Spec) -> None:
 
 def test_junit_counts_only_the_selected_rules_and_marks_skipped_ones(tmp_path: Path, spec: Spec) -> None:
     columns = [c for c in spec.lists["list_6"].columns_for("2023") if c.key != "primary_need"]
-    row = {**CHILD, "child_id": "C1"}
+    row = {**CIN_CHILD, "child_id": "C1"}
     path = write_xlsx(
         tmp_path / "no_need.xlsx",
         {"List 6": [[c.header for c in columns], [row.get(c.key) for c in columns]]},

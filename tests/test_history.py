@@ -12,18 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import Month
+from conftest import REF, Month, run
 
 from annexa_check import history
-from annexa_check.cli import main
 from annexa_check.errors import AnnexaError
-
-REF = "2025-03-31"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def record(month: Month, store: Path) -> None:

@@ -7,36 +7,21 @@ from pathlib import Path
 
 import pytest
 from builders import write_lists
-from click.testing import CliRunner
+from conftest import CIN_CHILD, REF, run
 
-from annexa_check.cli import main
 from annexa_check.errors import AnnexaError
 from annexa_check.policy import Policy, parse_maxima
 
-REF = "2025-03-31"
-CHILD = {
-    "gender": "a) Male",
-    "ethnicity": "a) WBRI",
-    "date_of_birth": "01/06/2012",
-    "age": 12,
-    "cin_start_date": "01/01/2025",
-    "primary_need": "N1",
-    "case_status": "c) Child in need plan",
-}
 COUNTS = {
     "missing_primary_need": {"count": 3, "children": 3, "severity": "error"},
     "missing_list": {"count": 10, "children": 0, "severity": "warning"},
 }
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
-
-
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
     """List 6 only: 3 missing primary needs (errors) and 10 missing lists (warnings)."""
-    rows = [{**CHILD, "child_id": f"C{n}", "primary_need": None} for n in range(1, 4)]
+    rows = [{**CIN_CHILD, "child_id": f"C{n}", "primary_need": None} for n in range(1, 4)]
     return write_lists(tmp_path / "dry run.xlsx", {"list_6": rows})
 
 

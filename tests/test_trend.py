@@ -7,16 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import Month
-
-from annexa_check.cli import main
-
-REF = "2025-03-31"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
+from conftest import REF, Month, run
 
 
 @pytest.fixture(scope="module")
