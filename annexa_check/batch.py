@@ -38,6 +38,11 @@ class Job:
     ignore: tuple[str, ...]
     policy: Policy
     outputs: tuple[Path, ...] = ()  # written by the worker, as given
+    split_by: str | None = None
+    out_dir: Path | None = None
+    report_path: Path | None = None
+    key: bytes | None = None  # pseudonymise every file written (and the history) with this key
+    progress: bool = False  # in-process only: draw a progress bar
     keep_result: bool = False  # in-process only: hand back the whole CheckResult
 
 
@@ -48,8 +53,8 @@ class Outcome:
     verdict: Verdict | None = None
     junit: str = ""  # this workbook's <testsuite>
     markdown: str = ""
-    findings: pl.DataFrame | None = None  # only the history columns
-    written: list[Path] = field(default_factory=list)
+    findings: pl.DataFrame | None = None  # only the history columns, as written (pseudonymised or not)
+    lines: list[str] = field(default_factory=list)  # "Wrote ..." for each file written
     error: str | None = None
     result: CheckResult | None = None
 
@@ -65,19 +70,28 @@ def check_one(job: Job) -> Outcome:
     from annexa_check.check import check_workbook
     from annexa_check.history import HISTORY_COLUMNS
     from annexa_check.report import summary, write_output
+    from annexa_check.terminal import progress_bar
+    from annexa_check.writing import with_pseudonyms, write_audience_outputs
 
     try:
-        result = check_workbook(
-            job.workbook,
-            reference_date=job.reference_date,
-            template=job.template,
-            select=job.select,
-            ignore=job.ignore,
-        )
+        with progress_bar(enabled=job.progress) as progress:
+            result = check_workbook(
+                job.workbook,
+                reference_date=job.reference_date,
+                template=job.template,
+                select=job.select,
+                ignore=job.ignore,
+                progress=progress,
+            )
         verdict = job.policy.judge(summary(result)["counts"])
         report = summary(result, verdict)
+        written = with_pseudonyms(result, job.key)
         for path in job.outputs:
-            write_output(result, path, verdict)
+            write_output(written, path, verdict)
+        lines = [f"Wrote {path}" for path in job.outputs]
+        lines += write_audience_outputs(
+            written, job.split_by, job.out_dir, job.report_path, pseudonymised=job.key is not None
+        )
     except AnnexaError as exc:
         return Outcome(job.workbook, error=str(exc))
     except Exception as exc:  # a bug: say so without echoing any cell value
@@ -92,11 +106,11 @@ def check_one(job: Job) -> Outcome:
         job.workbook,
         report=report,
         verdict=verdict,
-        junit=ET.tostring(formats.junit_suite(result, verdict), encoding="unicode"),
+        junit=ET.tostring(formats.junit_suite(written, verdict), encoding="unicode"),
         markdown=formats.markdown(report, verdict),
-        findings=result.findings.select(HISTORY_COLUMNS),
-        written=list(job.outputs),
-        result=result if job.keep_result else None,
+        findings=written.findings.select(HISTORY_COLUMNS),
+        lines=lines,
+        result=written if job.keep_result else None,
     )
 
 

@@ -135,7 +135,34 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     help="Skip these rule codes, code prefixes or error types. Example: --ignore missing_list",
 )
 @click.option(
-    "--quiet", "-q", is_flag=True, help="Print nothing in text mode; use the exit code. Example: -q"
+    "--split-by",
+    type=click.Choice(["team", "worker"]),
+    help="Also write one exception workbook per allocated team or worker (blank: Unallocated) "
+    "into --out-dir. Example: --split-by team --out-dir exceptions/",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the --split-by workbooks (created if needed). Example: --out-dir exceptions/",
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Replace child IDs in every file written with a keyed hash; the key is read from "
+    "ANNEXA_CHECK_PSEUDONYM_KEY and never written. Example: --pseudonymise --split-by team --out-dir out/",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a one-file HTML report for the data-quality meeting (opens offline, "
+    "prints to PDF). Example: --report report.html",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing in text mode and show no progress bar; use the exit code. Example: -q",
 )
 @click.option(
     "--fail-on",
@@ -170,6 +197,10 @@ def validate(
     outputs: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    split_by: str | None,
+    out_dir: Path | None,
+    pseudonymise: bool,
+    report_path: Path | None,
     quiet: bool,
     fail_on: str,
     maxima: tuple[str, ...],
@@ -183,10 +214,13 @@ def validate(
     (--fail-on, --max), 2 could not run (or, with several workbooks, one could not be read).
 
     Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31 -o exceptions.xlsx
+
+    Example: annexa-check validate dry_run.xlsx --split-by team --out-dir exceptions/ --report report.html
     """
     from annexa_check.batch import Job, expand, output_for, run_batch
     from annexa_check.policy import Policy, parse_maxima
     from annexa_check.report import suffix_problem
+    from annexa_check.writing import check_destinations
 
     for path in outputs:  # refuse before the work, not after it
         problem = suffix_problem(path)
@@ -197,6 +231,7 @@ def validate(
         _fail("--format csv prints one exception list; for several workbooks use -o exceptions.csv")
     try:
         policy = Policy(fail_on, parse_maxima(maxima, load_spec().error_types))
+        key = check_destinations(outputs, split_by, out_dir, report_path, pseudonymise)
     except AnnexaError as exc:
         _fail(str(exc))
     paths, skipped = expand(workbooks)
@@ -208,7 +243,13 @@ def validate(
             tuple(_split(select)),
             tuple(_split(ignore)),
             policy,
-            outputs if single else tuple(output_for(o, path) for o in outputs),
+            # several workbooks: one file (or team folder) each, named after the workbook
+            outputs=outputs if single else tuple(output_for(o, path) for o in outputs),
+            split_by=split_by,
+            out_dir=out_dir if single or out_dir is None else out_dir / path.stem,
+            report_path=report_path if single or report_path is None else output_for(report_path, path),
+            key=key,
+            progress=single and not quiet and fmt == "text",
             keep_result=single,
         )
         for path in paths
@@ -262,9 +303,9 @@ def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
         click.echo(formats.markdown(report, verdict), nl=False)
     elif not quiet:
         console = _console()
-        render(report, console)
-        for path in outcome.written:
-            console.print(f"Wrote {path}")
+        render(report, console, outcome.result.findings)
+        for line in outcome.lines:
+            console.print(line)
         if verdict.maxima or verdict.fail_on != "error":
             _print_verdict(console, verdict)
     sys.exit(EXIT_OK if verdict.passed else EXIT_FINDINGS)
@@ -311,8 +352,8 @@ def _show_batch(
         console = _console()
         render_batch(document, console)
         for outcome in outcomes:
-            for path in outcome.written:
-                console.print(f"Wrote {path}")
+            for line in outcome.lines:
+                console.print(line)
     if any(o.error is not None for o in outcomes):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(o.verdict is not None and o.verdict.passed for o in outcomes) else EXIT_FINDINGS)
@@ -391,10 +432,29 @@ def _explain(rule: Rule, spec: Spec) -> str:
     help="Write the child-level lists of new, resolved and still-open problems (.xlsx: one sheet each; "
     ".csv: a status column) or the comparison as JSON (.json); repeatable. Example: -o changes.xlsx",
 )
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Compare only these rule codes, code prefixes or error types. Example: --select CIN",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Leave these rule codes, code prefixes or error types out. Example: --ignore non_standard_code",
+)
 @_format_option("text", "json")
 @_history_option
 def compare(
-    old: str, new: str, reference_date: date, outputs: tuple[Path, ...], fmt: str, history_path: Path | None
+    old: str,
+    new: str,
+    reference_date: date,
+    outputs: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fmt: str,
+    history_path: Path | None,
 ) -> None:
     """Compare two dry runs: problems new in NEW, resolved since OLD, and still open.
 
@@ -404,6 +464,7 @@ def compare(
 
     Example: annexa-check compare march.xlsx april.xlsx -o changes.xlsx
     """
+    from annexa_check.check import select_rules
     from annexa_check.compare import COMPARE_SUFFIXES, write_changes
     from annexa_check.compare import compare as compare_sides
     from annexa_check.report import json_text
@@ -413,7 +474,8 @@ def compare(
         if path.suffix.lower() not in COMPARE_SUFFIXES:
             _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
     try:
-        sides = [_side(arg, reference_date, history_path) for arg in (old, new)]
+        codes = [r.code for r in select_rules(load_spec(), _split(select), _split(ignore))]
+        sides = [_side(arg, reference_date, history_path, codes) for arg in (old, new)]
         comparison = compare_sides(*sides)
         protect = tuple(Path(arg) for arg in (old, new) if Path(arg).exists())
         for path in outputs:
@@ -435,21 +497,24 @@ def compare(
         console.print(f"Wrote {path}")
 
 
-def _side(argument: str, reference_date: date, history_path: Path | None) -> Side:
-    """A workbook if the file exists, else a recorded run by id or reference date."""
+def _side(argument: str, reference_date: date, history_path: Path | None, codes: list[str]) -> Side:
+    """A workbook if the file exists, else a recorded run by id or reference date; `codes` rules only."""
+    import polars as pl
+
     from annexa_check import history
     from annexa_check.check import check_workbook
     from annexa_check.compare import Side
 
     path = Path(argument)
     if path.exists():
-        result = check_workbook(path, reference_date=reference_date)
+        result = check_workbook(path, reference_date=reference_date, select=codes)
         return Side(path.name, reference_date.isoformat(), result.findings)
     if not (argument.isdigit() or _is_date(argument)):
         raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
     store = history_path or history.default_path()
     run = history.find_run(store, argument)
-    return Side(run.label, run.reference_date, history.run_findings(store, run.id))
+    findings = history.run_findings(store, run.id).filter(pl.col("rule").is_in(codes))
+    return Side(run.label, run.reference_date, findings)
 
 
 def _is_date(text: str) -> bool:

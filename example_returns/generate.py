@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any
 
 import xlsxwriter
 
-from annexa_check.spec import ListSpec, Spec, load_spec
+from annexa_check.spec import ListSpec, Rule, Spec, load_spec
 
 # The nine error types of a real council's dry run, at that council's volumes.
 DIRTY_COUNTS: dict[str, int] = {
@@ -187,7 +188,25 @@ _INJECT_ORDER = (
     "missing_ethnicity",
     "invalid_ethnicity",
 )
-ERROR_TYPES = tuple(sorted(_INJECT_ORDER))
+_TOKEN = re.compile(r"^\{(ref[+-]\d+|new_id)\}$")
+
+
+def _overlay_rules(spec: Spec) -> dict[str, Rule]:
+    """Error types injected by a rule's own `inject` overlay: the first such rule (by code) per type."""
+    out: dict[str, Rule] = {}
+    for rule in spec.rules:
+        if rule.inject is not None and rule.error_type not in _INJECT_ORDER:
+            out.setdefault(rule.error_type, rule)
+    return out
+
+
+ERROR_TYPES = tuple(sorted({*_INJECT_ORDER, *_overlay_rules(load_spec())}))
+
+
+def injectable_types(template: str) -> tuple[str, ...]:
+    """The error types `generate` can inject into a workbook of this template year."""
+    overlays = _overlay_rules(load_spec())
+    return tuple(t for t in ERROR_TYPES if t not in overlays or template in overlays[t].templates)
 
 
 @dataclass(frozen=True)
@@ -1027,6 +1046,7 @@ class _Injector:
         self.used: dict[tuple[str, int], set[str]] = {}
         self.eth_children: set[str] = set()
         self.out: list[Injected] = []
+        self.new_ids = 0
 
     def candidates(self, list_key: str, pred: Callable[[dict[str, Any]], bool]) -> list[int]:
         return [i for i, m in enumerate(self.sheets[list_key].meta) if not m.get("protected") and pred(m)]
@@ -1107,18 +1127,68 @@ class _Injector:
                 placed += 1
 
     def run(self, inject: Mapping[str, int]) -> list[Injected]:
-        unknown = sorted(set(inject) - set(_INJECT_ORDER))
+        overlays = _overlay_rules(self.b.spec)
+        unknown = sorted(set(inject) - set(_INJECT_ORDER) - set(overlays))
         if unknown:
             raise ValueError(
                 f"unknown error type(s) {', '.join(unknown)}; supported: {', '.join(ERROR_TYPES)}"
             )
-        for error_type in _INJECT_ORDER:
+        for error_type in [*_INJECT_ORDER, *sorted(overlays)]:
             count = int(inject.get(error_type, 0))
             if count < 0:
                 raise ValueError(f"{error_type}: count must not be negative")
-            if count:
+            if not count:
+                continue
+            if error_type in overlays:
+                self.overlay(overlays[error_type], count)
+            else:
                 self.one(error_type, count)
         return sorted(self.out, key=lambda x: (int(x.list_key.split("_")[1]), x.row, x.column))
+
+    def overlay(self, rule: Rule, n: int) -> None:
+        """Inject a rule's error by writing its `inject` cells over `n` valid rows of its list."""
+        list_key = rule.lists[0]
+        if self.b.template not in rule.templates:
+            raise ValueError(
+                f"cannot inject {rule.error_type}: {rule.code} is not in the {self.b.template} pack"
+            )
+        sheet = self.sheets[list_key]
+        cells = dict(rule.inject or {})
+        missing = [k for k in cells if k not in sheet.keys]
+        if missing:
+            raise ValueError(
+                f"cannot inject {rule.error_type}: no column(s) {', '.join(missing)} in this layout"
+            )
+        low, high = rule.params.get("inject_age") or (None, None)
+
+        def fits(m: dict[str, Any], i: int) -> bool:
+            if low is None and high is None:
+                return True
+            age = sheet.rows[i][sheet.idx("age")] if "age" in sheet.keys else None
+            return isinstance(age, int) and (low is None or age >= low) and (high is None or age <= high)
+
+        idxs = [i for i in self.candidates(list_key, lambda m: True) if fits(sheet.meta[i], i)]
+        column = rule.columns[0] if rule.columns else next(iter(cells))
+        touched = set(cells) | {column}
+        for i in self.choose(list_key, idxs, n, touched, rule.error_type):
+            for key, value in cells.items():
+                self.set(list_key, i, key, self.token(value))
+            self.record(rule.error_type, list_key, i, column, touched)
+
+    def token(self, value: Any) -> Any:
+        """An overlay value: `{ref-N}` / `{ref+N}` become dates, `{new_id}` an ID on no other list."""
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            return value
+        match = _TOKEN.match(value)
+        if match is None:
+            return value
+        if match.group(1) == "new_id":
+            self.new_ids += 1
+            return f"N{self.new_ids:05d}"
+        days = int(match.group(1)[3:])
+        return self.b.d(self.b.refo + days)
 
     def one(self, et: str, n: int) -> None:
         ref = self.b.ref

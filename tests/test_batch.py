@@ -9,7 +9,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import jsonschema
-from conftest import REF, Month, run
+from conftest import REF, SPELLING, Month, run
 
 from annexa_check.batch import expand
 
@@ -30,6 +30,7 @@ def test_a_folder_of_workbooks(two_months: tuple[Month, Month], tmp_path: Path) 
         str(folder),
         "--reference-date",
         REF,
+        *SPELLING,
         "--format",
         "json",
         "-o",
@@ -81,6 +82,7 @@ def test_a_list_of_workbooks_as_junit(two_months: tuple[Month, Month], tmp_path:
         str(missing),
         "--reference-date",
         REF,
+        *SPELLING,
         "--format",
         "junit",
         "--select",
@@ -109,6 +111,7 @@ def test_a_text_summary_and_csv_refused(two_months: tuple[Month, Month]) -> None
         *paths,
         "--reference-date",
         REF,
+        *SPELLING,
         "--max",
         "missing_primary_need=4",
         "--max",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 from builders import write_lists
-from conftest import REF, Month, run
+from conftest import REF, SPELLING, Month, run
 
 from annexa_check.history import HISTORY_COLUMNS
 
@@ -27,6 +27,7 @@ def test_two_workbooks_new_resolved_and_still_open(two_months: tuple[Month, Mont
         str(april.path),
         "--reference-date",
         REF,
+        *SPELLING,
         "--format",
         "json",
         "-o",
@@ -66,11 +67,19 @@ def test_recorded_runs_compare_like_the_workbooks(two_months: tuple[Month, Month
     store = tmp_path / "history.sqlite"
     for month in (march, april):
         recorded = run(
-            "validate", str(month.path), "--reference-date", REF, "--record", "--history", str(store), "-q"
+            "validate",
+            str(month.path),
+            "--reference-date",
+            REF,
+            *SPELLING,
+            "--record",
+            "--history",
+            str(store),
+            "-q",
         )
         assert recorded.exit_code == 1
     out = tmp_path / "changes.xlsx"
-    result = run("compare", "1", "2", "--history", str(store), "-o", str(out))
+    result = run("compare", "1", "2", *SPELLING, "--history", str(store), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert (
         result.stdout.splitlines()[0]
@@ -96,7 +105,16 @@ def test_recorded_runs_compare_like_the_workbooks(two_months: tuple[Month, Month
     missing = run("compare", "1", "7", "--history", str(store))
     assert missing.stderr == f"annexa-check: error: {store}: no recorded run 7 (see 'annexa-check history')\n"
     mixed = run(
-        "compare", "1", str(april.path), "--history", str(store), "--reference-date", REF, "--format", "json"
+        "compare",
+        "1",
+        str(april.path),
+        "--history",
+        str(store),
+        "--reference-date",
+        REF,
+        *SPELLING,
+        "--format",
+        "json",
     )
     assert json.loads(mixed.stdout)["totals"] == {"new": 3, "resolved": 2, "still_open": 9}
 

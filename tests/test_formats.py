@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from builders import write_lists, write_xlsx
-from conftest import CIN_CHILD, REF, Month, run
+from conftest import CIN_CHILD, REF, SPELLING, Month, run
 
 from annexa_check.spec import Spec
 from example_returns.generate import generate
@@ -47,7 +47,9 @@ def test_real_output_validates_against_the_schema(
         assert report["schema_version"] == "1.1"
         assert report["policy"]["passed"] is (result.exit_code == 0)
     assert (
-        json.loads(run("validate", str(clean), "--reference-date", REF, "--format", "json").stdout)["counts"]
+        json.loads(
+            run("validate", str(clean), "--reference-date", REF, "--format", "json", *SPELLING).stdout
+        )["counts"]
         == {}
     )
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REF, Month, run
+from conftest import REF, SPELLING, Month, run
 
 from annexa_check import history
 from annexa_check.errors import AnnexaError
@@ -20,7 +20,15 @@ from annexa_check.errors import AnnexaError
 
 def record(month: Month, store: Path) -> None:
     result = run(
-        "validate", str(month.path), "--reference-date", REF, "--record", "--history", str(store), "-q"
+        "validate",
+        str(month.path),
+        "--reference-date",
+        REF,
+        *SPELLING,
+        "--record",
+        "--history",
+        str(store),
+        "-q",
     )
     assert result.exit_code == 1, result.output
 
@@ -81,7 +89,14 @@ def test_a_store_another_user_is_writing_says_so(
     holder.execute("BEGIN IMMEDIATE")  # another user's write in progress
     try:
         result = run(
-            "validate", str(two_months[1].path), "--reference-date", REF, "--record", "--history", str(store)
+            "validate",
+            str(two_months[1].path),
+            "--reference-date",
+            REF,
+            *SPELLING,
+            "--record",
+            "--history",
+            str(store),
         )
     finally:
         holder.execute("ROLLBACK")
@@ -102,7 +117,16 @@ def test_a_run_killed_mid_write_leaves_earlier_runs_intact(
     before = history.run_findings(store, 1)
     marker = tmp_path / "writing"
     env = {**os.environ, "ANNEXA_CHECK_TEST_PAUSE_IN_WRITE": str(marker)}
-    command = [sys.executable, "-m", "annexa_check", "validate", str(april.path), "--reference-date", REF]
+    command = [
+        sys.executable,
+        "-m",
+        "annexa_check",
+        "validate",
+        str(april.path),
+        "--reference-date",
+        REF,
+        *SPELLING,
+    ]
     child = subprocess.Popen([*command, "--record", "--history", str(store), "-q"], env=env)
     try:
         deadline = time.monotonic() + 60

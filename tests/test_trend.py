@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import REF, Month, run
+from conftest import REF, SPELLING, Month, run
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,15 @@ def store(two_months: tuple[Month, Month], tmp_path_factory: pytest.TempPathFact
     for month in (*two_months, two_months[1]):
         assert (
             run(
-                "validate", str(month.path), "--reference-date", REF, "--record", "--history", str(path), "-q"
+                "validate",
+                str(month.path),
+                "--reference-date",
+                REF,
+                *SPELLING,
+                "--record",
+                "--history",
+                str(path),
+                "-q",
             ).exit_code
             == 1
         )
