@@ -75,6 +75,22 @@ def _history_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--select and --ignore, as linters have them: rule codes, code prefixes or error types."""
+    command = click.option(
+        "--ignore",
+        multiple=True,
+        metavar="CODES",
+        help="Skip these rule codes, code prefixes or error types. Example: --ignore missing_list",
+    )(command)
+    return click.option(
+        "--select",
+        multiple=True,
+        metavar="CODES",
+        help="Only these rule codes, code prefixes or error types. Example: --select CIN,ETH001",
+    )(command)
+
+
 def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--format for the history commands: tables for people, JSON (or CSV) for scripts."""
     return click.option(
@@ -122,18 +138,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "Markdown summary (.md); repeatable. With several workbooks, one file each (exceptions.<workbook>.csv). "
     "Example: -o exceptions.xlsx",
 )
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="CODES",
-    help="Run only these rule codes, code prefixes or error types. Example: --select CIN,ETH001",
-)
-@click.option(
-    "--ignore",
-    multiple=True,
-    metavar="CODES",
-    help="Skip these rule codes, code prefixes or error types. Example: --ignore missing_list",
-)
+@_selection_options
 @click.option(
     "--split-by",
     type=click.Choice(["team", "worker"]),
@@ -432,18 +437,7 @@ def _explain(rule: Rule, spec: Spec) -> str:
     help="Write the child-level lists of new, resolved and still-open problems (.xlsx: one sheet each; "
     ".csv: a status column) or the comparison as JSON (.json); repeatable. Example: -o changes.xlsx",
 )
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="CODES",
-    help="Compare only these rule codes, code prefixes or error types. Example: --select CIN",
-)
-@click.option(
-    "--ignore",
-    multiple=True,
-    metavar="CODES",
-    help="Leave these rule codes, code prefixes or error types out. Example: --ignore non_standard_code",
-)
+@_selection_options
 @_format_option("text", "json")
 @_history_option
 def compare(

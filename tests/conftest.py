@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from builders import CHILD
 from click.testing import CliRunner, Result
 
 from annexa_check.cli import main
@@ -27,13 +28,7 @@ REF = REFERENCE_DATE.isoformat()
 SPELLING = ("--ignore", "non_standard_code")
 # A List 6 row with every column valid (add a child_id).
 CIN_CHILD = {
-    "gender": "a) Male",
-    "ethnicity": "a) WBRI",
-    "date_of_birth": "01/06/2012",
-    "age": 12,
-    "disability": "b) No",
-    "allocated_team": "Team North",
-    "allocated_worker": "Worker A",
+    **CHILD,
     "cin_start_date": "01/01/2025",
     "primary_need": "N1 - Abuse or neglect",
     "case_status": "c) Child in need plan",
@@ -43,6 +38,14 @@ CIN_CHILD = {
 def run(*args: str) -> Result:
     """The command line, in process, as a user would type it."""
     return CliRunner().invoke(main, list(args))
+
+
+def record(path: Path, store: Path) -> None:
+    """Check a generated month (its injected errors fail it) and record the run in `store`."""
+    result = run(
+        "validate", str(path), "--reference-date", REF, *SPELLING, "--record", "--history", str(store), "-q"
+    )
+    assert result.exit_code == 1, result.output
 
 
 # Two months of one council's dry run: the same cohort (same seed), so rows do not move.

@@ -12,25 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REF, SPELLING, Month, run
+from conftest import REF, SPELLING, Month, record, run
 
 from annexa_check import history
 from annexa_check.errors import AnnexaError
-
-
-def record(month: Month, store: Path) -> None:
-    result = run(
-        "validate",
-        str(month.path),
-        "--reference-date",
-        REF,
-        *SPELLING,
-        "--record",
-        "--history",
-        str(store),
-        "-q",
-    )
-    assert result.exit_code == 1, result.output
 
 
 def test_first_record_creates_the_store(two_months: tuple[Month, Month], tmp_path: Path) -> None:
@@ -38,7 +23,7 @@ def test_first_record_creates_the_store(two_months: tuple[Month, Month], tmp_pat
     assert run("history", "--history", str(store)).stderr == (
         f"annexa-check: error: {store}: no history yet (record a run with 'validate --record')\n"
     )
-    record(two_months[0], store)
+    record(two_months[0].path, store)
     with sqlite3.connect(store) as conn:
         assert conn.execute("SELECT version FROM schema_version").fetchall() == [(history.SCHEMA_VERSION,)]
         stored = conn.execute("SELECT * FROM run_findings LIMIT 1").fetchone()
@@ -83,7 +68,7 @@ def test_a_store_another_user_is_writing_says_so(
     two_months: tuple[Month, Month], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = tmp_path / "history.sqlite"
-    record(two_months[0], store)
+    record(two_months[0].path, store)
     monkeypatch.setattr(history, "BUSY_SECONDS", 0.1)
     holder = sqlite3.connect(store, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another user's write in progress
@@ -113,7 +98,7 @@ def test_a_run_killed_mid_write_leaves_earlier_runs_intact(
 ) -> None:
     march, april = two_months
     store = tmp_path / "history.sqlite"
-    record(march, store)
+    record(march.path, store)
     before = history.run_findings(store, 1)
     marker = tmp_path / "writing"
     env = {**os.environ, "ANNEXA_CHECK_TEST_PAUSE_IN_WRITE": str(marker)}
@@ -144,7 +129,7 @@ def test_a_run_killed_mid_write_leaves_earlier_runs_intact(
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("SELECT count(*) FROM run_findings WHERE run_id <> 1").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM run_counts WHERE run_id <> 1").fetchone() == (0,)
-    record(april, store)  # and the store takes the next run
+    record(april.path, store)  # and the store takes the next run
     assert [(r.id, Path(r.workbook).name) for r in history.runs(store)] == [
         (1, "march.xlsx"),
         (2, "april.xlsx"),

@@ -7,27 +7,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import REF, SPELLING, Month, run
+from conftest import Month, record, run
 
 
 @pytest.fixture(scope="module")
 def store(two_months: tuple[Month, Month], tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("trend") / "history.sqlite"
     for month in (*two_months, two_months[1]):
-        assert (
-            run(
-                "validate",
-                str(month.path),
-                "--reference-date",
-                REF,
-                *SPELLING,
-                "--record",
-                "--history",
-                str(path),
-                "-q",
-            ).exit_code
-            == 1
-        )
+        record(month.path, path)
     return path
 
 
