@@ -42,6 +42,7 @@ class Job:
     out_dir: Path | None = None
     report_path: Path | None = None
     key: bytes | None = None  # pseudonymise every file written (and the history) with this key
+    config_file: Path | None = None  # the council settings file, read again in the worker
     progress: bool = False  # in-process only: draw a progress bar
     keep_result: bool = False  # in-process only: hand back the whole CheckResult
 
@@ -68,12 +69,16 @@ def check_one(job: Job) -> Outcome:
     """Check one workbook, write its outputs, return what the caller reports; bad input is not raised."""
     from annexa_check import formats
     from annexa_check.check import check_workbook
+    from annexa_check.config import load_config
     from annexa_check.history import HISTORY_COLUMNS
     from annexa_check.report import summary, write_output
+    from annexa_check.spec import load_spec
     from annexa_check.terminal import progress_bar
     from annexa_check.writing import with_pseudonyms, write_audience_outputs
 
     try:
+        spec = load_spec()
+        config = load_config(job.config_file, spec) if job.config_file else None
         with progress_bar(enabled=job.progress) as progress:
             result = check_workbook(
                 job.workbook,
@@ -81,6 +86,8 @@ def check_one(job: Job) -> Outcome:
                 template=job.template,
                 select=job.select,
                 ignore=job.ignore,
+                spec=spec,
+                config=config,
                 progress=progress,
             )
         verdict = job.policy.judge(summary(result)["counts"])

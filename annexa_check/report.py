@@ -86,6 +86,7 @@ def summary(result: CheckResult, verdict: Verdict | None = None) -> dict[str, An
         },
         "rules_skipped": [{"rule": s.rule, "list": s.list, "reason": s.reason} for s in result.skipped],
         "notes": result.workbook.notes,
+        "config": result.config,
     }
     if verdict is not None:
         report["policy"] = verdict.as_dict()

@@ -486,16 +486,32 @@ class _Builder:
             lo = max(lo, p.dob.toordinal())
         return self.rd(lo, self.refo)
 
+    def unrepeated(self, seen: set[tuple[str, int, str]], child: str, day: int, source: str) -> int:
+        """The day, or the nearest later one (up to the reference date, else earlier) the child is free.
+
+        The same contact or referral listed twice is a duplicate row, not data; moving the
+        day (no new random draw) leaves every other row of the seeded workbook as it was.
+        """
+        later = (d for d in range(day, self.refo + 1) if (child, d, source) not in seen)
+        free = next(later, None)
+        if free is None:
+            free = next(d for d in range(day - 1, 0, -1) if (child, d, source) not in seen)
+        seen.add((child, free, source))
+        return free
+
     # -- Lists 1-5: front door
     def list_1(self) -> None:
         sheet, c, rng = self.new_sheet("list_1"), self.codes, self.rng
         people = list(self.unborn) + rng.choices(self.kids, k=max(0, round(self.n * 1.5) - len(self.unborn)))
         rows = []
+        seen: set[tuple[str, int, str]] = set()
         for p in people:
             cells = self.person_cells(p)
             cells.pop("disability")
-            cells["contact_date"] = self.d(self.recent(p))
+            o = self.recent(p)
             cells["contact_source"] = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, cells["contact_source"])
+            cells["contact_date"] = self.d(o)
             rows.append((cells["contact_date"], p.id, cells, self.meta(p, protected=p.dob is None)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
@@ -519,13 +535,16 @@ class _Builder:
         self.referred = rng.choices(self.kids, k=round(self.n * 0.4))
         prior: dict[str, int] = {}
         rows = []
+        seen: set[tuple[str, int, str]] = set()
         for p in self.referred:
             cells = self.person_cells(p)
             o = self.recent(p)
             team, worker = self.team("assessment")
+            source = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, source)
             cells.update(
                 referral_date=self.d(o),
-                referral_source=c.render("referral_source", c.pick("referral_source", _SOURCE_W)),
+                referral_source=source,
                 referral_nfa=self.yn(0.15),
                 referrals_last_12_months=prior.setdefault(p.id, rng.choices(range(5), [50, 25, 12, 8, 5])[0]),
                 allocated_team=team,
@@ -589,6 +608,15 @@ class _Builder:
             rows.append((start, p.id, cells, self.meta(p)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
+
+    def icpc_plans_on_list_7(self) -> None:
+        """An ICPC that resulted in a plan puts the child on List 7; other outcomes become No."""
+        sheet = self.sheets["list_5"]
+        col, no = sheet.idx("icpc_resulted_in_plan"), self.codes.label("yes_no", "No")
+        for row, meta in zip(sheet.rows, sheet.meta, strict=True):
+            said = row[col]
+            if said and said.strip().lower().endswith("yes") and meta["id"] not in self.cp_facts:
+                row[col] = no
 
     # -- Lists 6-9: one row per child
     def choose_cin(self) -> None:
@@ -997,6 +1025,7 @@ class _Builder:
         self.choose_cin()
         self.list_8()
         self.list_7()
+        self.icpc_plans_on_list_7()
         self.list_6()
         self.list_9()
         self.list_10_11()
@@ -1068,8 +1097,10 @@ class _Injector:
 
     def record(self, error_type: str, list_key: str, i: int, column: str, touched: set[str]) -> None:
         self.used.setdefault((list_key, i), set()).update(touched)
-        meta = self.sheets[list_key].meta[i]
-        self.out.append(Injected(error_type, list_key, i + self.first_row, meta["id"], column))
+        sheet = self.sheets[list_key]  # the row's ID as written: an overlay may give it a {new_id}
+        self.out.append(
+            Injected(error_type, list_key, i + self.first_row, sheet.rows[i][sheet.idx("child_id")], column)
+        )
 
     def set(self, list_key: str, i: int, column: str, value: Any) -> None:
         sheet = self.sheets[list_key]
