@@ -192,7 +192,8 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    help="With several workbooks: how many to check at once (default: one per CPU core). Example: --jobs 1",
+    help="With several workbooks: how many to check at once (default: one per CPU core, or one "
+    "at a time when they are small). Example: --jobs 2",
 )
 @click.option(
     "--record", is_flag=True, help="Store this run in the history (see --history). Example: --record"

@@ -31,6 +31,8 @@ def test_a_folder_of_workbooks(two_months: tuple[Month, Month], tmp_path: Path) 
         "--reference-date",
         REF,
         *SPELLING,
+        "--jobs",
+        "2",  # the process pool itself (a batch this small would otherwise run in one process)
         "--format",
         "json",
         "-o",
