@@ -717,7 +717,7 @@ class _Builder:
                     "yes_no_unknown", c.pick("yes_no_unknown", {"Yes": 75, "No": 20, "Unknown": 5})
                 )
             if last - start >= 30:
-                cells["cp_latest_review_date"] = self.d(self.rd(start + 30, last))
+                cells["cp_latest_review_date"] = self.d(self.rd(max(start + 30, last - 180), last))
             self.cp_facts[p.id] = {"start": start, "end": end}
             rows.append((p.id, cells, self.meta(p)))
         for _, cells, meta in sorted(rows, key=lambda r: int(r[0])):
