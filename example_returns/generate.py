@@ -106,7 +106,7 @@ _PRIMARY_NEED_W = {
 }  # fmt: skip
 _CATEGORY_W = {"N1": 65, "N2": 5, "N3": 3, "N4": 8, "N5": 10, "N6": 2, "N7": 1, "N8": 6}
 _CLOSURE_W = {"RC1": 2, "RC2": 1, "RC3": 3, "RC4": 4, "RC5": 5, "RC6": 3, "RC7": 50, "RC8": 15, "RC9": 15}
-_LEGAL_W = {"C1": 20, "C2": 45, "E1": 8, "V2": 20, "J1": 2, "L2": 1, "V3": 2, "D1": 1, "L1": 1}
+_LEGAL_W = {"C1": 20, "C2": 45, "E1": 8, "V2": 20, "J1": 2, "L2": 1, "V3": 2, "L1": 1}
 _LEAVE_ENDS = {"E4A": 30, "E4B": 6, "E11": 8, "E12": 4, "E13": 3, "E3": 4, "E41": 3, "E45": 6, "E46": 2}
 _LEAVE_ENDS_16 = {"E5": 10, "E6": 3, "E7": 1, "E8": 4, "E9": 1, "E14": 1}
 _ENDS_TO_RC = {
@@ -642,11 +642,12 @@ class _Builder:
                 allocated_worker=worker,
             )
             if last - start >= 20:
-                review = self.rd(start + 20, last)
+                review = self.rd(max(start + 20, last - 180), last)  # reviews at most six months apart
                 cells["latest_review_date"] = self.d(review)
                 cells["last_iro_date"] = self.d(review if rng.random() < 0.5 else self.rd(review, last))
             if last - start >= 28:
-                cells["health_assessment_date"] = self.d(self.rd(max(start + 14, last - 330), last))
+                every = 170 if age < 5 else 330  # health assessments six-monthly under five, else yearly
+                cells["health_assessment_date"] = self.d(self.rd(max(start + 14, last - every), last))
             if age >= 1 and last - start >= 60 and rng.random() < 0.9:
                 cells["dental_check_date"] = self.d(self.rd(max(start + 30, last - 330), last))
             if rng.random() < 0.9:
@@ -657,7 +658,8 @@ class _Builder:
                     if ptype[0] in "KRH"
                     else str(rng.randint(1000000, 9999999))
                 )
-            inside = rng.random() < 0.65
+            # The LA's own non-foster provision sits inside its boundary (SSDA903 query 1015).
+            inside = rng.random() < 0.65 or (provider == "PR1" and ptype[0] not in "UA")
             cells["placement_location"] = c.render("placement_location", "In" if inside else "Out")
             cells["placement_la"] = _HOME_LA if inside else rng.choice(_OTHER_LAS)
             if missing:
