@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,6 +16,7 @@ from annexa_check.loader import LoadedWorkbook, detect_template, load_workbook
 from annexa_check.spec import TEMPLATES, Rule, Spec, load_spec
 
 DEFAULT_TEMPLATE = "2023"
+Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
 
 @dataclass
@@ -64,11 +65,24 @@ def check_workbook(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     spec: Spec | None = None,
+    progress: Progress | None = None,
 ) -> CheckResult:
-    """Load, validate and return the findings for one workbook."""
+    """Load, validate and return the findings for one workbook.
+
+    `progress(step, done, total)` is told of each sheet read and of the rules running,
+    so a long check can show a bar; the check itself prints nothing.
+    """
     spec = spec or load_spec()
     rules = select_rules(spec, select, ignore)
-    workbook = load_workbook(path, spec)
+    steps = 1
+
+    def on_sheet(sheet: str, done: int, total: int) -> None:
+        nonlocal steps
+        steps = total + 1
+        if progress is not None:
+            progress(f"Reading {sheet}", done, steps)
+
+    workbook = load_workbook(path, spec, on_sheet)
     if template == "auto":
         detected = detect_template(workbook)
         chosen = detected or DEFAULT_TEMPLATE
@@ -77,7 +91,11 @@ def check_workbook(
         chosen, source = template, "chosen with --template"
     else:
         raise AnnexaError(f"unknown template '{template}' (use {', '.join(TEMPLATES)} or auto)")
+    if progress is not None:
+        progress(f"Running {len(rules)} rules", steps - 1, steps)
     findings, skipped = run_rules(workbook, spec, template=chosen, reference_date=reference_date, rules=rules)
+    if progress is not None:
+        progress("Done", steps, steps)
     return CheckResult(
         workbook=workbook,
         reference_date=reference_date,

@@ -103,7 +103,34 @@ def main() -> None:
     help="Skip these rule codes, code prefixes or error types. Example: --ignore missing_list",
 )
 @click.option(
-    "--quiet", "-q", is_flag=True, help="Print nothing in text mode; use the exit code. Example: -q"
+    "--split-by",
+    type=click.Choice(["team", "worker"]),
+    help="Also write one exception workbook per allocated team or worker (blank: Unallocated) "
+    "into --out-dir. Example: --split-by team --out-dir exceptions/",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the --split-by workbooks (created if needed). Example: --out-dir exceptions/",
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Replace child IDs in every file written with a keyed hash; the key is read from "
+    "ANNEXA_CHECK_PSEUDONYM_KEY and never written. Example: --pseudonymise --split-by team --out-dir out/",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a one-file HTML report for the data-quality meeting (opens offline, "
+    "prints to PDF). Example: --report report.html",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing in text mode and show no progress bar; use the exit code. Example: -q",
 )
 def validate(
     workbook: Path,
@@ -113,6 +140,10 @@ def validate(
     outputs: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    split_by: str | None,
+    out_dir: Path | None,
+    pseudonymise: bool,
+    report_path: Path | None,
     quiet: bool,
 ) -> None:
     """Check WORKBOOK and report problems by error type and child.
@@ -120,24 +151,35 @@ def validate(
     Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
 
     Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31 -o exceptions.xlsx
+
+    Example: annexa-check validate dry_run.xlsx --split-by team --out-dir exceptions/ --report report.html
     """
     from annexa_check.check import check_workbook
     from annexa_check.report import OUTPUT_SUFFIXES, summary, write_output
-    from annexa_check.terminal import render
+    from annexa_check.terminal import progress_bar, render
+    from annexa_check.writing import check_destinations, with_pseudonyms, write_audience_outputs
 
     for path in outputs:  # refuse before the work, not after it
         if path.suffix.lower() not in OUTPUT_SUFFIXES:
             _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
     try:
-        result = check_workbook(
-            workbook,
-            reference_date=reference_date,
-            template=template,
-            select=_split(select),
-            ignore=_split(ignore),
-        )
+        key = check_destinations(outputs, split_by, out_dir, report_path, pseudonymise)
+        with progress_bar(enabled=not quiet) as progress:
+            result = check_workbook(
+                workbook,
+                reference_date=reference_date,
+                template=template,
+                select=_split(select),
+                ignore=_split(ignore),
+                progress=progress,
+            )
+        written = with_pseudonyms(result, key)
         for path in outputs:
-            write_output(result, path)
+            write_output(written, path)
+        lines = [f"Wrote {path}" for path in outputs]
+        lines += write_audience_outputs(
+            written, split_by, out_dir, report_path, pseudonymised=key is not None
+        )
     except AnnexaError as exc:
         _fail(str(exc))
     except Exception as exc:  # a bug: say so without echoing any cell value
@@ -154,9 +196,9 @@ def validate(
         console = Console()
         if not console.is_terminal:  # piped to a log or file: no need to wrap at 80 columns
             console = Console(width=120)
-        render(report, console)
-        for path in outputs:
-            console.print(f"Wrote {path}")
+        render(report, console, result.findings)
+        for line in lines:
+            console.print(line)
     sys.exit(EXIT_FINDINGS if result.error_count else EXIT_OK)
 
 

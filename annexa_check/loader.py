@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,8 +190,10 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
-    """Find and read every Annex A list in the workbook."""
+def load_workbook(
+    path: Path | str, spec: Spec, on_sheet: Callable[[str, int, int], None] | None = None
+) -> LoadedWorkbook:
+    """Find and read every Annex A list in the workbook; `on_sheet(sheet, done, total)` reports progress."""
     path = Path(path)
     reader = _open(path)
     sheets = list(reader.sheet_names)
@@ -235,7 +237,9 @@ def load_workbook(path: Path | str, spec: Spec) -> LoadedWorkbook:
             lists[key].found_by = "headers"
 
     cell_scan = scan_cells(path, [s for s in assigned.values()])
-    for key, sheet in assigned.items():
+    for done, (key, sheet) in enumerate(assigned.items()):
+        if on_sheet is not None:
+            on_sheet(sheet, done, len(assigned))
         loaded = lists[key]
         loaded.sheet = sheet
         read = _read_sheet(reader, path, sheet)

@@ -183,33 +183,51 @@ _WIDTHS = {
 }
 
 
-def write_xlsx(result: CheckResult, path: Path) -> None:
-    """The exception list for people: header frozen, filter on, readable widths, nothing executable."""
+def xlsx_book(target: Path) -> Any:
+    """An xlsxwriter workbook that writes every string as text: never a formula, link or number."""
     import xlsxwriter
 
+    return xlsxwriter.Workbook(
+        str(target), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
+
+
+def write_table(
+    book: Any,
+    name: str,
+    columns: list[str],
+    rows: list[tuple],
+    widths: dict[str, int],
+    wrap: tuple[str, ...] = ("message",),
+) -> Any:
+    """One sheet of a table for people: header frozen, filter on, readable widths, nothing executable."""
+    sheet = book.add_worksheet(name)
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    wrapped = book.add_format({"text_wrap": True, "valign": "top"})
+    top = book.add_format({"valign": "top"})
+    for c, column in enumerate(columns):
+        sheet.write_string(0, c, column, bold)
+        sheet.set_column(c, c, widths.get(column, 12), wrapped if column in wrap else top)
+    for r, row in enumerate(rows, start=1):
+        for c, cell in enumerate(row):
+            if cell is None:
+                continue
+            if isinstance(cell, int):
+                sheet.write_number(r, c, cell)
+            else:
+                sheet.write_string(r, c, str(cell))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+    return sheet
+
+
+def write_xlsx(result: CheckResult, path: Path) -> None:
+    """The exception list for people, on one sheet."""
     rows = _export_rows(result)
 
     def write(target: Path) -> None:
-        book = xlsxwriter.Workbook(
-            str(target), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-        )
-        sheet = book.add_worksheet("Exceptions")
-        bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        top = book.add_format({"valign": "top"})
-        for c, name in enumerate(EXPORT_COLUMNS):
-            sheet.write_string(0, c, name, bold)
-            sheet.set_column(c, c, _WIDTHS.get(name, 12), wrap if name == "message" else top)
-        for r, row in enumerate(rows, start=1):
-            for c, cell in enumerate(row):
-                if cell is None:
-                    continue
-                if isinstance(cell, int):
-                    sheet.write_number(r, c, cell)
-                else:
-                    sheet.write_string(r, c, str(cell))
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(EXPORT_COLUMNS) - 1)
+        book = xlsx_book(target)
+        write_table(book, "Exceptions", EXPORT_COLUMNS, rows, _WIDTHS)
         book.close()
 
     _atomic_write(path, write, result.workbook.path)

@@ -1,17 +1,75 @@
-"""The terminal view of a run: what was loaded, counts by error type, the headline."""
+"""The terminal view of a run: a progress bar while it works, then the lists, findings by list, headline."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import polars as pl
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from annexa_check.check import Progress as ProgressCallback
+from annexa_check.findings import counts_by
 from annexa_check.report import headline
 
+PROGRESS_DELAY = 0.5  # seconds: a check quicker than this shows no bar at all
 
-def render(report: dict[str, Any], console: Console) -> None:
-    """Print a `summary()` for a person at a terminal (colour only when it is one)."""
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback | None]:
+    """A progress callback drawing a bar on stderr, only on a terminal and only once work takes a moment.
+
+    Nothing is drawn when stderr is piped (logs, CI) or for a quick check; the bar
+    disappears when the work is done, so the summary reads the same either way.
+    """
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("Starting", total=None)
+    lock = threading.Lock()
+    state = {"shown": False, "finished": False}
+
+    def show() -> None:
+        with lock:
+            if not state["finished"]:
+                bar.start()
+                state["shown"] = True
+
+    timer = threading.Timer(PROGRESS_DELAY, show)
+    timer.daemon = True
+
+    def update(step: str, done: int, total: int) -> None:
+        bar.update(task, description=step, completed=done, total=total)
+
+    timer.start()
+    try:
+        yield update
+    finally:
+        timer.cancel()
+        with lock:
+            state["finished"] = True
+            if state["shown"]:
+                bar.stop()
+
+
+def render(report: dict[str, Any], console: Console, findings: pl.DataFrame | None = None) -> None:
+    """Print a `summary()` (and the findings grouped by list) for a person at a terminal.
+
+    Colour only when it is one: rich drops the styles when output is piped.
+    """
     template = report["template"]
     console.print(
         f"[bold]annexa-check[/] {report['tool']['version']}  ·  {report['workbook']}\n"
@@ -46,19 +104,8 @@ def render(report: dict[str, Any], console: Console) -> None:
         )
     console.print(loaded)
 
-    counts = sorted(
-        report["counts"].items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
-    )
-    if counts:
-        table = Table(title="Findings by error type", title_justify="left", show_edge=False, pad_edge=False)
-        table.add_column("Error type")
-        table.add_column("Severity")
-        table.add_column("Records", justify="right")
-        table.add_column("Children", justify="right")
-        for key, c in counts:
-            colour = "red" if c["severity"] == "error" else "yellow"
-            table.add_row(key, f"[{colour}]{c['severity']}[/]", f"{c['count']:,}", f"{c['children']:,}")
-        console.print(table)
+    if findings is not None and findings.height:
+        console.print(_by_list(report, findings))
     skipped = report["rules_skipped"]
     if skipped:
         console.print(
@@ -68,3 +115,44 @@ def render(report: dict[str, Any], console: Console) -> None:
         console.print(f"[yellow]note:[/] {note}")
     style = "bold red" if report["totals"]["errors"] else "bold green"
     console.print(f"[{style}]{headline(report)}[/]")
+
+
+def _by_list(report: dict[str, Any], findings: pl.DataFrame) -> Table:
+    """Findings grouped by list: per list its rows and distinct children, then each error type in it."""
+    titles = {lst["name"]: lst["title"] for lst in report["lists"].values()}
+    order = {lst["name"]: i for i, lst in enumerate(report["lists"].values())}
+    per_list = counts_by(findings, "list")
+    per_type = counts_by(findings, "list", "error_type")
+    table = Table(title="Findings by list", title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("List / error type")
+    table.add_column("Severity")
+    table.add_column("Rows", justify="right")
+    table.add_column("Children", justify="right")
+    everything = counts_by(findings.with_columns(pl.lit("All lists").alias("__all")), "__all").rename(
+        {"__all": "list"}
+    )
+    groups = sorted(per_list.iter_rows(named=True), key=lambda r: order.get(r["list"], 99))
+    for lst in [*groups, *everything.iter_rows(named=True)]:
+        name = lst["list"]
+        if name == "All lists":
+            table.add_section()
+            types = counts_by(findings, "error_type")
+        else:
+            types = per_type.filter(pl.col("list") == name)
+        table.add_row(
+            f"[bold]{name} {titles.get(name, '')}[/]",
+            "",
+            f"[bold]{lst['count']:,}[/]",
+            f"[bold]{lst['children']:,}[/]",
+        )
+        for c in types.sort(["severity", "count", "error_type"], descending=[False, True, False]).iter_rows(
+            named=True
+        ):
+            colour = "red" if c["severity"] == "error" else "yellow"
+            table.add_row(
+                f"  {c['error_type']}",
+                f"[{colour}]{c['severity']}[/]",
+                f"{c['count']:,}",
+                f"{c['children']:,}",
+            )
+    return table

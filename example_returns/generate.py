@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any
 
 import xlsxwriter
 
-from annexa_check.spec import ListSpec, Spec, load_spec
+from annexa_check.spec import ListSpec, Rule, Spec, load_spec
 
 # The nine error types of a real council's dry run, at that council's volumes.
 DIRTY_COUNTS: dict[str, int] = {
@@ -187,7 +188,25 @@ _INJECT_ORDER = (
     "missing_ethnicity",
     "invalid_ethnicity",
 )
-ERROR_TYPES = tuple(sorted(_INJECT_ORDER))
+_TOKEN = re.compile(r"^\{(ref[+-]\d+|new_id)\}$")
+
+
+def _overlay_rules(spec: Spec) -> dict[str, Rule]:
+    """Error types injected by a rule's own `inject` overlay: the first such rule (by code) per type."""
+    out: dict[str, Rule] = {}
+    for rule in spec.rules:
+        if rule.inject is not None and rule.error_type not in _INJECT_ORDER:
+            out.setdefault(rule.error_type, rule)
+    return out
+
+
+ERROR_TYPES = tuple(sorted({*_INJECT_ORDER, *_overlay_rules(load_spec())}))
+
+
+def injectable_types(template: str) -> tuple[str, ...]:
+    """The error types `generate` can inject into a workbook of this template year."""
+    overlays = _overlay_rules(load_spec())
+    return tuple(t for t in ERROR_TYPES if t not in overlays or template in overlays[t].templates)
 
 
 @dataclass(frozen=True)
@@ -467,16 +486,32 @@ class _Builder:
             lo = max(lo, p.dob.toordinal())
         return self.rd(lo, self.refo)
 
+    def unrepeated(self, seen: set[tuple[str, int, str]], child: str, day: int, source: str) -> int:
+        """The day, or the nearest later one (up to the reference date, else earlier) the child is free.
+
+        The same contact or referral listed twice is a duplicate row, not data; moving the
+        day (no new random draw) leaves every other row of the seeded workbook as it was.
+        """
+        later = (d for d in range(day, self.refo + 1) if (child, d, source) not in seen)
+        free = next(later, None)
+        if free is None:
+            free = next(d for d in range(day - 1, 0, -1) if (child, d, source) not in seen)
+        seen.add((child, free, source))
+        return free
+
     # -- Lists 1-5: front door
     def list_1(self) -> None:
         sheet, c, rng = self.new_sheet("list_1"), self.codes, self.rng
         people = list(self.unborn) + rng.choices(self.kids, k=max(0, round(self.n * 1.5) - len(self.unborn)))
         rows = []
+        seen: set[tuple[str, int, str]] = set()
         for p in people:
             cells = self.person_cells(p)
             cells.pop("disability")
-            cells["contact_date"] = self.d(self.recent(p))
+            o = self.recent(p)
             cells["contact_source"] = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, cells["contact_source"])
+            cells["contact_date"] = self.d(o)
             rows.append((cells["contact_date"], p.id, cells, self.meta(p, protected=p.dob is None)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
@@ -500,13 +535,16 @@ class _Builder:
         self.referred = rng.choices(self.kids, k=round(self.n * 0.4))
         prior: dict[str, int] = {}
         rows = []
+        seen: set[tuple[str, int, str]] = set()
         for p in self.referred:
             cells = self.person_cells(p)
             o = self.recent(p)
             team, worker = self.team("assessment")
+            source = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, source)
             cells.update(
                 referral_date=self.d(o),
-                referral_source=c.render("referral_source", c.pick("referral_source", _SOURCE_W)),
+                referral_source=source,
                 referral_nfa=self.yn(0.15),
                 referrals_last_12_months=prior.setdefault(p.id, rng.choices(range(5), [50, 25, 12, 8, 5])[0]),
                 allocated_team=team,
@@ -570,6 +608,15 @@ class _Builder:
             rows.append((start, p.id, cells, self.meta(p)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
+
+    def icpc_plans_on_list_7(self) -> None:
+        """An ICPC that resulted in a plan puts the child on List 7; other outcomes become No."""
+        sheet = self.sheets["list_5"]
+        col, no = sheet.idx("icpc_resulted_in_plan"), self.codes.label("yes_no", "No")
+        for row, meta in zip(sheet.rows, sheet.meta, strict=True):
+            said = row[col]
+            if said and said.strip().lower().endswith("yes") and meta["id"] not in self.cp_facts:
+                row[col] = no
 
     # -- Lists 6-9: one row per child
     def choose_cin(self) -> None:
@@ -980,6 +1027,7 @@ class _Builder:
         self.choose_cin()
         self.list_8()
         self.list_7()
+        self.icpc_plans_on_list_7()
         self.list_6()
         self.list_9()
         self.list_10_11()
@@ -1029,6 +1077,7 @@ class _Injector:
         self.used: dict[tuple[str, int], set[str]] = {}
         self.eth_children: set[str] = set()
         self.out: list[Injected] = []
+        self.new_ids = 0
 
     def candidates(self, list_key: str, pred: Callable[[dict[str, Any]], bool]) -> list[int]:
         return [i for i, m in enumerate(self.sheets[list_key].meta) if not m.get("protected") and pred(m)]
@@ -1050,8 +1099,10 @@ class _Injector:
 
     def record(self, error_type: str, list_key: str, i: int, column: str, touched: set[str]) -> None:
         self.used.setdefault((list_key, i), set()).update(touched)
-        meta = self.sheets[list_key].meta[i]
-        self.out.append(Injected(error_type, list_key, i + self.first_row, meta["id"], column))
+        sheet = self.sheets[list_key]  # the row's ID as written: an overlay may give it a {new_id}
+        self.out.append(
+            Injected(error_type, list_key, i + self.first_row, sheet.rows[i][sheet.idx("child_id")], column)
+        )
 
     def set(self, list_key: str, i: int, column: str, value: Any) -> None:
         sheet = self.sheets[list_key]
@@ -1109,18 +1160,68 @@ class _Injector:
                 placed += 1
 
     def run(self, inject: Mapping[str, int]) -> list[Injected]:
-        unknown = sorted(set(inject) - set(_INJECT_ORDER))
+        overlays = _overlay_rules(self.b.spec)
+        unknown = sorted(set(inject) - set(_INJECT_ORDER) - set(overlays))
         if unknown:
             raise ValueError(
                 f"unknown error type(s) {', '.join(unknown)}; supported: {', '.join(ERROR_TYPES)}"
             )
-        for error_type in _INJECT_ORDER:
+        for error_type in [*_INJECT_ORDER, *sorted(overlays)]:
             count = int(inject.get(error_type, 0))
             if count < 0:
                 raise ValueError(f"{error_type}: count must not be negative")
-            if count:
+            if not count:
+                continue
+            if error_type in overlays:
+                self.overlay(overlays[error_type], count)
+            else:
                 self.one(error_type, count)
         return sorted(self.out, key=lambda x: (int(x.list_key.split("_")[1]), x.row, x.column))
+
+    def overlay(self, rule: Rule, n: int) -> None:
+        """Inject a rule's error by writing its `inject` cells over `n` valid rows of its list."""
+        list_key = rule.lists[0]
+        if self.b.template not in rule.templates:
+            raise ValueError(
+                f"cannot inject {rule.error_type}: {rule.code} is not in the {self.b.template} pack"
+            )
+        sheet = self.sheets[list_key]
+        cells = dict(rule.inject or {})
+        missing = [k for k in cells if k not in sheet.keys]
+        if missing:
+            raise ValueError(
+                f"cannot inject {rule.error_type}: no column(s) {', '.join(missing)} in this layout"
+            )
+        low, high = rule.params.get("inject_age") or (None, None)
+
+        def fits(m: dict[str, Any], i: int) -> bool:
+            if low is None and high is None:
+                return True
+            age = sheet.rows[i][sheet.idx("age")] if "age" in sheet.keys else None
+            return isinstance(age, int) and (low is None or age >= low) and (high is None or age <= high)
+
+        idxs = [i for i in self.candidates(list_key, lambda m: True) if fits(sheet.meta[i], i)]
+        column = rule.columns[0] if rule.columns else next(iter(cells))
+        touched = set(cells) | {column}
+        for i in self.choose(list_key, idxs, n, touched, rule.error_type):
+            for key, value in cells.items():
+                self.set(list_key, i, key, self.token(value))
+            self.record(rule.error_type, list_key, i, column, touched)
+
+    def token(self, value: Any) -> Any:
+        """An overlay value: `{ref-N}` / `{ref+N}` become dates, `{new_id}` an ID on no other list."""
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            return value
+        match = _TOKEN.match(value)
+        if match is None:
+            return value
+        if match.group(1) == "new_id":
+            self.new_ids += 1
+            return f"N{self.new_ids:05d}"
+        days = int(match.group(1)[3:])
+        return self.b.d(self.b.refo + days)
 
     def one(self, et: str, n: int) -> None:
         ref = self.b.ref

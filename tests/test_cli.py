@@ -8,25 +8,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import write_lists, write_xlsx
+from builders import CHILD, write_lists, write_xlsx
 from click.testing import CliRunner
 
 from annexa_check.cli import main
 
-CHILD = {
-    "gender": "a) Male",
-    "ethnicity": "a) WBRI",
-    "date_of_birth": "01/06/2012",
-    "age": 12,
-    "disability": "b) No",
-    "allocated_team": "Team North",
-    "allocated_worker": "Worker A",
-}
 CIN_OPEN = {
     **CHILD,
     "child_id": "C1",
     "cin_start_date": "01/01/2025",
-    "primary_need": "N1",
+    "primary_need": "N1 - Abuse or neglect",
     "case_status": "c) Child in need plan",
 }
 
