@@ -16,7 +16,7 @@ from builders import write_lists
 from annexa_check.check import check_workbook
 
 REFERENCE = date(2025, 3, 31)
-CROSS_LIST = ("CIN017", "CP016", "CLA064", "CLA065")
+CROSS_LIST = ("CIN017", "CP016", "CP017", "CLA064", "CLA065")
 PERSON = {
     "gender": "b) Female",
     "ethnicity": "a) WBRI",
@@ -93,7 +93,7 @@ def test_cross_list_rules_flag_exactly_the_mismatched_children(tmp_path: Path) -
                 ("A3", {"case_status": "b) Child Protection plan"}),  # open on List 8: CLA065
                 ("A4", CLOSED),  # left care: closed status is right
                 ("P1", {"case_status": "b) Child Protection plan"}),  # open plan: fine
-                ("P2", {"case_status": "c) Child in need plan"}),  # open plan, wrong status: CP016
+                ("P2", {"case_status": "c) Child in need plan"}),  # open plan, wrong status: CP017
                 ("P4", {"case_status": "c) Child in need plan"}),  # plan ended: fine
                 ("P5", {"case_status": "a) Looked after child"}),  # plan and care: fine
             ],
@@ -114,7 +114,7 @@ def test_cross_list_rules_flag_exactly_the_mismatched_children(tmp_path: Path) -
     result = check_workbook(write_lists(tmp_path / "cross.xlsx", lists), reference_date=REFERENCE)
     assert _flagged(result, CROSS_LIST) == {
         ("CIN017", "List 6", 3, "A2"),
-        ("CP016", "List 7", 3, "P2"),
+        ("CP017", "List 7", 3, "P2"),
         ("CP016", "List 7", 4, "P3"),
         ("CLA065", "List 8", 3, "A3"),
         ("CLA064", "List 8", 5, "A5"),
