@@ -689,12 +689,16 @@ class _Builder:
                 allocated_worker=worker,
             )
             if last - start >= 20:
-                review = self.rd(max(start + 20, last - 180), last)  # reviews at most six months apart
+                drawn = self.rd(start + 20, last)
+                iro = drawn if rng.random() < 0.5 else self.rd(drawn, last)
+                review = _within(drawn, last, 180)  # reviews at most six months apart
                 cells["latest_review_date"] = self.d(review)
-                cells["last_iro_date"] = self.d(review if rng.random() < 0.5 else self.rd(review, last))
+                cells["last_iro_date"] = self.d(max(iro, review))
             if last - start >= 28:
-                every = 170 if age < 5 else 330  # health assessments six-monthly under five, else yearly
-                cells["health_assessment_date"] = self.d(self.rd(max(start + 14, last - every), last))
+                health = self.rd(max(start + 14, last - 330), last)
+                if age < 5:  # health assessments six-monthly under five, else yearly
+                    health = _within(health, last, 170)
+                cells["health_assessment_date"] = self.d(health)
             if age >= 1 and last - start >= 60 and rng.random() < 0.9:
                 cells["dental_check_date"] = self.d(self.rd(max(start + 30, last - 330), last))
             if rng.random() < 0.9:
@@ -705,10 +709,12 @@ class _Builder:
                     if ptype[0] in "KRH"
                     else str(rng.randint(1000000, 9999999))
                 )
+            drawn_inside = rng.random() < 0.65
             # The LA's own non-foster provision sits inside its boundary (SSDA903 query 1015).
-            inside = rng.random() < 0.65 or (provider == "PR1" and ptype[0] not in "UA")
+            inside = drawn_inside or (provider == "PR1" and ptype[0] not in "UA")
             cells["placement_location"] = c.render("placement_location", "In" if inside else "Out")
-            cells["placement_la"] = _HOME_LA if inside else rng.choice(_OTHER_LAS)
+            elsewhere = None if drawn_inside else rng.choice(_OTHER_LAS)  # drawn as before: seeds hold
+            cells["placement_la"] = _HOME_LA if inside else elsewhere
             if missing:
                 offered = c.pick("yes_no_unknown", {"Yes": 75, "No": 15, "Unknown": 10})
                 cells["return_interview_offered"] = c.render("yes_no_unknown", offered)
@@ -766,7 +772,8 @@ class _Builder:
                     "yes_no_unknown", c.pick("yes_no_unknown", {"Yes": 75, "No": 20, "Unknown": 5})
                 )
             if last - start >= 30:
-                cells["cp_latest_review_date"] = self.d(self.rd(max(start + 30, last - 180), last))
+                review = _within(self.rd(start + 30, last), last, 180)  # reviews at most six months apart
+                cells["cp_latest_review_date"] = self.d(review)
             self.cp_facts[p.id] = {"start": start, "end": end}
             rows.append((p.id, cells, self.meta(p)))
         for _, cells, meta in sorted(rows, key=lambda r: int(r[0])):
@@ -1032,6 +1039,11 @@ class _Builder:
         self.list_9()
         self.list_10_11()
         return {k: self.sheets[k] for k in self.spec.lists}
+
+
+def _within(day: int, last: int, days: int) -> int:
+    """`day` folded into the `days` before `last`: no extra random draw, so seeded output elsewhere holds."""
+    return day if day >= last - days else last - (last - day) % (days + 1)
 
 
 def _under_18_accom(code: str) -> bool:
