@@ -15,31 +15,34 @@ from typing import NoReturn
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from annexa_check import __version__
+from annexa_check.config import CONFIG_NAME, find_config, implausible_reference_date, load_config
+from annexa_check.docs import (
+    DOCS_COMMAND,
+    catalogue_markdown,
+    explain_text,
+    filter_rules,
+    rules_json,
+    rules_table,
+)
 from annexa_check.errors import AnnexaError
-from annexa_check.spec import Rule, Spec, load_spec
+from annexa_check.spec import load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-EARLIEST_REFERENCE = date(2000, 1, 1)
-
-
-def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    """Today by default; a typed date must be plausible, or every age check would be wrong."""
+def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """A typed date must be plausible, or every age check would be wrong (None: not given)."""
     if value is None:
-        return date.today()
+        return None
     try:
         chosen = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
-    latest = date.today().replace(year=date.today().year + 1, day=min(date.today().day, 28))
-    if not EARLIEST_REFERENCE <= chosen <= latest:
-        raise click.BadParameter(
-            f"{value} is not a plausible reference date (expected between {EARLIEST_REFERENCE} and {latest})"
-        )
+    problem = implausible_reference_date(chosen)
+    if problem:
+        raise click.BadParameter(problem)
     return chosen
 
 
@@ -64,7 +67,8 @@ def main() -> None:
     "--reference-date",
     callback=_reference_date,
     metavar="YYYY-MM-DD",
-    help="Date that ages are measured at (default: today). Example: --reference-date 2025-03-31",
+    help="Date that ages are measured at (default: the configuration file's reference_date, else today). "
+    "Example: --reference-date 2025-03-31",
 )
 @click.option(
     "--template",
@@ -132,9 +136,17 @@ def main() -> None:
     is_flag=True,
     help="Print nothing in text mode and show no progress bar; use the exit code. Example: -q",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
+    "Example: --config ../annexa-check.toml",
+)
+@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
 def validate(
     workbook: Path,
-    reference_date: date,
+    reference_date: date | None,
     template: str,
     fmt: str,
     outputs: tuple[Path, ...],
@@ -145,6 +157,8 @@ def validate(
     pseudonymise: bool,
     report_path: Path | None,
     quiet: bool,
+    config_path: Path | None,
+    no_config: bool,
 ) -> None:
     """Check WORKBOOK and report problems by error type and child.
 
@@ -164,6 +178,13 @@ def validate(
             _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
     try:
         key = check_destinations(outputs, split_by, out_dir, report_path, pseudonymise)
+        spec = load_spec()
+        if no_config and config_path is not None:
+            raise AnnexaError("--config and --no-config contradict each other; give one")
+        config_file = None if no_config else find_config(config_path)
+        config = load_config(config_file, spec) if config_file else None
+        if reference_date is None:
+            reference_date = (config.reference_date_on(date.today()) if config else None) or date.today()
         with progress_bar(enabled=not quiet) as progress:
             result = check_workbook(
                 workbook,
@@ -171,6 +192,8 @@ def validate(
                 template=template,
                 select=_split(select),
                 ignore=_split(ignore),
+                spec=spec,
+                config=config,
                 progress=progress,
             )
         written = with_pseudonyms(result, key)
@@ -203,27 +226,50 @@ def validate(
 
 
 @main.command("rules")
-@click.option("--list", "list_filter", metavar="N", help="Only rules on this list number. Example: --list 8")
+@click.option(
+    "--list",
+    "list_number",
+    type=click.IntRange(1, 11),
+    metavar="N",
+    help="Only rules on List N. Example: --list 8",
+)
 @click.option(
     "--severity",
     type=click.Choice(["error", "warning"]),
     help="Only this severity. Example: --severity warning",
 )
-def rules_command(list_filter: str | None, severity: str | None) -> None:
-    """List the rule catalogue.  Example: annexa-check rules --list 9"""
+@click.option(
+    "--error-type", metavar="KEY", help="Only this error type. Example: --error-type missing_ethnicity"
+)
+@click.option(
+    "--template",
+    type=click.Choice(["2019", "2023"]),
+    help="Only rules in this template year's rule pack. Example: --template 2019",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help=f"A table for people, JSON for scripts, or Markdown ({DOCS_COMMAND}). Example: --format json",
+)
+def rules_command(
+    list_number: int | None, severity: str | None, error_type: str | None, template: str | None, fmt: str
+) -> None:
+    """List the rule catalogue.  Example: annexa-check rules --list 9 --severity error"""
     spec = load_spec()
-    table = Table(show_edge=False, pad_edge=False)
-    for name in ("Code", "Error type", "Severity", "Lists", "Title"):
-        table.add_column(name)
-    for rule in spec.rules:
-        numbers = [spec.lists[k].number for k in rule.lists]
-        if list_filter is not None and list_filter.strip() not in {str(n) for n in numbers}:
-            continue
-        if severity and rule.severity != severity:
-            continue
-        lists = "all" if len(numbers) == len(spec.lists) else ", ".join(str(n) for n in numbers)
-        table.add_row(rule.code, rule.error_type, rule.severity, lists, rule.title)
-    Console().print(table)
+    if error_type is not None and error_type not in spec.error_types:
+        _fail(f"no error type '{error_type}' (see 'annexa-check rules')")
+    chosen = filter_rules(
+        spec, list_number=list_number, severity=severity, error_type=error_type, template=template
+    )
+    if fmt == "json":
+        click.echo(rules_json(chosen, spec))
+    elif fmt == "markdown":
+        click.echo(catalogue_markdown(chosen, spec), nl=False)
+    else:
+        click.echo(rules_table(chosen, spec))
 
 
 @main.command()
@@ -237,20 +283,4 @@ def explain(code: str) -> None:
     chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
     if not chosen:
         _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
-    click.echo("\n\n".join(_explain(rule, spec) for rule in chosen))
-
-
-def _explain(rule: Rule, spec: Spec) -> str:
-    lists = ", ".join(spec.lists[k].name for k in rule.lists)
-    lines = [
-        f"{rule.code}  {rule.title}",
-        f"error type: {rule.error_type}    severity: {rule.severity}    check: {rule.check}",
-        f"lists: {lists}",
-        f"columns: {', '.join(rule.columns) if rule.columns else (rule.column_type or 'every') + ' columns'}",
-    ]
-    lines += [f"only when: {cond.describe()}" for cond in rule.when]
-    lines += [f"message: {rule.message}", f"source: {rule.source}", "examples that pass:"]
-    lines += [f"  {ex}" for ex in rule.examples["pass"]]
-    lines.append("examples that fail:")
-    lines += [f"  {ex}" for ex in rule.examples["fail"]]
-    return "\n".join(lines)
+    click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))

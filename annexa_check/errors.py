@@ -11,3 +11,7 @@ class InputError(AnnexaError):
 
 class SpecError(AnnexaError):
     """The rule data under rules/ is malformed."""
+
+
+class ConfigError(AnnexaError):
+    """The council's configuration file is malformed (the message names the file and key)."""

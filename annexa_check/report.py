@@ -79,6 +79,7 @@ def summary(result: CheckResult) -> dict[str, Any]:
         },
         "rules_skipped": [{"rule": s.rule, "list": s.list, "reason": s.reason} for s in result.skipped],
         "notes": result.workbook.notes,
+        "config": result.config,
     }
 
 

@@ -103,6 +103,8 @@ def render(report: dict[str, Any], console: Console, findings: pl.DataFrame | No
             str(len(lst["unrecognised_columns"])),
         )
     console.print(loaded)
+    if report.get("config"):
+        render_config(report["config"], console)
 
     if findings is not None and findings.height:
         console.print(_by_list(report, findings))
@@ -156,3 +158,25 @@ def _by_list(report: dict[str, Any], findings: pl.DataFrame) -> Table:
                 f"{c['children']:,}",
             )
     return table
+
+
+def render_config(config: dict[str, Any], console: Console) -> None:
+    """What the council's settings file changed: a value read through a synonym is never silent."""
+    console.print(f"Settings from {config['file']}", markup=False)
+    lines = [
+        f"  {h['list']}: header '{h['header']}' read as {h['column']}" for h in config["header_aliases_used"]
+    ]
+    lines += [
+        f"  {s['list']} {s['column']}: '{s['synonym']}' read as {s['code']} "
+        f"in {s['cells']:,} cell{'s' if s['cells'] != 1 else ''}"
+        for s in config["synonyms_applied"]
+    ]
+    if config["severity"]:
+        lines.append("  severity: " + ", ".join(f"{k} = {v}" for k, v in config["severity"].items()))
+    for key in ("select", "ignore"):
+        if config[key]:
+            lines.append(f"  {key}: {', '.join(config[key])}")
+    if config["reference_date"]:
+        lines.append(f"  reference date: {config['reference_date']}")
+    for line in lines:
+        console.print(line, markup=False, highlight=False)

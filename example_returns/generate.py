@@ -839,21 +839,32 @@ class _Builder:
         self.eligibility_ages = ages
         in_touch_codes = _rule_codes(self.spec, "missing_accommodation_suitability", "in")
         forced_touch = ["No", "No", "NREQ", "NREQ", "Died", "Refu", "Rhom"]
+        # Eligible children (2023 template) are still in care: 16-17-year-olds open on List 8.
+        eligible = [
+            p
+            for p in self.cla
+            if 16 <= p.age <= 17
+            and self.cla_facts[p.id]["end"] is None
+            and c.has("eligibility_category", "Eligible")
+        ]
         rows = []
-        for i, p in enumerate(self.leavers):
+        for i, p in enumerate([*self.leavers, *eligible]):
+            is_eligible = i >= len(self.leavers)
             fits = [
                 code
                 for code in c.labels["eligibility_category"]
                 if code in ages and (ages[code][0] or 0) <= p.age <= (ages[code][1] or 999)
             ]
-            if i == 0:
+            if is_eligible:
+                category = "Eligible"
+            elif i == 0:
                 category = "Former relevant"
             elif i == 1:
                 category = "Relevant"
             elif p.age < 18:
                 category = c.pick(
                     "eligibility_category",
-                    {"Relevant": 55, "Eligible": 30, "Qualifying": 15},
+                    {"Relevant": 55, "Qualifying": 15},  # not looked after, so not eligible
                     lambda x, fits=fits: x in fits,
                 )
             else:
@@ -862,11 +873,15 @@ class _Builder:
                     {"Former relevant": 90, "Qualifying": 10},
                     lambda x, fits=fits: x in fits,
                 )
-            protected = i < 2
+            protected = i < 2 or is_eligible
             if 2 <= i < 2 + len(forced_touch):
                 touch, protected = forced_touch[i - 2], True
+            elif is_eligible:
+                touch = "Yes"  # the LA looks after them
             else:
                 touch = c.pick("la_in_touch", _IN_TOUCH_W)
+            # Injected errors go on rows in touch, whose accommodation and activity are filled in.
+            protected = protected or touch not in in_touch_codes
             team, worker = self.team("leaving")
             cells = self.person_cells(p)
             cells.update(
@@ -908,7 +923,7 @@ class _Builder:
             if p.age < 9
             and (self.cla_facts[p.id]["end"] is None or self.cla_facts[p.id]["reason"] in adopted_codes)
         ]
-        n10 = min(len(young), max(4, round(self.n * 0.012)))
+        n10 = min(len(young), max(4, round(self.n * 0.025)))
         families: list[dict[str, Any]] = []
         fam_no = rng.randint(3000, 4000)
         rows10 = []
@@ -925,8 +940,8 @@ class _Builder:
                 cells["placement_order_date"] = self.d(self.rd(shobpa, matched))
             else:
                 shobpa = self.rd(min(entered + 60, refo), min(entered + 300, refo))
-                if rng.random() < 0.12:  # decision reversed
-                    cells["decision_reversed_date"] = self.d(self.rd(shobpa, refo))
+                if rng.random() < 0.12:  # decision reversed, within List 10's 12-month window
+                    cells["decision_reversed_date"] = self.d(self.rd(max(shobpa, refo - 365), refo))
                     cells["decision_reversed_reason"] = c.render(
                         "decision_reversed_reason", c.any("decision_reversed_reason")
                     )
@@ -961,8 +976,8 @@ class _Builder:
             rows10.append((p.id, cells, self.meta(p)))
         for _, cells, meta in sorted(rows10, key=lambda r: int(r[0])):
             self.add(s10, cells, meta)
-        # Adopters: the families above plus families still in assessment.
-        for _ in range(max(2, len(families))):
+        # Adopters: the families above plus families still in assessment (about 1 per 50 children).
+        for _ in range(max(2, len(families), round(self.n * 0.02))):
             fam_no += rng.randint(1, 9)
             families.append(
                 {"id": f"F{fam_no}", "matched": None, "placed": None, "order": None, "children": 0}
@@ -1022,7 +1037,10 @@ class _Builder:
                 for k, v in cells.items():
                     if isinstance(v, int) and k.endswith("date"):
                         cells[k] = self.d(v)
-                self.add(s11, cells, {"id": cells["child_id"], "eth": eth})
+                # Injected errors go on families still in assessment, so a match stays linked to List 10.
+                self.add(
+                    s11, cells, {"id": cells["child_id"], "eth": eth, "protected": fam["matched"] is not None}
+                )
 
     def build(self) -> dict[str, _Sheet]:
         self.cohort()

@@ -61,6 +61,7 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
         "Assessment Team North.xlsx",
         "Assessment Team South.xlsx",
         "Child Protection Team 1.xlsx",
+        "Child Protection Team 2.xlsx",
         "Children in Care Team 1.xlsx",
         "Children in Care Team 2.xlsx",
         "Children in Need Team 1.xlsx",
@@ -85,15 +86,16 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
         per_file[path.stem] = rows[1:]
     assert {k: len(v) for k, v in per_file.items()} == {
         "Assessment Team North": 3,
-        "Assessment Team South": 5,
+        "Assessment Team South": 3,
         "Child Protection Team 1": 2,
-        "Children in Care Team 1": 4,
-        "Children in Care Team 2": 5,
-        "Children in Need Team 1": 2,
-        "Children in Need Team 2": 4,
-        "Disabled Children's Team": 14,
-        "Front Door Team": 5,
-        "Leaving Care Team": 5,
+        "Child Protection Team 2": 2,
+        "Children in Care Team 1": 10,
+        "Children in Care Team 2": 3,
+        "Children in Need Team 1": 5,
+        "Children in Need Team 2": 2,
+        "Disabled Children's Team": 10,
+        "Front Door Team": 2,
+        "Leaving Care Team": 7,
         "Unallocated": 7,
     }
     assert sum(len(v) for v in per_file.values()) == example.findings.height == 56
@@ -104,10 +106,11 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
 def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: Path) -> None:
     [path] = [p for p in write_split(example, "team", tmp_path) if p.stem == "Leaving Care Team"]
     rows = _rows(path, "Findings")
-    assert rows[1] == (
-        rows[1][0],
+    [row] = [r for r in rows[1:] if r[8] == "CL001"]
+    assert row == (
+        "111932",
         "List 9",
-        6,
+        3,
         "Eligibility Category",
         None,
         "Eligibility Category is blank. Record whether the young person is a relevant, former relevant, "
@@ -116,26 +119,28 @@ def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: P
         "invalid_care_leaver_eligibility",
         "CL001",
         "error",
-        "Aria Lowther",
+        "Sami Rudd",
     )
     summary = _rows(path, "Summary")
     assert summary[0][0] == "Annex A exceptions for Leaving Care Team"
     assert summary[1][:2] == ("Team", "Leaving Care Team")
     assert summary[2][:2] == ("Reference date", "31/03/2025")
-    assert summary[5][:2] == ("Problems to fix", "5 rows (5 errors)")
-    assert summary[6][:2] == ("Children", 5)
+    assert summary[5][:2] == ("Problems to fix", "7 rows (7 errors)")
+    assert summary[6][:2] == ("Children", 7)
     assert summary[7][1].startswith("Start with invalid_care_leaver_eligibility (3 record(s))")
     table = summary[summary.index(("Error type", "What it means", "Severity", "Records", "Children")) + 1 :]
     assert [(r[0], r[3], r[4]) for r in table] == [
         ("invalid_care_leaver_eligibility", 3, 3),
+        ("excel_error_value", 1, 1),
         ("missing_accommodation_suitability", 1, 1),
         ("missing_ethnicity", 1, 1),
+        ("missing_placement_location", 1, 1),
     ]
 
 
 def test_split_by_worker_has_a_team_column(example, tmp_path: Path) -> None:
     written = write_split(example, "worker", tmp_path)
-    assert len(written) == 25
+    assert len(written) == 27
     total = 0
     for path in written:
         rows = _rows(path, "Findings")
