@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ class CheckResult:
     skipped: list[Skipped]
     spec: Spec
     config: dict[str, Any] | None = None  # what a configuration file changed, and where it applied
+    rules: list[Rule] = field(default_factory=list)  # the rules selected for the run
 
     def counts(self) -> pl.DataFrame:
         return counts_by_type(self.findings)
@@ -109,4 +110,5 @@ def check_workbook(
         skipped=skipped,
         spec=spec,
         config=config_report(config, workbook, base, spec, chosen) if config else None,
+        rules=rules,
     )

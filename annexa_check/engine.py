@@ -609,7 +609,11 @@ def run_rules(
             pl.col("list").replace_strict(list_order, return_dtype=pl.Int32).alias("__list"),
             pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("__rule"),
         )
-        .sort(["__list", "row", "__rule", "column"], nulls_last=False)
+        # value and message break ties between list-level findings (no row) of one rule and column,
+        # which would otherwise come in whatever order a group-by produced them
+        .sort(
+            ["__list", "row", "__rule", "column", "value", "message"], nulls_last=False, maintain_order=True
+        )
         .select(FINDING_COLUMNS)
     )
     return validate_findings(_fingerprints(findings), spec), skipped

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +17,34 @@ from annexa_check.findings import counts_by
 from annexa_check.report import headline
 
 PROGRESS_DELAY = 0.5  # seconds: a check quicker than this shows no bar at all
+
+
+def new_table(title: str, columns: Sequence[str], right: Collection[str] = ()) -> Table:
+    """A table in the one house style; columns named in `right` (numbers) are right-aligned."""
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for name in columns:
+        table.add_column(name, justify="right" if name in right else "left")
+    return table
+
+
+def frame_table(title: str, frame: pl.DataFrame) -> Table:
+    """A polars frame as a table: headings from the column names, numbers right-aligned."""
+    names = {c: c.replace("_", " ").capitalize() for c in frame.columns}
+    numeric = {names[c] for c, dtype in frame.schema.items() if dtype.is_numeric()}
+    table = new_table(title, list(names.values()), numeric)
+    for row in frame.iter_rows():
+        table.add_row(*(f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row))
+    return table
+
+
+def _counts_table(title: str, counts: dict[str, dict[str, Any]]) -> Table:
+    table = new_table(title, ["Error type", "Severity", "Records", "Children"], {"Records", "Children"})
+    for key, c in sorted(
+        counts.items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
+    ):
+        colour = "red" if c["severity"] == "error" else "yellow"
+        table.add_row(key, f"[{colour}]{c['severity']}[/]", f"{c['count']:,}", f"{c['children']:,}")
+    return table
 
 
 @contextmanager
@@ -76,16 +104,11 @@ def render(report: dict[str, Any], console: Console, findings: pl.DataFrame | No
         f"Reference date {report['reference_date']}  ·  template {template['year']} ({template['source']})"
     )
 
-    loaded = Table(title="Lists loaded", title_justify="left", show_edge=False, pad_edge=False)
-    for name, justify in (
-        ("List", "left"),
-        ("Sheet", "left"),
-        ("Header row", "right"),
-        ("Rows", "right"),
-        ("Missing columns", "right"),
-        ("Unrecognised", "right"),
-    ):
-        loaded.add_column(name, justify=justify)  # type: ignore[arg-type]
+    loaded = new_table(
+        "Lists loaded",
+        ["List", "Sheet", "Header row", "Rows", "Missing columns", "Unrecognised"],
+        right={"Header row", "Rows", "Missing columns", "Unrecognised"},
+    )
     for lst in report["lists"].values():
         if not lst["found"] and lst["sheet"]:
             loaded.add_row(f"{lst['name']} {lst['title']}", lst["sheet"], "[red]not found[/]", "", "", "")
@@ -117,6 +140,37 @@ def render(report: dict[str, Any], console: Console, findings: pl.DataFrame | No
         console.print(f"[yellow]note:[/] {note}")
     style = "bold red" if report["totals"]["errors"] else "bold green"
     console.print(f"[{style}]{headline(report)}[/]")
+
+
+def render_batch(document: dict[str, Any], console: Console) -> None:
+    """Print a batch: one line per workbook, what was skipped, and the combined counts."""
+    batch = document["batch"]
+    numbers = ["Errors", "Warnings", "Children with errors"]
+    table = new_table("Workbooks", ["Workbook", "Result", *numbers], numbers)
+    for item in document["results"]:
+        if "error" in item:
+            table.add_row(item["workbook"], "[red]could not check[/]", "", "", "")
+            continue
+        totals = item["totals"]
+        state = "[green]passed[/]" if item["policy"]["passed"] else "[red]failed[/]"
+        table.add_row(
+            item["workbook"],
+            state,
+            f"{totals['errors']:,}",
+            f"{totals['warnings']:,}",
+            f"{totals['children_with_errors']:,}",
+        )
+    console.print(table)
+    for skipped in batch["skipped_files"]:
+        console.print(f"[yellow]skipped:[/] {skipped['path']} ({skipped['reason']})")
+    if document["counts"]:
+        console.print(_counts_table("All workbooks by error type", document["counts"]))
+    failed = batch["checked"] - batch["passed"]
+    style = "bold red" if failed or batch["could_not_check"] else "bold green"
+    console.print(
+        f"[{style}]{batch['workbooks']} workbooks: {batch['passed']} passed, {failed} failed, "
+        f"{batch['could_not_check']} could not be checked.[/]"
+    )
 
 
 def _by_list(report: dict[str, Any], findings: pl.DataFrame) -> Table:

@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -188,14 +188,27 @@ _INJECT_ORDER = (
     "missing_ethnicity",
     "invalid_ethnicity",
 )
+_PEOPLE_LISTS = tuple(f"list_{n}" for n in range(1, 11))  # List 11 holds adopters
 _TOKEN = re.compile(r"^\{(ref[+-]\d+|new_id)\}$")
 
 
+def _relational(rule: Rule, spec: Spec) -> bool:
+    """Errors that live between rows rather than in one, injected by copying or changing a related row."""
+    if rule.check == "unique":
+        return bool(rule.params.get("with")) and not spec.lists[rule.lists[0]].one_row_per_child
+    if rule.check == "constant_per_child":
+        return True
+    return rule.check == "consistent" and rule.columns in (("gender",), ("ethnicity",), ("date_of_birth",))
+
+
 def _overlay_rules(spec: Spec) -> dict[str, Rule]:
-    """Error types injected by a rule's own `inject` overlay: the first such rule (by code) per type."""
+    """Injectable error types and the rule (the first by code) that says how: its `inject` overlay,
+    or for errors between rows (duplicates, counts that vary, cross-list conflicts) its check."""
     out: dict[str, Rule] = {}
     for rule in spec.rules:
-        if rule.inject is not None and rule.error_type not in _INJECT_ORDER:
+        if rule.error_type in _INJECT_ORDER:
+            continue
+        if rule.inject is not None or _relational(rule, spec):
             out.setdefault(rule.error_type, rule)
     return out
 
@@ -380,6 +393,7 @@ class _Builder:
         self.template = template
         self.ref = ref
         self.refo = ref.toordinal()
+        self.seed = seed
         self.rng = random.Random(seed)
         self.codes = _Codes(spec, template, self.rng)
         self.n = children
@@ -606,8 +620,31 @@ class _Builder:
                 cells["icpc_date"] = self.d(max(icpc, start))
                 cells["icpc_resulted_in_plan"] = self.yn(0.8)
             rows.append((start, p.id, cells, self.meta(p)))
+        rows += self.repeat_s47s(rows)
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
+
+    def repeat_s47s(self, rows: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> list[Any]:
+        """An earlier enquiry for some children, with the same counts on both rows as the template asks.
+
+        Drawn from a separate generator so the rest of a seeded workbook is unchanged.
+        """
+        rng = random.Random(self.seed * 7919 + 5)
+        out = []
+        for start, child, cells, meta in rows:
+            earliest = max(self.refo - WINDOW, cells["date_of_birth"].toordinal())
+            if rng.random() >= 0.15 or start - 30 < earliest:
+                continue
+            cells["s47s_last_12_months"] = max(cells["s47s_last_12_months"], 1)
+            earlier = {
+                **cells,
+                "s47_start_date": self.d(rng.randint(earliest, start - 30)),
+                "icpc_unnecessary": self.codes.render("yes_no", "Yes"),
+                "icpc_date": None,
+                "icpc_resulted_in_plan": None,
+            }
+            out.append((earlier["s47_start_date"].toordinal(), child, earlier, dict(meta)))
+        return out
 
     def icpc_plans_on_list_7(self) -> None:
         """An ICPC that resulted in a plan puts the child on List 7; other outcomes become No."""
@@ -1202,8 +1239,13 @@ class _Injector:
                 raise ValueError(f"{error_type}: count must not be negative")
             if not count:
                 continue
-            if error_type in overlays:
-                self.overlay(overlays[error_type], count)
+            rule = overlays.get(error_type)
+            if rule is not None and rule.inject is None:
+                {"unique": self.duplicate, "constant_per_child": self.vary, "consistent": self.conflict}[
+                    rule.check
+                ](rule, count)
+            elif rule is not None:
+                self.overlay(rule, count)
             else:
                 self.one(error_type, count)
         return sorted(self.out, key=lambda x: (int(x.list_key.split("_")[1]), x.row, x.column))
@@ -1231,12 +1273,119 @@ class _Injector:
             return isinstance(age, int) and (low is None or age >= low) and (high is None or age <= high)
 
         idxs = [i for i in self.candidates(list_key, lambda m: True) if fits(sheet.meta[i], i)]
+        constant = {
+            c
+            for r in self.b.spec.rules
+            if r.check == "constant_per_child" and list_key in r.lists
+            for c in r.columns or ()
+        }
+        if constant & set(cells):  # changing one of a child's rows would also make its counts vary
+            single = {ids[0] for ids in self._rows_by_child(list_key).values() if len(ids) == 1}
+            idxs = [i for i in idxs if i in single]
         column = rule.columns[0] if rule.columns else next(iter(cells))
         touched = set(cells) | {column}
         for i in self.choose(list_key, idxs, n, touched, rule.error_type):
             for key, value in cells.items():
                 self.set(list_key, i, key, self.token(value))
             self.record(rule.error_type, list_key, i, column, touched)
+
+    def mark(self, list_key: str, i: int, columns: set[str]) -> None:
+        self.used.setdefault((list_key, i), set()).update(columns)
+
+    def free(self, list_key: str, i: int, columns: set[str]) -> bool:
+        meta = self.sheets[list_key].meta[i]
+        return not meta.get("protected") and not (self.used.get((list_key, i), set()) & columns)
+
+    def duplicate(self, rule: Rule, n: int) -> None:
+        """A repeated event: another row of the list becomes an exact copy of a chosen one."""
+        list_key = rule.lists[0]
+        sheet = self.sheets[list_key]
+        every = set(sheet.keys)
+        idxs = [i for i in range(len(sheet.rows)) if self.free(list_key, i, every)]
+        self.rng.shuffle(idxs)
+        if len(idxs) < 2 * n:
+            raise ValueError(f"cannot inject {n} x {rule.error_type}: too few rows on {list_key}")
+        for k in range(n):
+            i, j = idxs[2 * k], idxs[2 * k + 1]
+            sheet.rows[j] = list(sheet.rows[i])
+            sheet.meta[j] = dict(sheet.meta[i])
+            sheet.text_dates[j] = sheet.text_dates[i]
+            for row in (i, j):
+                self.record(rule.error_type, list_key, row, "child_id", every)
+
+    def _rows_by_child(self, list_key: str) -> dict[str, list[int]]:
+        sheet = self.sheets[list_key]
+        out: dict[str, list[int]] = {}
+        for i, row in enumerate(sheet.rows):
+            out.setdefault(str(row[sheet.idx("child_id")]), []).append(i)
+        return out
+
+    def vary(self, rule: Rule, n: int) -> None:
+        """A count that should be the same on all of a child's rows is one higher on one of them."""
+        list_key, column = rule.lists[0], (rule.columns or ("",))[0]
+        touched = {column, "child_id"}  # marked, so no later overlay gives one of the rows a new ID
+        groups = [
+            rows
+            for rows in self._rows_by_child(list_key).values()
+            if len(rows) > 1 and all(self.free(list_key, i, {column}) for i in rows)
+        ]
+        self.rng.shuffle(groups)
+        if len(groups) < n:
+            raise ValueError(f"cannot inject {n} x {rule.error_type}: too few children with two rows")
+        sheet = self.sheets[list_key]
+        for rows in sorted(groups[:n]):
+            value = sheet.rows[rows[0]][sheet.idx(column)]
+            self.set(list_key, rows[0], column, (value if isinstance(value, int) else 0) + 1)
+            for i in rows:
+                self.record(rule.error_type, list_key, i, column, touched)
+
+    def conflict(self, rule: Rule, n: int) -> None:
+        """One list records a child's gender, ethnicity or date of birth differently from the others."""
+        column = (rule.columns or ("",))[0]
+        touched = {column, "child_id", "age"}
+        lists = [k for k in _PEOPLE_LISTS if column in self.sheets[k].keys and k in rule.lists]
+        where: dict[str, list[tuple[str, int]]] = {}
+        for key in lists:
+            for child, rows in self._rows_by_child(key).items():
+                where.setdefault(child, []).extend((key, i) for i in rows)
+        ref = self.b.ref
+
+        def safe(key: str, i: int) -> bool:
+            row, sheet = self.sheets[key].rows[i], self.sheets[key]
+            value = row[sheet.idx(column)]
+            if value is None or not self.free(key, i, {column}):
+                return False
+            if column == "date_of_birth":  # a day earlier keeps the age, away from the birthday
+                return (
+                    isinstance(value, date)
+                    and abs((value.replace(year=2000) - ref.replace(year=2000)).days) > 3
+                )
+            return row[sheet.idx("age")] != -1 if "age" in sheet.keys else True
+
+        chosen = [
+            spots
+            for _child, spots in sorted(where.items())
+            if len({k for k, _ in spots}) > 1 and all(safe(k, i) for k, i in spots)
+        ]
+        self.rng.shuffle(chosen)
+        if len(chosen) < n:
+            raise ValueError(f"cannot inject {n} x {rule.error_type}: too few children on two lists")
+        for spots in chosen[:n]:
+            key, i = spots[0]
+            sheet = self.sheets[key]
+            value = sheet.rows[i][sheet.idx(column)]
+            self.set(key, i, column, self._other_value(key, i, column, value))
+            for other_key, j in spots:
+                self.record(rule.error_type, other_key, j, column, touched)
+
+    def _other_value(self, list_key: str, i: int, column: str, value: Any) -> Any:
+        if column == "date_of_birth":
+            return value - timedelta(days=1)
+        codes = self.b.codes
+        if column == "gender":
+            return codes.label("gender", "Male" if "female" in str(value).lower() else "Female")
+        eth = self.sheets[list_key].meta[i]["eth"]
+        return codes.label("ethnicity", "WBRI" if eth == "WOTH" else "WOTH")
 
     def token(self, value: Any) -> Any:
         """An overlay value: `{ref-N}` / `{ref+N}` become dates, `{new_id}` an ID on no other list."""
