@@ -123,7 +123,7 @@ def test_junit_counts_only_the_selected_rules_and_marks_skipped_ones(tmp_path: P
     assert skipped == {
         "CIN001": "List 6: column(s) not found: primary_need",
         "CIN002": "List 6: column(s) not found: primary_need",
-        "CIN010": "List 6: column(s) not found: primary_need, primary_need",
+        "CIN010": "List 6: column(s) not found: primary_need",
         "CIN017": "List 6: List 8 is not in the workbook",
     }
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == (str(len(cases)), "0", "4")
