@@ -46,11 +46,63 @@ class _Context:
     reference_date: date
     workbook: LoadedWorkbook
     shared: dict[str, pl.DataFrame] = field(default_factory=dict)  # cross-list tables, built once a run
+    typed: dict[str, pl.DataFrame] = field(default_factory=dict)  # each list's typed frame, built once
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The list's cells plus each code, date and whole number converted once.
+
+        Dozens of rules read the same placement type or start date; converting each
+        column once, not once per rule, is what keeps a large catalogue fast.
+        """
+        key = self.lst.key
+        if key not in self.typed:
+            frame = self.loaded.frame
+            assert frame is not None
+            self.typed[key] = frame.with_columns(
+                self._convert(col.key, col.type).alias(self._name(col.key, col.type))
+                for col in self.lst.columns
+                if col.key in self.loaded.matched and col.type in ("code", "date", "int")
+            )
+        return self.typed[key]
+
+    def _convert(self, key: str, kind: str) -> pl.Expr:
+        if kind == "code":
+            col = self.lst.column(key)
+            assert col is not None and col.codeset is not None
+            return v.as_code(key, self.spec.codesets[col.codeset], self.template)
+        return v.as_date(key) if kind == "date" else v.as_int(key)
+
+    def _name(self, key: str, kind: str) -> str:
+        return f"__{kind}_{key}"
+
+    def _typed(self, key: str, kind: str) -> pl.Expr:
+        col = self.lst.column(key)
+        if col is not None and col.type == kind:
+            return pl.col(self._name(key, kind))
+        return self._convert(key, kind)  # a column of another type, read this way by one rule
 
     def code(self, key: str) -> pl.Expr:
-        col = self.lst.column(key)
-        assert col is not None and col.codeset is not None
-        return v.as_code(key, self.spec.codesets[col.codeset], self.template)
+        return self._typed(key, "code")
+
+    def date(self, key: str) -> pl.Expr:
+        return self._typed(key, "date")
+
+    def int(self, key: str) -> pl.Expr:
+        return self._typed(key, "int")
+
+    def on(self, list_key: str) -> _Context:
+        """The same run seen from another list (cross-list checks), sharing what is already built."""
+        return _Context(
+            lst=self.spec.lists[list_key],
+            loaded=self.workbook.lists[list_key],
+            spec=self.spec,
+            template=self.template,
+            reference_date=self.reference_date,
+            workbook=self.workbook,
+            shared=self.shared,
+            typed=self.typed,
+        )
 
 
 def child_id_text(column: str) -> pl.Expr:
@@ -65,7 +117,7 @@ def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
         return v.is_blank(cond.column)
     if cond.number is not None:
         op, n = cond.number
-        number = v.as_int(cond.column)
+        number = ctx.int(cond.column)
         if op == "not_equals":
             return (number != n).fill_null(True)
         compared = {"equals": number == n, "above": number > n, "below": number < n}[op]
@@ -81,9 +133,9 @@ def _age(ctx: _Context) -> pl.Expr:
     """Age at the reference date from the date of birth, else from the age column."""
     parts = []
     if "date_of_birth" in ctx.loaded.matched:
-        parts.append(v.age_at(v.as_date("date_of_birth"), ctx.reference_date).cast(pl.Int64))
+        parts.append(v.age_at(ctx.date("date_of_birth"), ctx.reference_date).cast(pl.Int64))
     if "age" in ctx.loaded.matched:
-        parts.append(v.as_int("age"))
+        parts.append(ctx.int("age"))
     return pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Int64)
 
 
@@ -136,12 +188,12 @@ def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
     elif check == "codes":
         flag = v.is_present(key) & ctx.code(key).is_null()
     elif check == "date":
-        flag = v.is_present(key) & v.as_date(key).is_null()
+        flag = v.is_present(key) & ctx.date(key).is_null()
     elif check == "integer":
-        flag = v.is_present(key) & v.as_int(key).is_null()
+        flag = v.is_present(key) & ctx.int(key).is_null()
     elif check == "date_order":
-        earliest = v.as_date(params["not_before"]) - pl.duration(days=params.get("slack_days", 0))
-        this = v.as_date(key)
+        earliest = ctx.date(params["not_before"]) - pl.duration(days=params.get("slack_days", 0))
+        this = ctx.date(key)
         flag = ((this <= earliest) if params.get("strict") else (this < earliest)).fill_null(False)
     elif check == "code_age":
         flag = _code_age(rule, key, ctx)
@@ -154,20 +206,20 @@ def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
     elif check == "cell_error":
         flag = v.is_error(key) if params["kind"] == "error" else v.is_formula(key)
     elif check == "future_date":
-        flag = v.as_date(key) > pl.lit(ctx.reference_date)
+        flag = ctx.date(key) > pl.lit(ctx.reference_date)
     elif check == "lookback":
-        flag = v.as_date(key) < pl.lit(_months_before(ctx.reference_date, params["months"]))
+        flag = ctx.date(key) < pl.lit(_months_before(ctx.reference_date, params["months"]))
     elif check == "placeholder_date":
-        flag = v.as_date(key) < pl.lit(_PLACEHOLDER_BEFORE)
+        flag = ctx.date(key) < pl.lit(_PLACEHOLDER_BEFORE)
     elif check == "age_range":
         flag = _outside(_age(ctx), params)
     elif check == "age_matches_dob":
-        dob, ref = v.as_date("date_of_birth"), ctx.reference_date
-        stated = v.as_int(key)
+        dob, ref = ctx.date("date_of_birth"), ctx.reference_date
+        stated = ctx.int(key)
         ages = [v.age_at(dob, ref + timedelta(days=d)) for d in (-1, 0, 1)]
         flag = stated.is_not_null() & dob.is_not_null() & ~pl.any_horizontal(stated == a for a in ages)
     elif check == "range":
-        flag = _outside(v.as_int(key), params)
+        flag = _outside(ctx.int(key), params)
     elif check == "pattern":
         flag = v.is_present(key) & ~pl.col(key).str.contains(f"(?i)^(?:{params['regex']})$")
     elif check == "combination":
@@ -191,21 +243,12 @@ def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
 def _other_list_values(rule: Rule, key: str, ctx: _Context) -> pl.Series:
     """The identifiers on the other list (of its rows meeting `other_when`) an on_list rule looks for."""
     other_key = rule.params["other_list"]
-    other = ctx.workbook.lists[other_key]
     match = rule.params.get("match", key)
-    assert other.frame is not None
-    other_ctx = _Context(
-        lst=ctx.spec.lists[other_key],
-        loaded=other,
-        spec=ctx.spec,
-        template=ctx.template,
-        reference_date=ctx.reference_date,
-        workbook=ctx.workbook,
-    )
+    other_ctx = ctx.on(other_key)
     keep = pl.lit(True)
     for cond in rule.other_when:
         keep = keep & _condition(cond, other_ctx)
-    ids = other.frame.filter(keep.fill_null(False)).select(child_id_text(match).alias("id"))["id"]
+    ids = other_ctx.frame.filter(keep.fill_null(False)).select(child_id_text(match).alias("id"))["id"]
     return ids.drop_nulls().unique()
 
 
@@ -223,29 +266,34 @@ def _consistency(key: str, ctx: _Context) -> pl.DataFrame:
             or "child_id" not in loaded.matched
         ):
             continue
-        assert loaded.frame is not None
-        lst = ctx.spec.lists[list_key]
+        there = ctx.on(list_key)
+        lst = there.lst
         column = lst.column(key)
         assert column is not None
         if column.codeset:
-            norm = v.as_code(key, ctx.spec.codesets[column.codeset], ctx.template)
+            norm = there.code(key)
         elif column.type == "date":
-            norm = v.as_date(key).dt.strftime("%d/%m/%Y")
+            norm = there.date(key).dt.strftime("%d/%m/%Y")
         else:
             norm = pl.col(key)
         parts.append(
-            loaded.frame.select(
+            there.frame.lazy()
+            .select(
                 child_id_text("child_id").alias("__child"),
                 norm.alias("__norm"),
                 pl.lit(lst.number).alias("__n"),
-            ).drop_nulls()
+            )
+            .drop_nulls()
         )
     if not parts:
         table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
     else:
-        table = (
-            pl.concat(parts)
-            .unique()
+        said = pl.concat(parts).unique()
+        differ = (
+            said.group_by("__child").agg(pl.col("__norm").n_unique().alias("__k")).filter(pl.col("__k") > 1)
+        )
+        table = (  # described only for the few children whose lists disagree
+            said.join(differ.select("__child"), on="__child", how="semi")
             .group_by("__child", "__norm")
             .agg(pl.col("__n").sort())
             .with_columns(
@@ -257,9 +305,9 @@ def _consistency(key: str, ctx: _Context) -> pl.DataFrame:
                 ).alias("__said")
             )
             .group_by("__child")
-            .agg(pl.col("__said").sort().str.join("; ").alias("__others"), pl.len().alias("__values"))
-            .filter(pl.col("__values") > 1)
+            .agg(pl.col("__said").sort().str.join("; ").alias("__others"))
             .select("__child", "__others")
+            .collect()
         )
     ctx.shared[key] = table
     return table
@@ -369,44 +417,48 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
     asks for its standard form; one finding per distinct spelling (with its row count)
     keeps an extract that writes every code bare from burying the real problems.
     """
-    frame = ctx.loaded.frame
-    if frame is None or frame.height == 0:
+    if ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
         return None
+    frame = ctx.frame.lazy()
     parts = []
     for lst, col in rule.targets(ctx.spec):
         if lst.key != ctx.lst.key or col.key not in ctx.loaded.matched or col.codeset is None:
             continue
         labels = {c.code: c.label for c in ctx.spec.codesets[col.codeset].codes_for(ctx.template)}
-        code = ctx.code(col.key)
-        standard = code.replace_strict(labels, default=None, return_dtype=pl.String)
-        header = ctx.loaded.matched[col.key]
-        odd = (
-            frame.lazy()
-            .select(pl.col(ROW), pl.col(col.key).alias("value"), standard.alias("standard"))
-            .filter(
-                pl.col("standard").is_not_null() & (_loose(pl.col("value")) != _loose(pl.col("standard")))
+        standard = ctx.code(col.key).replace_strict(labels, default=None, return_dtype=pl.String)
+        parts.append(
+            frame.select(
+                pl.col(ROW),
+                pl.lit(ctx.loaded.matched[col.key]).alias("header"),
+                pl.col(col.key).alias("value"),
+                standard.alias("standard"),
             )
-            .group_by("value", "standard")
-            .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
-            .sort("first")
-            .collect()
         )
-        for value, standard_form, rows, first in odd.iter_rows():
-            text = (
-                rule.message.replace("{column}", header)
-                .replace("{value}", value)
-                .replace("{standard}", standard_form)
-                .replace("{rows}", f"{rows} row" if rows == 1 else f"{rows} rows")
-                .replace("{first}", str(first))
-            )
-            found = _list_level(rule, ctx.loaded, [header], [text])
-            parts.append(
-                found.with_columns(
-                    pl.lit(value).alias("value"),
-                    (pl.col("fingerprint") + "|" + pl.lit(value)).alias("fingerprint"),
-                )
-            )
-    return pl.concat(parts) if parts else None
+    if not parts:
+        return None
+    odd = (  # every code column of the list in one pass
+        pl.concat(parts)
+        .filter(pl.col("standard").is_not_null() & (_loose(pl.col("value")) != _loose(pl.col("standard"))))
+        .group_by("header", "value", "standard")
+        .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+        .sort("first", "header", "value")
+        .collect()
+    )
+    if odd.height == 0:
+        return None
+    headers, messages = [], []
+    for header, value, standard_form, rows, first in odd.iter_rows():
+        headers.append(header)
+        messages.append(
+            rule.message.replace("{column}", header)
+            .replace("{value}", value)
+            .replace("{standard}", standard_form)
+            .replace("{rows}", f"{rows} row" if rows == 1 else f"{rows} rows")
+            .replace("{first}", str(first))
+        )
+    return _list_level(rule, ctx.loaded, headers, messages).with_columns(
+        odd["value"].alias("value"), (pl.col("fingerprint") + "|" + odd["value"]).alias("fingerprint")
+    )
 
 
 def _cell_error_columns(ctx: _Context) -> set[str]:
@@ -475,9 +527,10 @@ def _plan(
 
 def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFrame]:
     """Evaluate every row check of a list in one pass, then turn each check's hits into findings."""
-    frame, matched = ctx.loaded.frame, ctx.loaded.matched
-    if not instances or frame is None or frame.height == 0:
+    matched = ctx.loaded.matched
+    if not instances or ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
         return []
+    frame = ctx.frame
 
     def column_or_null(key: str | None) -> pl.Expr:
         return pl.col(key) if key in matched else pl.lit(None, pl.String)
@@ -515,6 +568,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
             *flags,
             *[pl.col(c) for c in matched],
             *[pl.col(name) for name in others.values()],
+            *[pl.col(c) for c in frame.columns if c.startswith(("__code_", "__date_", "__int_"))],
         )
         .filter(pl.any_horizontal(f.meta.output_name() for f in flags))
         .collect()
@@ -582,6 +636,7 @@ def run_rules(
     skipped: list[Skipped] = []
     parts: list[pl.DataFrame] = []
     shared: dict[str, pl.DataFrame] = {}
+    typed: dict[str, pl.DataFrame] = {}
     for key, loaded in workbook.lists.items():
         lst = spec.lists[key]
         if not loaded.present:
@@ -598,6 +653,7 @@ def run_rules(
             reference_date=reference_date,
             workbook=workbook,
             shared=shared,
+            typed=typed,
         )
         list_level, instances = _plan(rules, ctx, skipped)
         parts += list_level + _row_findings(instances, ctx)
