@@ -13,6 +13,7 @@ from annexa_check.engine import Skipped, run_rules
 from annexa_check.errors import AnnexaError
 from annexa_check.findings import counts_by_type
 from annexa_check.loader import LoadedWorkbook, detect_template, load_workbook
+from annexa_check.safety import DEFAULT_LIMITS, Limits
 from annexa_check.spec import TEMPLATES, Rule, Spec, load_spec
 
 DEFAULT_TEMPLATE = "2023"
@@ -64,11 +65,12 @@ def check_workbook(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     spec: Spec | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> CheckResult:
     """Load, validate and return the findings for one workbook."""
     spec = spec or load_spec()
     rules = select_rules(spec, select, ignore)
-    workbook = load_workbook(path, spec)
+    workbook = load_workbook(path, spec, limits)
     if template == "auto":
         detected = detect_template(workbook)
         chosen = detected or DEFAULT_TEMPLATE
