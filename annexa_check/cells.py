@@ -13,9 +13,11 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-import polars as pl
+if TYPE_CHECKING:  # polars is imported where it is used: the pre-check (safety.py) needs none of it
+    import polars as pl
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -41,6 +43,8 @@ class CellScan:
 
     def patch(self, series: pl.Series, rows: pl.Series, column: int) -> pl.Series:
         """Put recovered text into a column where the reader gave nothing."""
+        import polars as pl
+
         wanted = {r: v for (r, c), v in self.values.items() if c == column}
         if not wanted:
             return series

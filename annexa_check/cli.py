@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from annexa_check import __version__
 from annexa_check.errors import AnnexaError
+from annexa_check.safety import DEFAULT_LIMITS
 from annexa_check.spec import Rule, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -52,7 +54,43 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Boundary(click.Group):
+    """Every command's errors end here: one line on stderr, exit 2, no traceback, no cell values.
+
+    A library's own error text can quote the workbook (a header, a value), so it is shown
+    only with --verbose; an unexpected error names its type, and its traceback appears
+    only with ANNEXA_CHECK_DEBUG=1.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except AnnexaError as exc:
+            detail = f" ({exc.detail})" if exc.detail and ctx.meta.get(_VERBOSE) else ""
+            hint = "; --verbose shows the reader's own message" if exc.detail and not detail else ""
+            _fail(f"{exc}{detail}{hint}")
+        except KeyboardInterrupt:
+            click.echo("annexa-check: interrupted", err=True)
+            sys.exit(130)
+        except MemoryError:
+            _fail("not enough memory to finish; close other programs or check a smaller workbook")
+        except Exception as exc:  # a bug: say so without echoing any cell value
+            if os.environ.get("ANNEXA_CHECK_DEBUG"):
+                raise
+            said = f": {_first_line(exc)}" if ctx.meta.get(_VERBOSE) else ""
+            _fail(f"internal error ({type(exc).__name__}{said}); set ANNEXA_CHECK_DEBUG=1 for details")
+
+
+_VERBOSE = "annexa_check.verbose"
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else ""
+
+
+@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="annexa-check")
 def main() -> None:
     """Check an Ofsted Annex A dry-run workbook before it is submitted."""
@@ -105,6 +143,21 @@ def main() -> None:
 @click.option(
     "--quiet", "-q", is_flag=True, help="Print nothing in text mode; use the exit code. Example: -q"
 )
+@click.option(
+    "--max-unpacked-mb",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_unpacked_mb,
+    show_default=True,
+    help="Refuse a workbook that unpacks to more than this many MB (a zip-bomb guard; a million-row "
+    "return unpacks to about 600). Example: --max-unpacked-mb 2000",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="When the workbook cannot be read, also print the reader's own message, which may quote "
+    "the workbook's contents. Example: -v",
+)
 def validate(
     workbook: Path,
     reference_date: date,
@@ -114,6 +167,8 @@ def validate(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     quiet: bool,
+    max_unpacked_mb: int,
+    verbose: bool,
 ) -> None:
     """Check WORKBOOK and report problems by error type and child.
 
@@ -125,28 +180,20 @@ def validate(
     from annexa_check.report import OUTPUT_SUFFIXES, summary, write_output
     from annexa_check.terminal import render
 
+    click.get_current_context().meta[_VERBOSE] = verbose
     for path in outputs:  # refuse before the work, not after it
         if path.suffix.lower() not in OUTPUT_SUFFIXES:
             _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
-    try:
-        result = check_workbook(
-            workbook,
-            reference_date=reference_date,
-            template=template,
-            select=_split(select),
-            ignore=_split(ignore),
-        )
-        for path in outputs:
-            write_output(result, path)
-    except AnnexaError as exc:
-        _fail(str(exc))
-    except Exception as exc:  # a bug: say so without echoing any cell value
-        if os.environ.get("ANNEXA_CHECK_DEBUG"):
-            raise
-        _fail(
-            f"internal error ({type(exc).__name__}) while checking {workbook}; "
-            "set ANNEXA_CHECK_DEBUG=1 for details"
-        )
+    result = check_workbook(
+        workbook,
+        reference_date=reference_date,
+        template=template,
+        select=_split(select),
+        ignore=_split(ignore),
+        limits=replace(DEFAULT_LIMITS, max_unpacked_mb=max_unpacked_mb),
+    )
+    for path in outputs:
+        write_output(result, path)
     report = summary(result)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
