@@ -9,18 +9,21 @@ workbook or re-derives a message.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import polars as pl
 
 from annexa_check import values as v
 from annexa_check.findings import FINDING_COLUMNS, empty_findings, validate_findings
 from annexa_check.loader import ROW, LoadedList, LoadedWorkbook
-from annexa_check.spec import Column, Condition, ListSpec, Rule, Spec
+from annexa_check.spec import AGE_CHECKS, Column, Condition, ListSpec, Rule, Spec
 
-_PLACEHOLDER = re.compile(r"(\{value\}|\{age\}|\{col:[a-z0-9_]+\})")
+_PLACEHOLDER = re.compile(r"(\{value\}|\{age\}|\{others\}|\{col:[a-z0-9_]+\})")
+_PLACEHOLDER_BEFORE = date(1910, 1, 1)  # earlier dates are sentinels such as 01/01/1900, not events
+_PEOPLE_LISTS = tuple(f"list_{n}" for n in range(1, 11))  # List 11 holds adopters, not children
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
 _WHOLE_LIST_CHECKS = ("list_present", "list_headers")
 
@@ -41,6 +44,8 @@ class _Context:
     spec: Spec
     template: str
     reference_date: date
+    workbook: LoadedWorkbook
+    shared: dict[str, pl.DataFrame] = field(default_factory=dict)  # cross-list tables, built once a run
 
     def code(self, key: str) -> pl.Expr:
         col = self.lst.column(key)
@@ -58,6 +63,13 @@ def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
         return v.is_present(cond.column)
     if cond.blank:
         return v.is_blank(cond.column)
+    if cond.number is not None:
+        op, n = cond.number
+        number = v.as_int(cond.column)
+        if op == "not_equals":
+            return (number != n).fill_null(True)
+        compared = {"equals": number == n, "above": number > n, "below": number < n}[op]
+        return compared.fill_null(False)
     code = ctx.code(cond.column)
     if cond.in_codes is not None:
         return code.is_in(list(cond.in_codes)).fill_null(False)
@@ -75,9 +87,48 @@ def _age(ctx: _Context) -> pl.Expr:
     return pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Int64)
 
 
+def _months_before(day: date, months: int) -> date:
+    month = day.month - 1 - months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _outside(value: pl.Expr, params: dict) -> pl.Expr:
+    low, high = params.get("min"), params.get("max")
+    out = pl.lit(False)
+    if low is not None:
+        out = out | (value < low).fill_null(False)
+    if high is not None:
+        out = out | (value > high).fill_null(False)
+    return out
+
+
+def _code_age(rule: Rule, key: str, ctx: _Context) -> pl.Expr:
+    """A code outside its allowed ages (`ages`) or inside its forbidden ones (`not_ages`)."""
+    code, age = ctx.code(key), _age(ctx)
+    flag = pl.lit(False)
+    for param, inside_is_bad in (("ages", False), ("not_ages", True)):
+        ranges = rule.params.get(param)
+        if not ranges:
+            continue
+        low = code.replace_strict({c: r[0] for c, r in ranges.items()}, default=None, return_dtype=pl.Int64)
+        high = code.replace_strict({c: r[1] for c, r in ranges.items()}, default=None, return_dtype=pl.Int64)
+        below, above = (age < low).fill_null(False), (age > high).fill_null(False)
+        outside = below | above
+        named = code.is_in(list(ranges)).fill_null(False)
+        flag = flag | (named & age.is_not_null() & (~outside if inside_is_bad else outside))
+    return flag
+
+
 def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
     key = col.key
     check = rule.check
+    params = rule.params
     if check == "required":
         flag = v.is_blank(key)
     elif check == "blank":
@@ -89,27 +140,132 @@ def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
     elif check == "integer":
         flag = v.is_present(key) & v.as_int(key).is_null()
     elif check == "date_order":
-        flag = (v.as_date(key) < v.as_date(rule.params["not_before"])).fill_null(False)
+        earliest = v.as_date(params["not_before"]) - pl.duration(days=params.get("slack_days", 0))
+        this = v.as_date(key)
+        flag = ((this <= earliest) if params.get("strict") else (this < earliest)).fill_null(False)
     elif check == "code_age":
-        ages = rule.params["ages"]
-        code = ctx.code(key)
-        low = code.replace_strict({c: r[0] for c, r in ages.items()}, default=None, return_dtype=pl.Int64)
-        high = code.replace_strict({c: r[1] for c, r in ages.items()}, default=None, return_dtype=pl.Int64)
-        age = _age(ctx)
-        flag = ((age < low).fill_null(False) | (age > high).fill_null(False)) & code.is_in(list(ages))
+        flag = _code_age(rule, key, ctx)
     elif check == "unique":
         ident = child_id_text(key)
-        flag = ident.is_not_null() & ident.is_duplicated()
+        together = [ident, *[pl.col(c) for c in params.get("with", [])]]
+        flag = ident.is_not_null() & (
+            pl.struct(together).is_duplicated() if len(together) > 1 else ident.is_duplicated()
+        )
     elif check == "cell_error":
-        flag = v.is_error(key) if rule.params["kind"] == "error" else v.is_formula(key)
-    else:  # column_present is list-level and handled without a flag
+        flag = v.is_error(key) if params["kind"] == "error" else v.is_formula(key)
+    elif check == "future_date":
+        flag = v.as_date(key) > pl.lit(ctx.reference_date)
+    elif check == "lookback":
+        flag = v.as_date(key) < pl.lit(_months_before(ctx.reference_date, params["months"]))
+    elif check == "placeholder_date":
+        flag = v.as_date(key) < pl.lit(_PLACEHOLDER_BEFORE)
+    elif check == "age_range":
+        flag = _outside(_age(ctx), params)
+    elif check == "age_matches_dob":
+        dob, ref = v.as_date("date_of_birth"), ctx.reference_date
+        stated = v.as_int(key)
+        ages = [v.age_at(dob, ref + timedelta(days=d)) for d in (-1, 0, 1)]
+        flag = stated.is_not_null() & dob.is_not_null() & ~pl.any_horizontal(stated == a for a in ages)
+    elif check == "range":
+        flag = _outside(v.as_int(key), params)
+    elif check == "pattern":
+        flag = v.is_present(key) & ~pl.col(key).str.contains(f"(?i)^(?:{params['regex']})$")
+    elif check == "combination":
+        flag = pl.lit(True)
+    elif check == "constant_per_child":
+        child = child_id_text("child_id")
+        flag = child.is_not_null() & (pl.col(key).n_unique().over(child) > 1)
+    elif check == "on_list":
+        ident = child_id_text(key)
+        others = _other_list_values(rule, key, ctx)
+        found = ident.is_in(others.implode())
+        flag = ident.is_not_null() & (~found if params["expect"] == "present" else found)
+    else:  # list-level and cross-list checks are handled without a row flag here
+        raise ValueError(f"{rule.code}: check '{check}' has no row-level flag")
         raise ValueError(f"{rule.code}: check '{check}' has no row-level flag")
     for cond in rule.when:
         flag = flag & _condition(cond, ctx)
     return flag.fill_null(False)
 
 
-def _message(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
+def _other_list_values(rule: Rule, key: str, ctx: _Context) -> pl.Series:
+    """The identifiers on the other list (of its rows meeting `other_when`) an on_list rule looks for."""
+    other_key = rule.params["other_list"]
+    other = ctx.workbook.lists[other_key]
+    match = rule.params.get("match", key)
+    assert other.frame is not None
+    other_ctx = _Context(
+        lst=ctx.spec.lists[other_key],
+        loaded=other,
+        spec=ctx.spec,
+        template=ctx.template,
+        reference_date=ctx.reference_date,
+        workbook=ctx.workbook,
+    )
+    keep = pl.lit(True)
+    for cond in rule.other_when:
+        keep = keep & _condition(cond, other_ctx)
+    ids = other.frame.filter(keep.fill_null(False)).select(child_id_text(match).alias("id"))["id"]
+    return ids.drop_nulls().unique()
+
+
+def _consistency(key: str, ctx: _Context) -> pl.DataFrame:
+    """Per child whose `key` (gender, ethnicity, date of birth) differs between lists: what each list says."""
+    if key in ctx.shared:
+        return ctx.shared[key]
+    parts = []
+    for list_key in _PEOPLE_LISTS:
+        loaded = ctx.workbook.lists.get(list_key)
+        if (
+            loaded is None
+            or not loaded.present
+            or key not in loaded.matched
+            or "child_id" not in loaded.matched
+        ):
+            continue
+        assert loaded.frame is not None
+        lst = ctx.spec.lists[list_key]
+        column = lst.column(key)
+        assert column is not None
+        if column.codeset:
+            norm = v.as_code(key, ctx.spec.codesets[column.codeset], ctx.template)
+        elif column.type == "date":
+            norm = v.as_date(key).dt.strftime("%d/%m/%Y")
+        else:
+            norm = pl.col(key)
+        parts.append(
+            loaded.frame.select(
+                child_id_text("child_id").alias("__child"),
+                norm.alias("__norm"),
+                pl.lit(lst.number).alias("__n"),
+            ).drop_nulls()
+        )
+    if not parts:
+        table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
+    else:
+        table = (
+            pl.concat(parts)
+            .unique()
+            .group_by("__child", "__norm")
+            .agg(pl.col("__n").sort())
+            .with_columns(
+                (
+                    pl.col("__norm")
+                    + " (List "
+                    + pl.col("__n").cast(pl.List(pl.String)).list.join(", List ")
+                    + ")"
+                ).alias("__said")
+            )
+            .group_by("__child")
+            .agg(pl.col("__said").sort().str.join("; ").alias("__others"), pl.len().alias("__values"))
+            .filter(pl.col("__values") > 1)
+            .select("__child", "__others")
+        )
+    ctx.shared[key] = table
+    return table
+
+
+def _message(rule: Rule, col: Column, ctx: _Context, others: str | None = None) -> pl.Expr:
     header = ctx.loaded.matched.get(col.key, col.header)
     text = rule.message.replace("{column}", header).replace("{template}", ctx.template)
     parts: list[pl.Expr] = []
@@ -118,6 +274,8 @@ def _message(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
             parts.append(pl.col(col.key).fill_null(""))
         elif piece == "{age}":
             parts.append(_age(ctx).cast(pl.String).fill_null("unknown"))
+        elif piece == "{others}":
+            parts.append(pl.col(others) if others else pl.lit(""))
         elif piece.startswith("{col:"):
             parts.append(pl.col(piece[5:-1]).fill_null("(blank)"))
         elif piece:
@@ -128,7 +286,7 @@ def _message(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
 def _missing_reads(rule: Rule, col: Column, ctx: _Context) -> list[str]:
     present = set(ctx.loaded.matched)
     needed = [col.key, *rule.reads()]
-    if rule.check == "code_age":  # either source of the age will do
+    if rule.check in AGE_CHECKS and rule.check != "age_matches_dob":  # either source of the age will do
         needed = [n for n in needed if n not in ("date_of_birth", "age")]
         if not {"date_of_birth", "age"} & present:
             needed.append("date_of_birth")
@@ -170,6 +328,7 @@ def _list_level(rule: Rule, loaded: LoadedList, columns: list[str], messages: li
             "team": nulls,
             "worker": nulls,
             "sheet": pl.Series([loaded.sheet] * n, dtype=pl.String),
+            "fingerprint": [f"{rule.code}|{loaded.spec.name}|||{c}" for c in columns],
         }
     )
 
@@ -196,6 +355,51 @@ def _duplicate_columns(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
         for key, header, letter in dupes
     ]
     return _list_level(rule, ctx.loaded, [header for _, header, _ in dupes], messages)
+
+
+def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
+    """Recognised codes not written as the template writes them: one finding per column and value.
+
+    A bare `PR1` or `white british` is understood, so it is not an error, but the template
+    asks for its standard form; one finding per distinct spelling (with its row count)
+    keeps an extract that writes every code bare from burying the real problems.
+    """
+    frame = ctx.loaded.frame
+    if frame is None or frame.height == 0:
+        return None
+    parts = []
+    for lst, col in rule.targets(ctx.spec):
+        if lst.key != ctx.lst.key or col.key not in ctx.loaded.matched or col.codeset is None:
+            continue
+        labels = {c.code: c.label for c in ctx.spec.codesets[col.codeset].codes_for(ctx.template)}
+        code = ctx.code(col.key)
+        standard = code.replace_strict(labels, default=None, return_dtype=pl.String)
+        header = ctx.loaded.matched[col.key]
+        odd = (
+            frame.lazy()
+            .select(pl.col(ROW), pl.col(col.key).alias("value"), standard.alias("standard"))
+            .filter(pl.col("standard").is_not_null() & (pl.col("value") != pl.col("standard")))
+            .group_by("value", "standard")
+            .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+            .sort("first")
+            .collect()
+        )
+        for value, standard_form, rows, first in odd.iter_rows():
+            text = (
+                rule.message.replace("{column}", header)
+                .replace("{value}", value)
+                .replace("{standard}", standard_form)
+                .replace("{rows}", str(rows))
+                .replace("{first}", str(first))
+            )
+            found = _list_level(rule, ctx.loaded, [header], [text])
+            parts.append(
+                found.with_columns(
+                    pl.lit(value).alias("value"),
+                    (pl.col("fingerprint") + "|" + pl.lit(value)).alias("fingerprint"),
+                )
+            )
+    return pl.concat(parts) if parts else None
 
 
 def _cell_error_columns(ctx: _Context) -> set[str]:
@@ -226,12 +430,28 @@ def _plan(
     for rule in rules:
         if ctx.lst.key not in rule.lists or rule.check in _WHOLE_LIST_CHECKS:
             continue
-        if rule.check in ("column_present", "column_unique"):
-            check = _column_findings if rule.check == "column_present" else _duplicate_columns
+        if rule.check in ("column_present", "column_unique", "code_form"):
+            check = {
+                "column_present": _column_findings,
+                "column_unique": _duplicate_columns,
+                "code_form": _code_forms,
+            }[rule.check]
             found = check(rule, ctx)
             if found is not None:
                 list_level.append(found)
             continue
+        if rule.check == "on_list":
+            other = ctx.workbook.lists.get(rule.params["other_list"])
+            match = rule.params.get("match", rule.columns[0] if rule.columns else "child_id")
+            if other is None or not other.present or match not in other.matched:
+                name = ctx.spec.lists[rule.params["other_list"]].name
+                reason = (
+                    f"{name} is not in the workbook"
+                    if other is None or not other.present
+                    else (f"{name} has no '{match}' column")
+                )
+                skipped.append(Skipped(rule.code, ctx.lst.name, reason))
+                continue
         for lst, col in rule.targets(ctx.spec):
             if lst.key != ctx.lst.key:
                 continue
@@ -255,18 +475,39 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
     def column_or_null(key: str | None) -> pl.Expr:
         return pl.col(key) if key in matched else pl.lit(None, pl.String)
 
-    flags = [_flag(rule, col, ctx).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
+    lazy = frame.lazy()
+    others: dict[int, str] = {}
+    for i, (rule, col) in enumerate(instances):
+        if rule.check == "consistent":
+            table = _consistency(col.key, ctx).rename({"__others": f"__o{i}"})
+            lazy = lazy.with_columns(child_id_text("child_id").alias("__join")).join(
+                table.lazy(), left_on="__join", right_on="__child", how="left"
+            )
+            others[i] = f"__o{i}"
+    flags = [
+        (
+            (pl.col(others[i]).is_not_null() & v.is_present(col.key))
+            if i in others
+            else _flag(rule, col, ctx)
+        ).alias(f"__f{i}")
+        for i, (rule, col) in enumerate(instances)
+    ]
     flagged = (
-        frame.lazy()
-        .select(
+        lazy.select(
             pl.col(ROW),
             (child_id_text("child_id") if "child_id" in matched else pl.lit(None, pl.String)).alias(
                 "__child"
             ),
             column_or_null(ctx.lst.team_column).alias("__team"),
             column_or_null(ctx.lst.worker_column).alias("__worker"),
+            pl.concat_str([column_or_null(k).fill_null("") for k in ctx.lst.record_key], separator="|").alias(
+                "__key"
+            )
+            if ctx.lst.record_key
+            else pl.lit("").alias("__key"),
             *flags,
             *[pl.col(c) for c in matched],
+            *[pl.col(name) for name in others.values()],
         )
         .filter(pl.any_horizontal(f.meta.output_name() for f in flags))
         .collect()
@@ -288,13 +529,37 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
                 pl.col("__child").alias("child_id"),
                 pl.lit(matched[col.key]).alias("column"),
                 pl.col(col.key).alias("value"),
-                _message(rule, col, ctx).alias("message"),
+                _message(rule, col, ctx, others.get(i)).alias("message"),
                 pl.col("__team").alias("team"),
                 pl.col("__worker").alias("worker"),
                 pl.lit(ctx.loaded.sheet).alias("sheet"),
+                pl.concat_str(
+                    [
+                        pl.lit(f"{rule.code}|{ctx.lst.name}|"),
+                        pl.col("__child").fill_null(""),
+                        pl.lit("|"),
+                        pl.col("__key"),
+                        pl.lit(f"|{col.key}"),
+                    ]
+                ).alias("fingerprint"),
             )
         )
     return out
+
+
+def _fingerprints(findings: pl.DataFrame) -> pl.DataFrame:
+    """Hash each finding's identity (rule, list, child, the record's key fields, column).
+
+    The row number is left out on purpose, so next month's extract recognises the same
+    problem after rows move. Findings sharing an identity (a child's duplicate rows)
+    are told apart by their order, which the sort makes deterministic.
+    """
+    digest = pl.col("fingerprint").map_elements(
+        lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], return_dtype=pl.String
+    )
+    nth = pl.int_range(pl.len()).over("fingerprint")
+    numbered = pl.when(nth == 0).then(digest).otherwise(digest + "-" + (nth + 1).cast(pl.String))
+    return findings.with_columns(numbered.alias("fingerprint"))
 
 
 def run_rules(
@@ -306,9 +571,10 @@ def run_rules(
     rules: list[Rule] | None = None,
 ) -> tuple[pl.DataFrame, list[Skipped]]:
     """Apply the rules to every list found; return the findings table and the rules that could not run."""
-    rules = list(spec.rules if rules is None else rules)
+    rules = [r for r in (spec.rules if rules is None else rules) if template in r.templates]
     skipped: list[Skipped] = []
     parts: list[pl.DataFrame] = []
+    shared: dict[str, pl.DataFrame] = {}
     for key, loaded in workbook.lists.items():
         lst = spec.lists[key]
         if not loaded.present:
@@ -317,7 +583,15 @@ def run_rules(
             ]
             parts += [found for found in whole if found is not None]
             continue
-        ctx = _Context(lst=lst, loaded=loaded, spec=spec, template=template, reference_date=reference_date)
+        ctx = _Context(
+            lst=lst,
+            loaded=loaded,
+            spec=spec,
+            template=template,
+            reference_date=reference_date,
+            workbook=workbook,
+            shared=shared,
+        )
         list_level, instances = _plan(rules, ctx, skipped)
         parts += list_level + _row_findings(instances, ctx)
     findings = pl.concat(parts, how="vertical") if parts else empty_findings()
@@ -331,4 +605,4 @@ def run_rules(
         .sort(["__list", "row", "__rule", "column"], nulls_last=False)
         .select(FINDING_COLUMNS)
     )
-    return validate_findings(findings, spec), skipped
+    return validate_findings(_fingerprints(findings), spec), skipped

@@ -4,7 +4,8 @@ An example is one row (a mapping of column key to cell text), or a list of rows 
 the rule compares rows (duplicates). Some keys describe the sheet instead of a cell:
 `absent: [column, ...]` leaves columns off it, `duplicate: [column, ...]` repeats
 columns at its end, `list_absent: true` leaves the whole list out, and
-`list_without_headers: true` gives it a sheet with no header row.
+`list_without_headers: true` gives it a sheet with no header row. A cross-list example
+is `{lists: {list_8: [rows], list_6: [rows]}}`; findings are counted on the rule's first list.
 Columns an example does not mention are present and blank, except the identifier,
 which defaults to C1, C2, ... so that a row is never wholly blank.
 """
@@ -25,15 +26,23 @@ EXAMPLE_TEMPLATE = "2023"
 _SPECIAL = {"absent", "list_absent", "list_without_headers", "duplicate"}
 
 
-def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], template: str) -> LoadedWorkbook:
-    """A workbook holding only `rows` on one list, as the loader would have produced it."""
+def example_workbook(
+    spec: Spec, list_key: str, rows: list[dict[str, Any]], template: str, others: dict[str, Any] | None = None
+) -> LoadedWorkbook:
+    """A workbook holding only `rows` on one list (and `others`' rows on theirs), as loaded."""
     lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
+    for other_key, other_rows in (others or {}).items():
+        _fill(lists[other_key], other_rows if isinstance(other_rows, list) else [other_rows], template)
+    _fill(lists[list_key], rows, template)
+    return LoadedWorkbook(path=None, lists=lists, sheets=[], ignored_sheets=[])  # type: ignore[arg-type]
+
+
+def _fill(loaded: LoadedList, rows: list[dict[str, Any]], template: str) -> None:
     first = rows[0] if rows else {}
     if first.get("list_without_headers"):
-        lists[list_key].sheet = "Sheet1"
-        lists[list_key].problem = "no header row found"
+        loaded.sheet = "Sheet1"
+        loaded.problem = "no header row found"
     elif not first.get("list_absent"):
-        loaded = lists[list_key]
         absent = set(first.get("absent", ()))
         columns = [c for c in loaded.spec.columns_for(template) if c.key not in absent]
         data: dict[str, pl.Series] = {ROW: pl.Series(ROW, range(2, len(rows) + 2), dtype=pl.Int64)}
@@ -53,13 +62,16 @@ def example_workbook(spec: Spec, list_key: str, rows: list[dict[str, Any]], temp
         ]
         dates = [c.key for c in columns if c.type == "date"]
         loaded.frame = clean_frame(pl.DataFrame(list(data.values())), dates)
-    return LoadedWorkbook(path=None, lists=lists, sheets=[], ignored_sheets=[])  # type: ignore[arg-type]
 
 
 def run_example(rule: Rule, example: Any, spec: Spec) -> pl.DataFrame:
     """The findings the rule alone produces on one example."""
+    own, others = rule.lists[0], None
+    if isinstance(example, dict) and "lists" in example:  # a cross-list example: rows on several lists
+        others = {k: rows for k, rows in example["lists"].items() if k != own}
+        example = example["lists"].get(own, [])
     rows = example if isinstance(example, list) else [example]
-    workbook = example_workbook(spec, rule.lists[0], rows, EXAMPLE_TEMPLATE)
+    workbook = example_workbook(spec, own, rows, EXAMPLE_TEMPLATE, others)
     reference = rule.examples.get("reference_date")
     reference_date = date.fromisoformat(str(reference)) if reference else EXAMPLE_REFERENCE_DATE
     findings, _ = run_rules(

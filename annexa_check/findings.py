@@ -39,6 +39,7 @@ FINDING_COLUMNS = [
     "team",
     "worker",
     "sheet",
+    "fingerprint",
 ]
 _SCHEMA = {
     "error_type": pl.String,
@@ -53,6 +54,7 @@ _SCHEMA = {
     "team": pl.String,
     "worker": pl.String,
     "sheet": pl.String,
+    "fingerprint": pl.String,
 }
 
 
@@ -76,6 +78,7 @@ def _pandera_schema(error_types: tuple[str, ...], rule_codes: tuple[str, ...]) -
             "team": pa.Column(pl.String, nullable=True),
             "worker": pa.Column(pl.String, nullable=True),
             "sheet": pa.Column(pl.String, nullable=True),
+            "fingerprint": pa.Column(pl.String, pa.Check.str_matches(r"^[0-9a-f]{16}(-\d+)?$"), unique=True),
         },
         strict=True,
         ordered=True,

@@ -35,7 +35,23 @@ CHECKS = (
     "column_unique",
     "list_present",
     "list_headers",
+    "future_date",
+    "lookback",
+    "placeholder_date",
+    "age_range",
+    "age_matches_dob",
+    "range",
+    "pattern",
+    "combination",
+    "constant_per_child",
+    "code_form",
+    "on_list",
+    "consistent",
 )
+# Checks that read the child's age (from Date of Birth, else the Age column).
+AGE_CHECKS = ("code_age", "age_range", "age_matches_dob")
+# Checks that compare a list with the other lists of the workbook.
+CROSS_LIST_CHECKS = ("on_list", "consistent")
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
 _MESSAGE_COLUMN = re.compile(r"\{col:([a-z0-9_]+)\}")  # a message quoting another column of the row
@@ -61,6 +77,7 @@ class ListSpec:
     keywords: tuple[str, ...]
     columns: tuple[Column, ...]
     one_row_per_child: bool = False
+    record_key: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -109,12 +126,16 @@ class Condition:
     blank: bool | None = None
     in_codes: tuple[str, ...] | None = None
     not_in_codes: tuple[str, ...] | None = None
+    number: tuple[str, int] | None = None  # (equals | not_equals | above | below, N) on a whole number
 
     def describe(self) -> str:
         if self.present:
             return f"{self.column} is present"
         if self.blank:
             return f"{self.column} is blank"
+        if self.number is not None:
+            op, n = self.number
+            return f"{self.column} {op.replace('_', ' ')} {n}"
         if self.in_codes is not None:
             return f"{self.column} is one of {', '.join(self.in_codes)}"
         return f"{self.column} is a valid code other than {', '.join(self.not_in_codes or ())}"
@@ -136,6 +157,10 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     examples: dict[str, Any] = field(default_factory=dict)
     file: str = ""
+    templates: tuple[str, ...] = TEMPLATES  # the template years whose rule pack holds this rule
+    exclude: tuple[str, ...] = ()  # columns left out of an `all` / `{type: ...}` selection
+    other_when: tuple[Condition, ...] = ()  # on_list: conditions on the other list's rows
+    inject: dict[str, Any] | None = None  # the generator's overlay that produces this error
 
     def targets(self, spec: Spec) -> list[tuple[ListSpec, Column]]:
         """Every (list, column) this rule applies to, in list and column order."""
@@ -147,6 +172,8 @@ class Rule:
                     continue
                 if self.column_type is not None and col.type != self.column_type:
                     continue
+                if col.key in self.exclude:
+                    continue
                 out.append((lst, col))
         return out
 
@@ -155,7 +182,8 @@ class Rule:
         extra = [c.column for c in self.when] + _MESSAGE_COLUMN.findall(self.message)
         if "not_before" in self.params:
             extra.append(self.params["not_before"])
-        if self.check == "code_age":
+        extra += self.params.get("with", [])
+        if self.check in AGE_CHECKS:
             extra += ["date_of_birth", "age"]
         return tuple(extra)
 
@@ -253,6 +281,10 @@ def _load_lists(path: Path, codesets: dict[str, CodeSet]) -> dict[str, ListSpec]
         for col in columns:
             if col.codeset and col.codeset not in codesets:
                 raise SpecError(f"{where}: column '{col.key}' names unknown codeset '{col.codeset}'")
+        record_key = _strs(entry.get("record_key"))
+        unknown_keys = [k for k in record_key if k not in keys]
+        if unknown_keys:
+            raise SpecError(f"{where}: record_key names unknown column(s) {', '.join(unknown_keys)}")
         lists[list_key] = ListSpec(
             key=list_key,
             number=int(match.group(1)),
@@ -260,6 +292,7 @@ def _load_lists(path: Path, codesets: dict[str, CodeSet]) -> dict[str, ListSpec]
             keywords=_strs(entry.get("keywords")),
             columns=tuple(columns),
             one_row_per_child=bool(entry.get("one_row_per_child", False)),
+            record_key=record_key,
         )
     return lists
 
@@ -304,20 +337,63 @@ _RULE_KEYS = {
     "kind",
     "not_before",
     "ages",
+    "templates",
+    "strict",
+    "slack_days",
+    "not_ages",
+    "months",
+    "min",
+    "max",
+    "regex",
+    "with",
+    "other_list",
+    "expect",
+    "other_when",
+    "match",
+    "except",
+    "inject",
+    "inject_age",
 }
+_PARAMS = (
+    "kind",
+    "not_before",
+    "ages",
+    "strict",
+    "slack_days",
+    "not_ages",
+    "months",
+    "min",
+    "max",
+    "regex",
+    "with",
+    "other_list",
+    "expect",
+    "match",
+    "inject_age",
+)
+_NUMBER_OPS = ("equals", "not_equals", "above", "below")
 
 
 def _condition(entry: dict, where: str) -> Condition:
     column = _need(entry, "column", where)
     ops = {k for k in entry if k != "column"}
-    if len(ops) != 1 or not ops <= {"present", "blank", "in", "not_in"}:
-        raise SpecError(f"{where}: a condition has 'column' and one of present/blank/in/not_in")
+    if len(ops) != 1 or not ops <= {"present", "blank", "in", "not_in", *_NUMBER_OPS}:
+        raise SpecError(
+            f"{where}: a condition has 'column' and one of present/blank/in/not_in/{'/'.join(_NUMBER_OPS)}"
+        )
+    number = None
+    for op in _NUMBER_OPS:
+        if op in entry:
+            if not isinstance(entry[op], int) or isinstance(entry[op], bool):
+                raise SpecError(f"{where}: '{op}' needs a whole number")
+            number = (op, entry[op])
     return Condition(
         column=column,
         present=entry.get("present"),
         blank=entry.get("blank"),
         in_codes=_strs(entry["in"]) if "in" in entry else None,
         not_in_codes=_strs(entry["not_in"]) if "not_in" in entry else None,
+        number=number,
     )
 
 
@@ -357,14 +433,27 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         else:
             columns = _strs(sel)
     when = tuple(_condition(c, f"{where}: when[{i}]") for i, c in enumerate(entry.get("when") or ()))
-    params = {k: entry[k] for k in ("kind", "not_before", "ages") if k in entry}
-    if check == "cell_error" and params.get("kind") not in ("error", "formula"):
-        raise SpecError(f"{where}: cell_error needs kind: error or kind: formula")
-    if check == "date_order" and "not_before" not in params:
-        raise SpecError(f"{where}: date_order needs 'not_before'")
-    if check == "code_age" and not isinstance(params.get("ages"), dict):
-        raise SpecError(f"{where}: code_age needs 'ages' (code: [min, max])")
+    params = {k: entry[k] for k in _PARAMS if k in entry}
+    _check_params(check, params, where, lists)
+    other_when: tuple[Condition, ...] = ()
+    if check == "on_list":
+        other_when = tuple(
+            _condition(c, f"{where}: other_when[{i}]") for i, c in enumerate(entry.get("other_when") or ())
+        )
+        other = lists[params["other_list"]]
+        for cond in other_when:
+            if other.column(cond.column) is None:
+                raise SpecError(f"{where}: other_when column '{cond.column}' is not on {other.name}")
+        match = params.get("match", "child_id")
+        if other.column(match) is None:
+            raise SpecError(f"{where}: match column '{match}' is not on {other.name}")
+    inject = entry.get("inject")
+    if inject is not None and not isinstance(inject, dict):
+        raise SpecError(f"{where}: 'inject' is a mapping of column to value")
 
+    templates = _strs(entry.get("templates")) or TEMPLATES
+    if set(templates) - set(TEMPLATES):
+        raise SpecError(f"{where}: templates must be among {', '.join(TEMPLATES)}")
     rule = Rule(
         code=code,
         error_type=error_type,
@@ -380,12 +469,45 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         params=params,
         examples=_need(entry, "examples", where),
         file=where.split(":")[0],
+        templates=templates,
+        exclude=_strs(entry.get("except")),
+        other_when=other_when,
+        inject=inject,
     )
     _check_rule_columns(rule, where, lists, codesets)
     examples = rule.examples
     if not isinstance(examples, dict) or not examples.get("pass") or not examples.get("fail"):
         raise SpecError(f"{where}: every rule needs 'examples' with both 'pass' and 'fail' cases")
     return rule
+
+
+def _check_params(check: str, params: dict[str, Any], where: str, lists: dict[str, ListSpec]) -> None:
+    """Each check's own parameters, so a typo fails at start-up instead of silently never firing."""
+    if check == "cell_error" and params.get("kind") not in ("error", "formula"):
+        raise SpecError(f"{where}: cell_error needs kind: error or kind: formula")
+    if check == "date_order" and "not_before" not in params:
+        raise SpecError(f"{where}: date_order needs 'not_before'")
+    if check == "code_age" and not (
+        isinstance(params.get("ages"), dict) or isinstance(params.get("not_ages"), dict)
+    ):
+        raise SpecError(f"{where}: code_age needs 'ages' or 'not_ages' (code: [min, max])")
+    if check == "lookback" and not isinstance(params.get("months"), int):
+        raise SpecError(f"{where}: lookback needs 'months' (a whole number)")
+    if check in ("range", "age_range") and "min" not in params and "max" not in params:
+        raise SpecError(f"{where}: {check} needs 'min' and/or 'max'")
+    for bound in ("min", "max", "slack_days"):
+        if bound in params and not isinstance(params[bound], int):
+            raise SpecError(f"{where}: '{bound}' must be a whole number")
+    if check == "pattern":
+        try:
+            re.compile(str(_need(params, "regex", where)))
+        except re.error as exc:
+            raise SpecError(f"{where}: 'regex' does not compile: {exc}") from None
+    if check == "on_list":
+        if params.get("other_list") not in lists:
+            raise SpecError(f"{where}: on_list needs 'other_list' naming a list (list_1 ... list_11)")
+        if params.get("expect") not in ("present", "absent"):
+            raise SpecError(f"{where}: on_list needs 'expect: present' or 'expect: absent'")
 
 
 def _check_rule_columns(
@@ -398,9 +520,11 @@ def _check_rule_columns(
     for name in (rule.columns or ()) + rule.reads():
         if not any(lists[lk].column(name) for lk in rule.lists):
             raise SpecError(f"{where}: column '{name}' is on none of the rule's lists")
-    for cond in rule.when:
+    scoped = [(cond, rule.lists) for cond in rule.when]
+    scoped += [(cond, (rule.params["other_list"],)) for cond in rule.other_when]
+    for cond, scope in scoped:
         wanted = (cond.in_codes or ()) + (cond.not_in_codes or ())
-        for lk in rule.lists:
+        for lk in scope:
             col = lists[lk].column(cond.column)
             if col is None or not wanted:
                 continue
@@ -413,7 +537,8 @@ def _check_rule_columns(
     if rule.check == "code_age":
         for _lst, col in rule.targets(spec_like):
             known = {c.code for c in codesets[col.codeset].codes} if col.codeset else set()
-            missing = [c for c in rule.params["ages"] if c not in known]
+            named = [*rule.params.get("ages", {}), *rule.params.get("not_ages", {})]
+            missing = [c for c in named if c not in known]
             if missing:
                 raise SpecError(f"{where}: codes {', '.join(missing)} are not in code set '{col.codeset}'")
 
