@@ -76,7 +76,9 @@ class _Boundary(click.Group):
             sys.exit(130)
         except MemoryError:
             _fail("not enough memory to finish; close other programs or check a smaller workbook")
-        except Exception as exc:  # a bug: say so without echoing any cell value
+        except (SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # a bug (or a library panic): say so without echoing any cell value
             if os.environ.get("ANNEXA_CHECK_DEBUG"):
                 raise
             said = f": {_first_line(exc)}" if ctx.meta.get(_VERBOSE) else ""

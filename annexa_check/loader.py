@@ -77,11 +77,27 @@ def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection
     inspection = inspect(path, limits)  # before the reader: some files abort the process inside it
     try:
         return fastexcel.read_excel(str(path)), inspection
-    except Exception as exc:  # the reader's errors carry a multi-line context; keep the first line
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except BaseException as exc:
+        _reraise_interrupts(exc)
+        reason = _first_line(exc)
         if "password" in reason.lower() or "encrypt" in reason.lower():
             raise InputError(f"{path}: the workbook is password-protected; save an unprotected copy") from exc
         raise InputError(f"{path}: cannot be read as a workbook", detail=reason) from exc
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """The reader's failures include Rust panics, which Python sees as a BaseException.
+
+    A date-formatted cell holding -1e20 is one. They are the file's fault, so they are
+    reported as an unreadable file; only a real interrupt or exit is let through.
+    """
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+        raise exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """The reader's errors carry a multi-line context; the first line says what went wrong."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 @dataclass
@@ -99,9 +115,9 @@ def _read_sheet(reader: fastexcel.ExcelReader, path: Path, sheet: str, n_rows: i
             offsets=[c.absolute_index for c in loaded.available_columns()],
             visible=loaded.visible == "visible",
         )
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: sheet '{sheet}' cannot be read", detail=reason) from exc
+    except BaseException as exc:
+        _reraise_interrupts(exc)
+        raise InputError(f"{path}: sheet '{sheet}' cannot be read", detail=_first_line(exc)) from exc
 
 
 def _best_header_row(frame: pl.DataFrame, matcher: HeaderMatcher) -> tuple[int | None, int]:
