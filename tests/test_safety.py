@@ -333,7 +333,7 @@ def test_the_far_corner_without_a_declared_dimension(tmp_path, reader_never_call
 
 
 def test_a_far_column_in_the_middle_of_a_long_sheet(tmp_path, reader_never_called):
-    rows = [HEADERS] + [["C%d" % i] for i in range(1, 5000)]
+    rows = [HEADERS] + [[f"C{i}"] for i in range(1, 5000)]
     path = write_xlsx(tmp_path / "wide.xlsx", {"List_6": rows})
     _rewrite(
         path,
