@@ -8,8 +8,12 @@ their header rows and columns, and records what could not be matched.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,13 +80,36 @@ def detect_template(workbook: LoadedWorkbook) -> str | None:
 def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection]:
     inspection = inspect(path, limits)  # before the reader: some files abort the process inside it
     try:
-        return fastexcel.read_excel(str(path)), inspection
+        with _reader_quiet():
+            return fastexcel.read_excel(str(path)), inspection
     except BaseException as exc:
         _reraise_interrupts(exc)
         reason = _first_line(exc)
         if "password" in reason.lower() or "encrypt" in reason.lower():
             raise InputError(f"{path}: the workbook is password-protected; save an unprotected copy") from exc
         raise InputError(f"{path}: cannot be read as a workbook", detail=reason) from exc
+
+
+@contextmanager
+def _reader_quiet() -> Iterator[None]:
+    """Keep the reader's own printing off the terminal while it runs.
+
+    A panic in the reader's Rust code prints its message (which can quote a cell) and a
+    backtrace straight to the process's stderr before Python sees an exception; the
+    exception itself is reported as one line. So stderr is pointed at a scratch file
+    for the call, and what was printed there is dropped.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            os.dup2(scratch.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 def _reraise_interrupts(exc: BaseException) -> None:
@@ -109,12 +136,13 @@ class _Sheet:
 
 def _read_sheet(reader: fastexcel.ExcelReader, path: Path, sheet: str, n_rows: int | None = None) -> _Sheet:
     try:
-        loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", n_rows=n_rows)
-        return _Sheet(
-            frame=loaded.to_polars(),
-            offsets=[c.absolute_index for c in loaded.available_columns()],
-            visible=loaded.visible == "visible",
-        )
+        with _reader_quiet():
+            loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", n_rows=n_rows)
+            return _Sheet(
+                frame=loaded.to_polars(),
+                offsets=[c.absolute_index for c in loaded.available_columns()],
+                visible=loaded.visible == "visible",
+            )
     except BaseException as exc:
         _reraise_interrupts(exc)
         raise InputError(f"{path}: sheet '{sheet}' cannot be read", detail=_first_line(exc)) from exc
