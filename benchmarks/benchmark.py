@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from annexa_check.check import check_workbook  # noqa: E402
 from annexa_check.report import summary, write_csv  # noqa: E402
+from annexa_check.safety import inspect  # noqa: E402
 from example_returns.generate import DIRTY_COUNTS, generate  # noqa: E402
 
 REFERENCE = date(2025, 3, 31)
@@ -66,6 +67,7 @@ def main() -> None:
 
     validate()  # warm the spec cache and imports, as a long-lived process would be
     read_s = _median(bare_read, args.repeat)
+    inspect_s = _median(lambda: inspect(path), args.repeat)
     validate_s = _median(validate, args.repeat)
     cli = [sys.executable, "-m", "annexa_check", "validate", str(path),
            "--reference-date", REFERENCE.isoformat(), "--format", "json", "-o", str(csv_path)]  # fmt: skip
@@ -73,6 +75,7 @@ def main() -> None:
     findings = check_workbook(path, reference_date=REFERENCE).findings.height
 
     print(f"bare calamine read (all sheets as text): {read_s:.2f} s")
+    print(f"pre-check (zip directory, sizes, sheet extents; included in validate): {inspect_s:.2f} s")
     print(f"validate in process (load + rules + JSON + CSV of {findings:,} findings): {validate_s:.2f} s "
           f"= {validate_s / read_s:.2f}x the bare read")  # fmt: skip
     print(f"validate command line (with start-up and imports): {cli_s:.2f} s = {cli_s / read_s:.2f}x")
