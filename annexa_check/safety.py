@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -33,7 +35,22 @@ _ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".e
 _XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,9})(?::([A-Za-z]{1,3})(\d{1,9}))?"')
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,9})"')
-_WIDE_CELL = re.compile(rb'r="([A-Z]{3})\d')  # a column past ZZ (702): rare, and what makes a range huge
+# A cell the first-and-last view would miss: a column past ZZ (702), or a row with more
+# digits than the last row seen so far (cells come in row order, so in Excel's own files
+# nothing matches), or, once rows reach 1,000,000, a row past Excel's last (1,048,576).
+_ROW_PAST_EXCEL = (
+    rb"(?:\d{8,}|10(?:4(?:8(?:5(?:7[7-9]|[89]\d)|[6-9]\d\d)|9\d{3})|[5-9]\d{4})|1[1-9]\d{5}|[2-9]\d{6})"
+)
+_FAR_CELL = {
+    digits: re.compile(
+        rb'r="([A-Z]{3,}|[A-Z]{1,2}(?='
+        + (rb"\d{%d,}" % (digits + 1) if digits < 7 else _ROW_PAST_EXCEL)
+        + rb'"))(\d+)"'
+    )
+    for digits in range(1, 8)
+}
+_ANY_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]+(\d+)"')
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 _HEAD = 64 * 1024
 _TAIL = 4096
 _CHUNK = 1 << 20
@@ -231,7 +248,8 @@ def _stream_parts(
                 if sheet is None:
                     unpacked = _drain(path, stream, budget, limits)
                 else:
-                    unpacked, has_markers = _scan_sheet(path, sheet, stream, budget, limits)
+                    reopen = partial(archive.open, info)
+                    unpacked, has_markers = _scan_sheet(path, sheet, stream, budget, limits, reopen)
                     if has_markers:
                         marked.add(sheet)
         except InputError:
@@ -254,8 +272,15 @@ def _drain(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> int:
     return unpacked
 
 
-def _scan_sheet(path: Path, sheet: str, stream: IO[bytes], budget: int, limits: Limits) -> tuple[int, bool]:
-    """One pass over a worksheet's XML: declared dimension, first and last cell, far columns, markers."""
+def _scan_sheet(
+    path: Path, sheet: str, stream: IO[bytes], budget: int, limits: Limits, reopen: Callable[[], IO[bytes]]
+) -> tuple[int, bool]:
+    """One pass over a worksheet's XML: declared dimension, first and last cell, far cells, markers.
+
+    Excel writes cells in order, so the first and last give the extent; a cell written out
+    of order far away is caught by the cheap far-cell search (`_FAR_CELL`), and a column
+    past ZZ anywhere costs a second pass for the exact last row.
+    """
     head = stream.read(_HEAD)
     dimension = _DIMENSION.search(head)
     if dimension is not None:
@@ -263,16 +288,23 @@ def _scan_sheet(path: Path, sheet: str, stream: IO[bytes], budget: int, limits: 
         _check_extent(path, sheet, (left, top), (right or left, bottom or top), limits)
     first = _CELL.search(head)
     last = None
-    widest = -1
+    widest = lowest = -1
     markers = False
     unpacked, window = len(head), head
     while True:
         markers = markers or any(marker in window for marker in QUICK_MARKERS)
-        if _WIDE_CELL.search(window):
-            widest = max(widest, *(column_index(m.group(1)) for m in _WIDE_CELL.finditer(window)))
         cut = window.rfind(b"<c ")
         if cut >= 0 and (found := _CELL.match(window, cut)):
             last = found
+        digits = min(len(last.group(2)) if last is not None else 1, 7)
+        for far in _FAR_CELL[digits].finditer(window):
+            column, row = column_index(far.group(1)), int(far.group(2))
+            if column >= EXCEL_COLUMNS or row > EXCEL_ROWS:
+                raise InputError(
+                    f"{path}: the workbook is damaged (sheet '{sheet}' has a cell outside Excel's grid, "
+                    f"at {far.group(1).decode()[:8]}{row}); re-save it in Excel"
+                )
+            widest, lowest = max(widest, column), max(lowest, row)
         if first is None:
             first = _CELL.search(window)
         chunk = stream.read(_CHUNK)
@@ -283,9 +315,23 @@ def _scan_sheet(path: Path, sheet: str, stream: IO[bytes], budget: int, limits: 
             raise InputError(_too_big(path, limits.max_unpacked_mb * MB - budget + unpacked, limits))
         window = window[-_TAIL:] + chunk
     if first is not None and last is not None:
+        if widest >= 702:
+            with reopen() as again:
+                lowest = max(lowest, _last_row(again))
         right = max(column_index(last.group(1)), widest)
-        _check_extent(path, sheet, first.groups(), (column_letter(right).encode(), last.group(2)), limits)
+        bottom = max(int(last.group(2)), lowest)
+        top_left = (first.group(1), first.group(2))
+        _check_extent(path, sheet, top_left, (column_letter(right).encode(), str(bottom).encode()), limits)
     return unpacked, markers
+
+
+def _last_row(stream: IO[bytes]) -> int:
+    """The highest row any cell names (a full pass, for the rare sheet that needs it)."""
+    lowest, window = 0, b""
+    while chunk := stream.read(_CHUNK):
+        window = window[-_TAIL:] + chunk
+        lowest = max(lowest, *(int(row) for row in _ANY_ROW.findall(window)), 0)
+    return lowest
 
 
 def _check_extent(

@@ -38,19 +38,26 @@ def _median(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def bench_workbook(children: int) -> Path:
+    """The seeded dry run of this many children under bench_out/, generated on first use."""
+    out = ROOT / "bench_out"
+    out.mkdir(exist_ok=True)
+    path = out / f"bench_{children}.xlsx"
+    if not path.exists():
+        start = time.perf_counter()
+        generate(path, seed=7, children=children, inject=DIRTY_COUNTS, reference_date=REFERENCE)
+        print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--children", type=int, default=30000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    out = ROOT / "bench_out"
-    out.mkdir(exist_ok=True)
-    path = out / f"bench_{args.children}.xlsx"
-    if not path.exists():
-        start = time.perf_counter()
-        generate(path, seed=7, children=args.children, inject=DIRTY_COUNTS, reference_date=REFERENCE)
-        print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
+    path = bench_workbook(args.children)
+    out = path.parent
     sheets = pl.read_excel(path, sheet_id=0, engine="calamine", infer_schema_length=0)
     rows = sum(frame.height for frame in sheets.values())
     print(f"workbook: {path.stat().st_size / 1e6:.1f} MB, {len(sheets)} sheets, {rows:,} data rows")

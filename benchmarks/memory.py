@@ -8,19 +8,13 @@ a command in a child process, whose peak resident set size the operating system 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
 import time
-from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from example_returns.generate import DIRTY_COUNTS, generate  # noqa: E402
-
-REFERENCE = date(2025, 3, 31)
+from benchmark import REFERENCE, bench_workbook
 
 
 def main() -> None:
@@ -28,20 +22,14 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=300000)
     args = parser.parse_args()
 
-    out = ROOT / "bench_out"
-    out.mkdir(exist_ok=True)
-    path = out / f"bench_{args.children}.xlsx"
-    if not path.exists():
-        start = time.perf_counter()
-        generate(path, seed=7, children=args.children, inject=DIRTY_COUNTS, reference_date=REFERENCE)
-        print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
+    path = bench_workbook(args.children)
     cli = [sys.executable, "-m", "annexa_check", "validate", str(path), "--reference-date",
-           REFERENCE.isoformat(), "--format", "json", "-o", str(out / "exceptions.csv")]  # fmt: skip
+           REFERENCE.isoformat(), "--format", "json", "-o", str(path.parent / "exceptions.csv")]  # fmt: skip
     start = time.perf_counter()
     done = subprocess.run(cli, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux reports KiB
-    rows = sum(lst["rows"] for lst in __import__("json").loads(done.stdout)["lists"].values())
+    rows = sum(lst["rows"] for lst in json.loads(done.stdout)["lists"].values())
     print(f"workbook: {path.stat().st_size / 1e6:.1f} MB, {rows:,} data rows; exit code {done.returncode}")
     print(f"validate command line: {seconds:.1f} s, peak RSS {peak_mb:,.0f} MB")
 

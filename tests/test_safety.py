@@ -24,6 +24,7 @@ import xlsxwriter
 import xlwt
 from builders import SAFE, Date, Formula, write_lists, write_xlsx
 from click.testing import CliRunner
+from test_cli import CIN_OPEN as CIN
 
 from annexa_check import loader
 from annexa_check.check import check_workbook
@@ -35,19 +36,6 @@ from annexa_check.spec import load_spec
 
 SPEC = load_spec()
 REFERENCE = date(2025, 3, 31)
-CIN = {
-    "child_id": "C1",
-    "gender": "a) Male",
-    "ethnicity": "a) WBRI",
-    "date_of_birth": "01/06/2012",
-    "age": 12,
-    "disability": "b) No",
-    "allocated_team": "Team North",
-    "allocated_worker": "Worker A",
-    "cin_start_date": "01/01/2025",
-    "primary_need": "N1",
-    "case_status": "c) Child in need plan",
-}
 HEADERS = [c.header for c in SPEC.lists["list_6"].columns_for("2023")]
 KEYS = [c.key for c in SPEC.lists["list_6"].columns_for("2023")]
 
@@ -342,6 +330,32 @@ def test_a_far_column_in_the_middle_of_a_long_sheet(tmp_path, reader_never_calle
         ),
     )
     assert refused(path).startswith(f"{path}: sheet 'List_6' spans A1:XFD5000 (81,920,000 cells)")
+
+
+def _moved_cell(path: Path, ref: str) -> Path:
+    """Give cell B2 another reference, out of order in the sheet XML (Excel never writes this)."""
+    return _rewrite(path, lambda name, data: data.replace(b'<c r="B2"', f'<c r="{ref}"'.encode(), 1))
+
+
+@pytest.mark.parametrize(
+    ("ref", "span"),
+    [
+        ("XFD1048576", "A1:XFD1048576 (17,179,869,184 cells)"),
+        ("XFD99999", "A1:XFD99999 (1,638,383,616 cells)"),
+    ],
+)
+def test_a_far_cell_written_out_of_order(tmp_path, reader_never_called, ref, span):
+    path = _moved_cell(valid(tmp_path / "disorder.xlsx", [CIN] * 5), ref)
+    assert refused(path).startswith(f"{path}: sheet 'List 6' spans {span}, above the 50,000,000-cell limit")
+
+
+@pytest.mark.parametrize("ref", ["ZZZZ1", "XFE1", "A1048577", "A99999999999"])
+def test_a_cell_outside_excels_grid(tmp_path, reader_never_called, ref):
+    path = _moved_cell(valid(tmp_path / "outside.xlsx", [CIN] * 5), ref)
+    assert refused(path) == (
+        f"{path}: the workbook is damaged (sheet 'List 6' has a cell outside Excel's grid, at {ref}); "
+        "re-save it in Excel"
+    )
 
 
 def test_the_far_corner_does_not_kill_the_process(tmp_path):
