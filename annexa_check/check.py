@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from annexa_check.config import Config, apply_config, check_patterns, config_report, rule_matches
 from annexa_check.engine import Skipped, run_rules
 from annexa_check.errors import AnnexaError
 from annexa_check.findings import counts_by_type
@@ -17,6 +19,7 @@ from annexa_check.safety import DEFAULT_LIMITS, Limits
 from annexa_check.spec import TEMPLATES, Rule, Spec, load_spec
 
 DEFAULT_TEMPLATE = "2023"
+Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
 
 @dataclass
@@ -28,6 +31,8 @@ class CheckResult:
     findings: pl.DataFrame
     skipped: list[Skipped]
     spec: Spec
+    config: dict[str, Any] | None = None  # what a configuration file changed, and where it applied
+    rules: list[Rule] = field(default_factory=list)  # the rules selected for the run
 
     def counts(self) -> pl.DataFrame:
         return counts_by_type(self.findings)
@@ -37,23 +42,16 @@ class CheckResult:
         return self.findings.filter(pl.col("severity") == "error").height
 
 
-def select_rules(spec: Spec, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
+def select_rules(
+    spec: Spec, select: Iterable[str] = (), ignore: Iterable[str] = (), source: str = "--select and --ignore"
+) -> list[Rule]:
     """Rules chosen by code, code prefix or error type, as linters do (`--select CIN --ignore CIN005`)."""
     select, ignore = [s.strip() for s in select if s.strip()], [s.strip() for s in ignore if s.strip()]
-    known = {r.code for r in spec.rules} | set(spec.error_types)
-
-    def matches(rule: Rule, pattern: str) -> bool:
-        return rule.error_type == pattern or rule.code.startswith(pattern.upper())
-
-    for pattern in [*select, *ignore]:
-        if pattern not in known and not any(r.code.startswith(pattern.upper()) for r in spec.rules):
-            raise AnnexaError(
-                f"'{pattern}' is not a rule code, code prefix or error type (see 'annexa-check rules')"
-            )
-    chosen = [r for r in spec.rules if not select or any(matches(r, p) for p in select)]
-    chosen = [r for r in chosen if not any(matches(r, p) for p in ignore)]
+    check_patterns(spec, [*select, *ignore])
+    chosen = [r for r in spec.rules if not select or any(rule_matches(r, p) for p in select)]
+    chosen = [r for r in chosen if not any(rule_matches(r, p) for p in ignore)]
     if not chosen:
-        raise AnnexaError("--select and --ignore leave no rule to run")
+        raise AnnexaError(f"{source} leave no rule to run")
     return chosen
 
 
@@ -65,12 +63,33 @@ def check_workbook(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     spec: Spec | None = None,
+    config: Config | None = None,
+    progress: Progress | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> CheckResult:
-    """Load, validate and return the findings for one workbook."""
-    spec = spec or load_spec()
-    rules = select_rules(spec, select, ignore)
-    workbook = load_workbook(path, spec, limits)
+    """Load, validate and return the findings for one workbook.
+
+    A configuration file's selection is the default: `select` replaces the file's
+    `select`, and `ignore` adds to the file's `ignore`. `progress(step, done, total)`
+    is told of each sheet read and of the rules running, so a long check can show a
+    bar; the check itself prints nothing.
+    """
+    base = spec or load_spec()
+    spec = apply_config(base, config) if config else base
+    selection = "--select and --ignore"
+    if config:
+        select, ignore = list(select) or list(config.select), [*config.ignore, *ignore]
+        selection += f", with select and ignore in {config.file},"
+    rules = select_rules(spec, select, ignore, selection)
+    steps = 1
+
+    def on_sheet(sheet: str, done: int, total: int) -> None:
+        nonlocal steps
+        steps = total + 1
+        if progress is not None:
+            progress(f"Reading {sheet}", done, steps)
+
+    workbook = load_workbook(path, spec, on_sheet, limits)
     if template == "auto":
         detected = detect_template(workbook)
         chosen = detected or DEFAULT_TEMPLATE
@@ -79,7 +98,11 @@ def check_workbook(
         chosen, source = template, "chosen with --template"
     else:
         raise AnnexaError(f"unknown template '{template}' (use {', '.join(TEMPLATES)} or auto)")
+    if progress is not None:
+        progress(f"Running {len(rules)} rules", steps - 1, steps)
     findings, skipped = run_rules(workbook, spec, template=chosen, reference_date=reference_date, rules=rules)
+    if progress is not None:
+        progress("Done", steps, steps)
     return CheckResult(
         workbook=workbook,
         reference_date=reference_date,
@@ -88,4 +111,6 @@ def check_workbook(
         findings=findings,
         skipped=skipped,
         spec=spec,
+        config=config_report(config, workbook, base, spec, chosen) if config else None,
+        rules=rules,
     )

@@ -357,6 +357,11 @@ def _duplicate_columns(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
     return _list_level(rule, ctx.loaded, [header for _, header, _ in dupes], messages)
 
 
+def _loose(text: pl.Expr) -> pl.Expr:
+    """Text as compared for spelling: case and runs of spaces do not count, the `a)` prefix does."""
+    return text.str.to_lowercase().str.replace_all(r"\s+", " ")
+
+
 def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
     """Recognised codes not written as the template writes them: one finding per column and value.
 
@@ -378,7 +383,9 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
         odd = (
             frame.lazy()
             .select(pl.col(ROW), pl.col(col.key).alias("value"), standard.alias("standard"))
-            .filter(pl.col("standard").is_not_null() & (pl.col("value") != pl.col("standard")))
+            .filter(
+                pl.col("standard").is_not_null() & (_loose(pl.col("value")) != _loose(pl.col("standard")))
+            )
             .group_by("value", "standard")
             .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
             .sort("first")
@@ -389,7 +396,7 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
                 rule.message.replace("{column}", header)
                 .replace("{value}", value)
                 .replace("{standard}", standard_form)
-                .replace("{rows}", str(rows))
+                .replace("{rows}", f"{rows} row" if rows == 1 else f"{rows} rows")
                 .replace("{first}", str(first))
             )
             found = _list_level(rule, ctx.loaded, [header], [text])
@@ -602,7 +609,11 @@ def run_rules(
             pl.col("list").replace_strict(list_order, return_dtype=pl.Int32).alias("__list"),
             pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("__rule"),
         )
-        .sort(["__list", "row", "__rule", "column"], nulls_last=False)
+        # value and message break ties between list-level findings (no row) of one rule and column,
+        # which would otherwise come in whatever order a group-by produced them
+        .sort(
+            ["__list", "row", "__rule", "column", "value", "message"], nulls_last=False, maintain_order=True
+        )
         .select(FINDING_COLUMNS)
     )
     return validate_findings(_fingerprints(findings), spec), skipped

@@ -19,3 +19,22 @@ class InputError(AnnexaError):
 
 class SpecError(AnnexaError):
     """The rule data under rules/ is malformed."""
+
+
+class ConfigError(AnnexaError):
+    """The council's configuration file is malformed (the message names the file and key)."""
+
+
+def one_line(exc: BaseException, verbose: bool = False) -> str:
+    """How an error is told to the user: one line, quoting nothing from the workbook unless `verbose`.
+
+    A library's own text (an AnnexaError's detail, an unexpected error's message) can
+    quote a header or a cell, so it is added only when asked for with --verbose.
+    """
+    if isinstance(exc, AnnexaError):
+        if not exc.detail:
+            return str(exc)
+        return f"{exc} ({exc.detail})" if verbose else f"{exc}; --verbose shows the reader's own message"
+    said = str(exc).splitlines()[0] if verbose and str(exc) else ""
+    kind = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+    return f"internal error ({kind}); set ANNEXA_CHECK_DEBUG=1 for details"

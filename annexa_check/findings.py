@@ -108,14 +108,23 @@ def counts_by_type(findings: pl.DataFrame) -> pl.DataFrame:
     A row counts once per error type even if two rules of that type flag it, so the
     numbers match what a council reports ("197 missing primary need codes").
     """
+    return counts_by(findings, "error_type")
+
+
+def counts_by(findings: pl.DataFrame, *keys: str) -> pl.DataFrame:
+    """Records and distinct children per group (e.g. list, team, or list and error type).
+
+    Counted the same way as `counts_by_type`, so a breakdown always adds up to the
+    numbers in the summary; `severity` is the group's most serious one.
+    """
     return (
-        findings.group_by("error_type")
+        findings.group_by(*keys)
         .agg(
-            pl.col("severity").first(),
+            pl.col("severity").min().alias("severity"),  # "error" sorts before "warning"
             _record().n_unique().alias("count"),
             _person().drop_nulls().n_unique().alias("children"),
         )
-        .sort("error_type")
+        .sort(*keys, nulls_last=True)
     )
 
 

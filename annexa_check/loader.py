@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,8 +211,16 @@ def clean_frame(frame: pl.DataFrame, date_columns: Iterable[str] = ()) -> pl.Dat
     return frame.filter(pl.any_horizontal(pl.col(values).is_not_null()))
 
 
-def load_workbook(path: Path | str, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> LoadedWorkbook:
-    """Find and read every Annex A list in the workbook, once the pre-check (safety.py) has passed it."""
+def load_workbook(
+    path: Path | str,
+    spec: Spec,
+    on_sheet: Callable[[str, int, int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> LoadedWorkbook:
+    """Find and read every Annex A list, once the pre-check (safety.py) has passed the file.
+
+    `on_sheet(sheet, done, total)` reports progress.
+    """
     path = Path(path)
     reader, inspection = _open(path, limits)
     sheets = list(reader.sheet_names)
@@ -256,7 +264,9 @@ def load_workbook(path: Path | str, spec: Spec, limits: Limits = DEFAULT_LIMITS)
             lists[key].found_by = "headers"
 
     cell_scan = scan_cells(path, list(assigned.values()), inspection.marked_sheets)
-    for key, sheet in assigned.items():
+    for done, (key, sheet) in enumerate(assigned.items()):
+        if on_sheet is not None:
+            on_sheet(sheet, done, len(assigned))
         loaded = lists[key]
         loaded.sheet = sheet
         read = _read_sheet(reader, path, sheet)

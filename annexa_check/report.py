@@ -8,12 +8,13 @@ write the findings table itself. None of them look at the workbook again.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -23,13 +24,19 @@ from annexa_check.errors import AnnexaError
 from annexa_check.findings import FINDING_COLUMNS, distinct_people
 from annexa_check.spec import SEVERITIES
 
-SCHEMA_VERSION = "1.0"
-OUTPUT_SUFFIXES = (".csv", ".xlsx", ".json")
+if TYPE_CHECKING:
+    from annexa_check.policy import Verdict
+
+SCHEMA_VERSION = "1.1"
+OUTPUT_SUFFIXES = (".csv", ".xlsx", ".json", ".xml", ".md")
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def summary(result: CheckResult) -> dict[str, Any]:
-    """The run as one JSON-ready object (schema documented in the README)."""
+def summary(result: CheckResult, verdict: Verdict | None = None) -> dict[str, Any]:
+    """The run as one JSON-ready object (schema in schemas/summary.schema.json, documented in the README).
+
+    With a verdict, the exit policy and its outcome are included, so a pipeline can read why it failed.
+    """
     counts = {
         row["error_type"]: {"count": row["count"], "children": row["children"], "severity": row["severity"]}
         for row in result.counts().iter_rows(named=True)
@@ -57,7 +64,7 @@ def summary(result: CheckResult) -> dict[str, Any]:
         severity: sum(c["count"] for c in counts.values() if c["severity"] == severity)
         for severity in SEVERITIES
     }
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "annexa-check", "version": __version__},
         "workbook": str(result.workbook.path),
@@ -79,7 +86,11 @@ def summary(result: CheckResult) -> dict[str, Any]:
         },
         "rules_skipped": [{"rule": s.rule, "list": s.list, "reason": s.reason} for s in result.skipped],
         "notes": result.workbook.notes,
+        "config": result.config,
     }
+    if verdict is not None:
+        report["policy"] = verdict.as_dict()
+    return report
 
 
 def headline(report: dict[str, Any]) -> str:
@@ -164,9 +175,18 @@ def _file_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def write_json(result: CheckResult, path: Path) -> None:
-    text = json.dumps(summary(result), indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), result.workbook.path)
+def write_text(path: Path, text: str, protect: Path | None = None) -> None:
+    """A text output (JSON, JUnit, Markdown), written atomically as UTF-8."""
+    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), protect)
+
+
+def json_text(document: dict[str, Any]) -> str:
+    """The one way a JSON document is printed or written: indented, UTF-8, keys in a stable order."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json(result: CheckResult, path: Path, verdict: Verdict | None = None) -> None:
+    write_text(path, json_text(summary(result, verdict)), result.workbook.path)
 
 
 EXPORT_COLUMNS = [*FINDING_COLUMNS, "reference_date"]
@@ -178,19 +198,32 @@ def _export_rows(result: CheckResult) -> list[tuple]:
     return stamped.select(EXPORT_COLUMNS).rows()
 
 
-def write_csv(result: CheckResult, path: Path) -> None:
-    rows = _export_rows(result)
+def _csv_to(handle: Any, columns: list[str], rows: list[tuple]) -> None:
+    out = csv.writer(handle)
+    out.writerow(columns)
+    for row in rows:
+        out.writerow([_neutralise(c) if isinstance(c, str) else ("" if c is None else c) for c in row])
+
+
+def csv_text(result: CheckResult) -> str:
+    """The exception list as CSV text (for stdout: no byte-order mark)."""
+    buffer = io.StringIO(newline="")
+    _csv_to(buffer, EXPORT_COLUMNS, _export_rows(result))
+    return buffer.getvalue()
+
+
+def write_table_csv(path: Path, columns: list[str], rows: list[tuple], protect: Path | None = None) -> None:
+    """A child-level list as CSV that Excel opens correctly, with nothing a spreadsheet would execute."""
 
     def write(target: Path) -> None:
         with target.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads UTF-8
-            out = csv.writer(handle)
-            out.writerow(EXPORT_COLUMNS)
-            for row in rows:
-                out.writerow(
-                    [_neutralise(c) if isinstance(c, str) else ("" if c is None else c) for c in row]
-                )
+            _csv_to(handle, columns, rows)
 
-    _atomic_write(path, write, result.workbook.path)
+    _atomic_write(path, write, protect)
+
+
+def write_csv(result: CheckResult, path: Path) -> None:
+    write_table_csv(path, EXPORT_COLUMNS, _export_rows(result), result.workbook.path)
 
 
 _WIDTHS = {
@@ -204,49 +237,95 @@ _WIDTHS = {
 }
 
 
-def write_xlsx(result: CheckResult, path: Path) -> None:
-    """The exception list for people: header frozen, filter on, readable widths, nothing executable."""
+def xlsx_book(target: Path) -> Any:
+    """An xlsxwriter workbook that writes every string as text: never a formula, link or number."""
     import xlsxwriter
 
-    rows = _export_rows(result)
+    return xlsxwriter.Workbook(
+        str(target), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
+
+
+def write_table(
+    book: Any,
+    name: str,
+    columns: list[str],
+    rows: list[tuple],
+    widths: dict[str, int],
+    wrap: tuple[str, ...] = ("message",),
+) -> Any:
+    """One sheet of a table for people: header frozen, filter on, readable widths, nothing executable."""
+    sheet = book.add_worksheet(name)
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    wrapped = book.add_format({"text_wrap": True, "valign": "top"})
+    top = book.add_format({"valign": "top"})
+    # Excel's quote prefix: shown as typed, and still text if someone edits the cell
+    quoted = book.add_format({"valign": "top", "quote_prefix": True})
+    for c, column in enumerate(columns):
+        sheet.write_string(0, c, column, bold)
+        sheet.set_column(c, c, widths.get(column, 12), wrapped if column in wrap else top)
+    for r, row in enumerate(rows, start=1):
+        for c, cell in enumerate(row):
+            if cell is None:
+                continue
+            if isinstance(cell, int):
+                sheet.write_number(r, c, cell)
+            else:
+                text = str(cell)
+                sheet.write_string(r, c, text, quoted if _executable(text) else None)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+    return sheet
+
+
+def write_table_xlsx(
+    path: Path, sheets: dict[str, tuple[list[str], list[tuple]]], protect: Path | None = None
+) -> None:
+    """Child-level lists for people, one table per sheet, written atomically."""
 
     def write(target: Path) -> None:
-        book = xlsxwriter.Workbook(
-            str(target), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-        )
-        sheet = book.add_worksheet("Exceptions")
-        bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        top = book.add_format({"valign": "top"})
-        # Excel's quote prefix: shown as typed, and still text if someone edits the cell
-        quoted = book.add_format({"valign": "top", "quote_prefix": True})
-        for c, name in enumerate(EXPORT_COLUMNS):
-            sheet.write_string(0, c, name, bold)
-            sheet.set_column(c, c, _WIDTHS.get(name, 12), wrap if name == "message" else top)
-        for r, row in enumerate(rows, start=1):
-            for c, cell in enumerate(row):
-                if cell is None:
-                    continue
-                if isinstance(cell, int):
-                    sheet.write_number(r, c, cell)
-                else:
-                    text = str(cell)
-                    sheet.write_string(r, c, text, quoted if _executable(text) else None)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(EXPORT_COLUMNS) - 1)
+        book = xlsx_book(target)
+        for name, (columns, rows) in sheets.items():
+            write_table(book, name, columns, rows, _WIDTHS)
         book.close()
 
-    _atomic_write(path, write, result.workbook.path)
+    _atomic_write(path, write, protect)
 
 
-def write_output(result: CheckResult, path: Path) -> None:
-    """Write the exception list (csv/xlsx) or the summary (json), chosen by the file extension."""
+def write_xlsx(result: CheckResult, path: Path) -> None:
+    write_table_xlsx(path, {"Exceptions": (EXPORT_COLUMNS, _export_rows(result))}, result.workbook.path)
+
+
+def suffix_problem(path: Path) -> str | None:
+    """Why `path` cannot be an output, or None: checked before the work, not after it."""
+    if path.suffix.lower() in OUTPUT_SUFFIXES:
+        return None
+    *most, last = OUTPUT_SUFFIXES
+    return f"'{path}': --output must be a file name ending in {', '.join(most)} or {last}"
+
+
+def write_output(result: CheckResult, path: Path, verdict: Verdict | None = None) -> None:
+    """Write the exception list (csv/xlsx), the summary (json), JUnit XML (xml) or Markdown (md).
+
+    The file extension chooses; JUnit and Markdown follow the exit policy's verdict (default policy
+    when none is given).
+    """
+    from annexa_check import formats
+    from annexa_check.policy import Policy
+
+    problem = suffix_problem(path)
+    if problem:
+        raise AnnexaError(problem)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         write_csv(result, path)
     elif suffix == ".xlsx":
         write_xlsx(result, path)
     elif suffix == ".json":
-        write_json(result, path)
+        write_json(result, path, verdict)
     else:
-        raise AnnexaError(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
+        verdict = verdict or Policy().judge(summary(result)["counts"])
+        text = (
+            formats.junit(result, verdict) if suffix == ".xml" else formats.markdown(summary(result), verdict)
+        )
+        write_text(path, text, result.workbook.path)

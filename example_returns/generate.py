@@ -17,16 +17,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from annexa_check.spec import ListSpec, Spec, load_spec
+from annexa_check.spec import ListSpec, Rule, Spec, load_spec
 
 # The nine error types of a real council's dry run, at that council's volumes.
 DIRTY_COUNTS: dict[str, int] = {
@@ -187,7 +188,38 @@ _INJECT_ORDER = (
     "missing_ethnicity",
     "invalid_ethnicity",
 )
-ERROR_TYPES = tuple(sorted(_INJECT_ORDER))
+_PEOPLE_LISTS = tuple(f"list_{n}" for n in range(1, 11))  # List 11 holds adopters
+_TOKEN = re.compile(r"^\{(ref[+-]\d+|new_id)\}$")
+
+
+def _relational(rule: Rule, spec: Spec) -> bool:
+    """Errors that live between rows rather than in one, injected by copying or changing a related row."""
+    if rule.check == "unique":
+        return bool(rule.params.get("with")) and not spec.lists[rule.lists[0]].one_row_per_child
+    if rule.check == "constant_per_child":
+        return True
+    return rule.check == "consistent" and rule.columns in (("gender",), ("ethnicity",), ("date_of_birth",))
+
+
+def _overlay_rules(spec: Spec) -> dict[str, Rule]:
+    """Injectable error types and the rule (the first by code) that says how: its `inject` overlay,
+    or for errors between rows (duplicates, counts that vary, cross-list conflicts) its check."""
+    out: dict[str, Rule] = {}
+    for rule in spec.rules:
+        if rule.error_type in _INJECT_ORDER:
+            continue
+        if rule.inject is not None or _relational(rule, spec):
+            out.setdefault(rule.error_type, rule)
+    return out
+
+
+ERROR_TYPES = tuple(sorted({*_INJECT_ORDER, *_overlay_rules(load_spec())}))
+
+
+def injectable_types(template: str) -> tuple[str, ...]:
+    """The error types `generate` can inject into a workbook of this template year."""
+    overlays = _overlay_rules(load_spec())
+    return tuple(t for t in ERROR_TYPES if t not in overlays or template in overlays[t].templates)
 
 
 @dataclass(frozen=True)
@@ -361,6 +393,7 @@ class _Builder:
         self.template = template
         self.ref = ref
         self.refo = ref.toordinal()
+        self.seed = seed
         self.rng = random.Random(seed)
         self.codes = _Codes(spec, template, self.rng)
         self.n = children
@@ -467,16 +500,32 @@ class _Builder:
             lo = max(lo, p.dob.toordinal())
         return self.rd(lo, self.refo)
 
+    def unrepeated(self, seen: set[tuple[str, int, str]], child: str, day: int, source: str) -> int:
+        """The day, or the nearest later one (up to the reference date, else earlier) the child is free.
+
+        The same contact or referral listed twice is a duplicate row, not data; moving the
+        day (no new random draw) leaves every other row of the seeded workbook as it was.
+        """
+        later = (d for d in range(day, self.refo + 1) if (child, d, source) not in seen)
+        free = next(later, None)
+        if free is None:
+            free = next(d for d in range(day - 1, 0, -1) if (child, d, source) not in seen)
+        seen.add((child, free, source))
+        return free
+
     # -- Lists 1-5: front door
     def list_1(self) -> None:
         sheet, c, rng = self.new_sheet("list_1"), self.codes, self.rng
         people = list(self.unborn) + rng.choices(self.kids, k=max(0, round(self.n * 1.5) - len(self.unborn)))
         rows = []
+        seen: set[tuple[str, int, str]] = set()
         for p in people:
             cells = self.person_cells(p)
             cells.pop("disability")
-            cells["contact_date"] = self.d(self.recent(p))
+            o = self.recent(p)
             cells["contact_source"] = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, cells["contact_source"])
+            cells["contact_date"] = self.d(o)
             rows.append((cells["contact_date"], p.id, cells, self.meta(p, protected=p.dob is None)))
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
@@ -500,13 +549,16 @@ class _Builder:
         self.referred = rng.choices(self.kids, k=round(self.n * 0.4))
         prior: dict[str, int] = {}
         rows = []
+        seen: set[tuple[str, int, str]] = set()
         for p in self.referred:
             cells = self.person_cells(p)
             o = self.recent(p)
             team, worker = self.team("assessment")
+            source = c.render("referral_source", c.pick("referral_source", _SOURCE_W))
+            o = self.unrepeated(seen, p.id, o, source)
             cells.update(
                 referral_date=self.d(o),
-                referral_source=c.render("referral_source", c.pick("referral_source", _SOURCE_W)),
+                referral_source=source,
                 referral_nfa=self.yn(0.15),
                 referrals_last_12_months=prior.setdefault(p.id, rng.choices(range(5), [50, 25, 12, 8, 5])[0]),
                 allocated_team=team,
@@ -568,8 +620,40 @@ class _Builder:
                 cells["icpc_date"] = self.d(max(icpc, start))
                 cells["icpc_resulted_in_plan"] = self.yn(0.8)
             rows.append((start, p.id, cells, self.meta(p)))
+        rows += self.repeat_s47s(rows)
         for _, _, cells, meta in sorted(rows, key=lambda r: (r[0], r[1])):
             self.add(sheet, cells, meta)
+
+    def repeat_s47s(self, rows: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> list[Any]:
+        """An earlier enquiry for some children, with the same counts on both rows as the template asks.
+
+        Drawn from a separate generator so the rest of a seeded workbook is unchanged.
+        """
+        rng = random.Random(self.seed * 7919 + 5)
+        out = []
+        for start, child, cells, meta in rows:
+            earliest = max(self.refo - WINDOW, cells["date_of_birth"].toordinal())
+            if rng.random() >= 0.15 or start - 30 < earliest:
+                continue
+            cells["s47s_last_12_months"] = max(cells["s47s_last_12_months"], 1)
+            earlier = {
+                **cells,
+                "s47_start_date": self.d(rng.randint(earliest, start - 30)),
+                "icpc_unnecessary": self.codes.render("yes_no", "Yes"),
+                "icpc_date": None,
+                "icpc_resulted_in_plan": None,
+            }
+            out.append((earlier["s47_start_date"].toordinal(), child, earlier, dict(meta)))
+        return out
+
+    def icpc_plans_on_list_7(self) -> None:
+        """An ICPC that resulted in a plan puts the child on List 7; other outcomes become No."""
+        sheet = self.sheets["list_5"]
+        col, no = sheet.idx("icpc_resulted_in_plan"), self.codes.label("yes_no", "No")
+        for row, meta in zip(sheet.rows, sheet.meta, strict=True):
+            said = row[col]
+            if said and said.strip().lower().endswith("yes") and meta["id"] not in self.cp_facts:
+                row[col] = no
 
     # -- Lists 6-9: one row per child
     def choose_cin(self) -> None:
@@ -783,21 +867,32 @@ class _Builder:
         self.eligibility_ages = ages
         in_touch_codes = _rule_codes(self.spec, "missing_accommodation_suitability", "in")
         forced_touch = ["No", "No", "NREQ", "NREQ", "Died", "Refu", "Rhom"]
+        # Eligible children (2023 template) are still in care: 16-17-year-olds open on List 8.
+        eligible = [
+            p
+            for p in self.cla
+            if 16 <= p.age <= 17
+            and self.cla_facts[p.id]["end"] is None
+            and c.has("eligibility_category", "Eligible")
+        ]
         rows = []
-        for i, p in enumerate(self.leavers):
+        for i, p in enumerate([*self.leavers, *eligible]):
+            is_eligible = i >= len(self.leavers)
             fits = [
                 code
                 for code in c.labels["eligibility_category"]
                 if code in ages and (ages[code][0] or 0) <= p.age <= (ages[code][1] or 999)
             ]
-            if i == 0:
+            if is_eligible:
+                category = "Eligible"
+            elif i == 0:
                 category = "Former relevant"
             elif i == 1:
                 category = "Relevant"
             elif p.age < 18:
                 category = c.pick(
                     "eligibility_category",
-                    {"Relevant": 55, "Eligible": 30, "Qualifying": 15},
+                    {"Relevant": 55, "Qualifying": 15},  # not looked after, so not eligible
                     lambda x, fits=fits: x in fits,
                 )
             else:
@@ -806,11 +901,15 @@ class _Builder:
                     {"Former relevant": 90, "Qualifying": 10},
                     lambda x, fits=fits: x in fits,
                 )
-            protected = i < 2
+            protected = i < 2 or is_eligible
             if 2 <= i < 2 + len(forced_touch):
                 touch, protected = forced_touch[i - 2], True
+            elif is_eligible:
+                touch = "Yes"  # the LA looks after them
             else:
                 touch = c.pick("la_in_touch", _IN_TOUCH_W)
+            # Injected errors go on rows in touch, whose accommodation and activity are filled in.
+            protected = protected or touch not in in_touch_codes
             team, worker = self.team("leaving")
             cells = self.person_cells(p)
             cells.update(
@@ -852,7 +951,7 @@ class _Builder:
             if p.age < 9
             and (self.cla_facts[p.id]["end"] is None or self.cla_facts[p.id]["reason"] in adopted_codes)
         ]
-        n10 = min(len(young), max(4, round(self.n * 0.012)))
+        n10 = min(len(young), max(4, round(self.n * 0.025)))
         families: list[dict[str, Any]] = []
         fam_no = rng.randint(3000, 4000)
         rows10 = []
@@ -869,8 +968,8 @@ class _Builder:
                 cells["placement_order_date"] = self.d(self.rd(shobpa, matched))
             else:
                 shobpa = self.rd(min(entered + 60, refo), min(entered + 300, refo))
-                if rng.random() < 0.12:  # decision reversed
-                    cells["decision_reversed_date"] = self.d(self.rd(shobpa, refo))
+                if rng.random() < 0.12:  # decision reversed, within List 10's 12-month window
+                    cells["decision_reversed_date"] = self.d(self.rd(max(shobpa, refo - 365), refo))
                     cells["decision_reversed_reason"] = c.render(
                         "decision_reversed_reason", c.any("decision_reversed_reason")
                     )
@@ -905,8 +1004,8 @@ class _Builder:
             rows10.append((p.id, cells, self.meta(p)))
         for _, cells, meta in sorted(rows10, key=lambda r: int(r[0])):
             self.add(s10, cells, meta)
-        # Adopters: the families above plus families still in assessment.
-        for _ in range(max(2, len(families))):
+        # Adopters: the families above plus families still in assessment (about 1 per 50 children).
+        for _ in range(max(2, len(families), round(self.n * 0.02))):
             fam_no += rng.randint(1, 9)
             families.append(
                 {"id": f"F{fam_no}", "matched": None, "placed": None, "order": None, "children": 0}
@@ -966,7 +1065,10 @@ class _Builder:
                 for k, v in cells.items():
                     if isinstance(v, int) and k.endswith("date"):
                         cells[k] = self.d(v)
-                self.add(s11, cells, {"id": cells["child_id"], "eth": eth})
+                # Injected errors go on families still in assessment, so a match stays linked to List 10.
+                self.add(
+                    s11, cells, {"id": cells["child_id"], "eth": eth, "protected": fam["matched"] is not None}
+                )
 
     def build(self) -> dict[str, _Sheet]:
         self.cohort()
@@ -978,6 +1080,7 @@ class _Builder:
         self.choose_cin()
         self.list_8()
         self.list_7()
+        self.icpc_plans_on_list_7()
         self.list_6()
         self.list_9()
         self.list_10_11()
@@ -1027,6 +1130,7 @@ class _Injector:
         self.used: dict[tuple[str, int], set[str]] = {}
         self.eth_children: set[str] = set()
         self.out: list[Injected] = []
+        self.new_ids = 0
 
     def candidates(self, list_key: str, pred: Callable[[dict[str, Any]], bool]) -> list[int]:
         return [i for i, m in enumerate(self.sheets[list_key].meta) if not m.get("protected") and pred(m)]
@@ -1048,8 +1152,10 @@ class _Injector:
 
     def record(self, error_type: str, list_key: str, i: int, column: str, touched: set[str]) -> None:
         self.used.setdefault((list_key, i), set()).update(touched)
-        meta = self.sheets[list_key].meta[i]
-        self.out.append(Injected(error_type, list_key, i + self.first_row, meta["id"], column))
+        sheet = self.sheets[list_key]  # the row's ID as written: an overlay may give it a {new_id}
+        self.out.append(
+            Injected(error_type, list_key, i + self.first_row, sheet.rows[i][sheet.idx("child_id")], column)
+        )
 
     def set(self, list_key: str, i: int, column: str, value: Any) -> None:
         sheet = self.sheets[list_key]
@@ -1107,18 +1213,180 @@ class _Injector:
                 placed += 1
 
     def run(self, inject: Mapping[str, int]) -> list[Injected]:
-        unknown = sorted(set(inject) - set(_INJECT_ORDER))
+        overlays = _overlay_rules(self.b.spec)
+        unknown = sorted(set(inject) - set(_INJECT_ORDER) - set(overlays))
         if unknown:
             raise ValueError(
                 f"unknown error type(s) {', '.join(unknown)}; supported: {', '.join(ERROR_TYPES)}"
             )
-        for error_type in _INJECT_ORDER:
+        for error_type in [*_INJECT_ORDER, *sorted(overlays)]:
             count = int(inject.get(error_type, 0))
             if count < 0:
                 raise ValueError(f"{error_type}: count must not be negative")
-            if count:
+            if not count:
+                continue
+            rule = overlays.get(error_type)
+            if rule is not None and rule.inject is None:
+                {"unique": self.duplicate, "constant_per_child": self.vary, "consistent": self.conflict}[
+                    rule.check
+                ](rule, count)
+            elif rule is not None:
+                self.overlay(rule, count)
+            else:
                 self.one(error_type, count)
         return sorted(self.out, key=lambda x: (int(x.list_key.split("_")[1]), x.row, x.column))
+
+    def overlay(self, rule: Rule, n: int) -> None:
+        """Inject a rule's error by writing its `inject` cells over `n` valid rows of its list."""
+        list_key = rule.lists[0]
+        if self.b.template not in rule.templates:
+            raise ValueError(
+                f"cannot inject {rule.error_type}: {rule.code} is not in the {self.b.template} pack"
+            )
+        sheet = self.sheets[list_key]
+        cells = dict(rule.inject or {})
+        missing = [k for k in cells if k not in sheet.keys]
+        if missing:
+            raise ValueError(
+                f"cannot inject {rule.error_type}: no column(s) {', '.join(missing)} in this layout"
+            )
+        low, high = rule.params.get("inject_age") or (None, None)
+
+        def fits(m: dict[str, Any], i: int) -> bool:
+            if low is None and high is None:
+                return True
+            age = sheet.rows[i][sheet.idx("age")] if "age" in sheet.keys else None
+            return isinstance(age, int) and (low is None or age >= low) and (high is None or age <= high)
+
+        idxs = [i for i in self.candidates(list_key, lambda m: True) if fits(sheet.meta[i], i)]
+        constant = {
+            c
+            for r in self.b.spec.rules
+            if r.check == "constant_per_child" and list_key in r.lists
+            for c in r.columns or ()
+        }
+        if constant & set(cells):  # changing one of a child's rows would also make its counts vary
+            single = {ids[0] for ids in self._rows_by_child(list_key).values() if len(ids) == 1}
+            idxs = [i for i in idxs if i in single]
+        column = rule.columns[0] if rule.columns else next(iter(cells))
+        touched = set(cells) | {column}
+        for i in self.choose(list_key, idxs, n, touched, rule.error_type):
+            for key, value in cells.items():
+                self.set(list_key, i, key, self.token(value))
+            self.record(rule.error_type, list_key, i, column, touched)
+
+    def mark(self, list_key: str, i: int, columns: set[str]) -> None:
+        self.used.setdefault((list_key, i), set()).update(columns)
+
+    def free(self, list_key: str, i: int, columns: set[str]) -> bool:
+        meta = self.sheets[list_key].meta[i]
+        return not meta.get("protected") and not (self.used.get((list_key, i), set()) & columns)
+
+    def duplicate(self, rule: Rule, n: int) -> None:
+        """A repeated event: another row of the list becomes an exact copy of a chosen one."""
+        list_key = rule.lists[0]
+        sheet = self.sheets[list_key]
+        every = set(sheet.keys)
+        idxs = [i for i in range(len(sheet.rows)) if self.free(list_key, i, every)]
+        self.rng.shuffle(idxs)
+        if len(idxs) < 2 * n:
+            raise ValueError(f"cannot inject {n} x {rule.error_type}: too few rows on {list_key}")
+        for k in range(n):
+            i, j = idxs[2 * k], idxs[2 * k + 1]
+            sheet.rows[j] = list(sheet.rows[i])
+            sheet.meta[j] = dict(sheet.meta[i])
+            sheet.text_dates[j] = sheet.text_dates[i]
+            for row in (i, j):
+                self.record(rule.error_type, list_key, row, "child_id", every)
+
+    def _rows_by_child(self, list_key: str) -> dict[str, list[int]]:
+        sheet = self.sheets[list_key]
+        out: dict[str, list[int]] = {}
+        for i, row in enumerate(sheet.rows):
+            out.setdefault(str(row[sheet.idx("child_id")]), []).append(i)
+        return out
+
+    def vary(self, rule: Rule, n: int) -> None:
+        """A count that should be the same on all of a child's rows is one higher on one of them."""
+        list_key, column = rule.lists[0], (rule.columns or ("",))[0]
+        touched = {column, "child_id"}  # marked, so no later overlay gives one of the rows a new ID
+        groups = [
+            rows
+            for rows in self._rows_by_child(list_key).values()
+            if len(rows) > 1 and all(self.free(list_key, i, {column}) for i in rows)
+        ]
+        self.rng.shuffle(groups)
+        if len(groups) < n:
+            raise ValueError(f"cannot inject {n} x {rule.error_type}: too few children with two rows")
+        sheet = self.sheets[list_key]
+        for rows in sorted(groups[:n]):
+            value = sheet.rows[rows[0]][sheet.idx(column)]
+            self.set(list_key, rows[0], column, (value if isinstance(value, int) else 0) + 1)
+            for i in rows:
+                self.record(rule.error_type, list_key, i, column, touched)
+
+    def conflict(self, rule: Rule, n: int) -> None:
+        """One list records a child's gender, ethnicity or date of birth differently from the others."""
+        column = (rule.columns or ("",))[0]
+        touched = {column, "child_id", "age"}
+        lists = [k for k in _PEOPLE_LISTS if column in self.sheets[k].keys and k in rule.lists]
+        where: dict[str, list[tuple[str, int]]] = {}
+        for key in lists:
+            for child, rows in self._rows_by_child(key).items():
+                where.setdefault(child, []).extend((key, i) for i in rows)
+        ref = self.b.ref
+
+        def safe(key: str, i: int) -> bool:
+            row, sheet = self.sheets[key].rows[i], self.sheets[key]
+            value = row[sheet.idx(column)]
+            if value is None or not self.free(key, i, {column}):
+                return False
+            if column == "date_of_birth":  # a day earlier keeps the age, away from the birthday
+                return (
+                    isinstance(value, date)
+                    and abs((value.replace(year=2000) - ref.replace(year=2000)).days) > 3
+                )
+            return row[sheet.idx("age")] != -1 if "age" in sheet.keys else True
+
+        chosen = [
+            spots
+            for _child, spots in sorted(where.items())
+            if len({k for k, _ in spots}) > 1 and all(safe(k, i) for k, i in spots)
+        ]
+        self.rng.shuffle(chosen)
+        if len(chosen) < n:
+            raise ValueError(f"cannot inject {n} x {rule.error_type}: too few children on two lists")
+        for spots in chosen[:n]:
+            key, i = spots[0]
+            sheet = self.sheets[key]
+            value = sheet.rows[i][sheet.idx(column)]
+            self.set(key, i, column, self._other_value(key, i, column, value))
+            for other_key, j in spots:
+                self.record(rule.error_type, other_key, j, column, touched)
+
+    def _other_value(self, list_key: str, i: int, column: str, value: Any) -> Any:
+        if column == "date_of_birth":
+            return value - timedelta(days=1)
+        codes = self.b.codes
+        if column == "gender":
+            return codes.label("gender", "Male" if "female" in str(value).lower() else "Female")
+        eth = self.sheets[list_key].meta[i]["eth"]
+        return codes.label("ethnicity", "WBRI" if eth == "WOTH" else "WOTH")
+
+    def token(self, value: Any) -> Any:
+        """An overlay value: `{ref-N}` / `{ref+N}` become dates, `{new_id}` an ID on no other list."""
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            return value
+        match = _TOKEN.match(value)
+        if match is None:
+            return value
+        if match.group(1) == "new_id":
+            self.new_ids += 1
+            return f"N{self.new_ids:05d}"
+        days = int(match.group(1)[3:])
+        return self.b.d(self.b.refo + days)
 
     def one(self, et: str, n: int) -> None:
         ref = self.b.ref

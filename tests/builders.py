@@ -10,6 +10,16 @@ import xlsxwriter
 
 from annexa_check.spec import load_spec
 
+# One child's demographics as every list records them (team and worker: Lists 3-9).
+CHILD = {
+    "gender": "a) Male",
+    "ethnicity": "a) WBRI",
+    "date_of_birth": "01/06/2012",
+    "age": 12,
+    "disability": "b) No",
+    "allocated_team": "Team North",
+    "allocated_worker": "Worker A",
+}
 SAFE = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
 # Ofsted's official template, kept beside the repository (../shared/reference).
 TEMPLATE_2019 = (

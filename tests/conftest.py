@@ -2,12 +2,72 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
 
+import pytest
+from builders import CHILD
+from click.testing import CliRunner, Result
+
+from annexa_check.cli import main
 from annexa_check.spec import Spec, load_spec
+from example_returns.generate import Manifest, generate
 
 
 @pytest.fixture(scope="session")
 def spec() -> Spec:
     """The rule data under rules/, loaded once."""
     return load_spec()
+
+
+REFERENCE_DATE = date(2025, 3, 31)
+REF = REFERENCE_DATE.isoformat()
+# Generated workbooks spell some valid codes in non-standard ways on purpose (warnings);
+# tests that count the injected errors leave those aside.
+SPELLING = ("--ignore", "non_standard_code")
+# A List 6 row with every column valid (add a child_id).
+CIN_CHILD = {
+    **CHILD,
+    "cin_start_date": "01/01/2025",
+    "primary_need": "N1 - Abuse or neglect",
+    "case_status": "c) Child in need plan",
+}
+
+
+def run(*args: str) -> Result:
+    """The command line, in process, as a user would type it."""
+    return CliRunner().invoke(main, list(args))
+
+
+def record(path: Path, store: Path) -> None:
+    """Check a generated month (its injected errors fail it) and record the run in `store`."""
+    result = run(
+        "validate", str(path), "--reference-date", REF, *SPELLING, "--record", "--history", str(store), "-q"
+    )
+    assert result.exit_code == 1, result.output
+
+
+# Two months of one council's dry run: the same cohort (same seed), so rows do not move.
+# Taking the first 4 of March's 6 primary-need rows is how the generator picks 4 (same
+# shuffle), so April fixes 2 of them, keeps the rest, and adds 3 missing ethnicities.
+MARCH = {"missing_primary_need": 6, "missing_placement_location": 3, "missing_closure_reason": 2}
+APRIL = {**MARCH, "missing_primary_need": 4, "missing_ethnicity": 3}
+
+
+class Month(NamedTuple):
+    path: Path
+    manifest: Manifest
+
+
+@pytest.fixture(scope="session")
+def two_months(tmp_path_factory: pytest.TempPathFactory) -> tuple[Month, Month]:
+    """March and April workbooks with their manifests, generated once per session."""
+    folder = tmp_path_factory.mktemp("months")
+    months = []
+    for name, inject in (("march", MARCH), ("april", APRIL)):
+        path = folder / f"{name}.xlsx"
+        months.append(
+            Month(path, generate(path, seed=11, children=120, reference_date=REFERENCE_DATE, inject=inject))
+        )
+    return months[0], months[1]

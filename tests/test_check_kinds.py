@@ -21,6 +21,12 @@ from annexa_check.spec import Spec, load_spec, rules_root
 BASE = {"severity": "error", "title": "t", "message": "m {value}", "source": "s"}
 KINDS: dict[str, dict[str, Any]] = {
     "future_date": {"check": "future_date", "lists": ["list_1"], "column": "contact_date"},
+    "except": {
+        "check": "future_date",
+        "lists": ["list_1"],
+        "columns": {"type": "date"},
+        "except": ["date_of_birth"],
+    },
     "lookback": {"check": "lookback", "lists": ["list_1"], "column": "contact_date", "months": 6},
     "placeholder": {"check": "placeholder_date", "lists": ["list_1"], "column": "date_of_birth"},
     "age_range": {"check": "age_range", "lists": ["list_9"], "column": "age", "min": 16, "max": 25},
@@ -82,7 +88,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "check": "code_form",
         "lists": ["list_8"],
         "column": "placement_provider",
-        "message": "'{value}' -> '{standard}' ({rows} rows from row {first})",
+        "message": "'{value}' -> '{standard}' ({rows} from row {first})",
         "severity": "warning",
     },
 }
@@ -108,6 +114,7 @@ def flagged(spec: Spec, example: Any) -> list[tuple[int | None, str | None, str]
     [
         ("future_date", {"contact_date": "31/03/2025"}, []),
         ("future_date", {"contact_date": "01/04/2025"}, [(2, "01/04/2025", "m 01/04/2025")]),
+        ("except", {"date_of_birth": "01/06/2025", "contact_date": "01/04/2025"}, [(2, "01/04/2025", "m 01/04/2025")]),
         ("lookback", {"contact_date": "30/09/2024"}, []),
         ("lookback", {"contact_date": "29/09/2024"}, [(2, "29/09/2024", "m 29/09/2024")]),
         ("placeholder", {"date_of_birth": "01/01/1900"}, [(2, "01/01/1900", "m 01/01/1900")]),
@@ -184,9 +191,9 @@ def flagged(spec: Spec, example: Any) -> list[tuple[int | None, str | None, str]
         (
             "code_form",
             [{"placement_provider": "PR1"}, {"placement_provider": "b) PR1: Own provision"}, {"placement_provider": "PR1"},
-             {"placement_provider": "pr4"}, {"placement_provider": "nonsense"}],
+             {"placement_provider": "pr4"}, {"placement_provider": "nonsense"}, {"placement_provider": "B) pr1: own  PROVISION"}],
             [(None, "PR1", "'PR1' -> 'b) PR1: Own provision' (2 rows from row 2)"),
-             (None, "pr4", "'pr4' -> 'e) PR4: Private provision' (1 rows from row 5)")],
+             (None, "pr4", "'pr4' -> 'e) PR4: Private provision' (1 row from row 5)")],
         ),
     ],
 )  # fmt: skip

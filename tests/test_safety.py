@@ -150,8 +150,11 @@ def _cin_row(**values: object) -> list[object]:
 
 def test_missing_file_folder_empty_and_wrong_suffix(tmp_path):
     assert refused(tmp_path / "missing.xlsx") == f"{tmp_path / 'missing.xlsx'}: file not found"
-    (tmp_path / "returns.xlsx").mkdir()
-    assert refused(tmp_path / "returns.xlsx") == f"{tmp_path / 'returns.xlsx'}: is a folder, not a workbook"
+    (tmp_path / "returns.xlsx").mkdir()  # a folder is checked workbook by workbook; this one has none
+    assert refused(tmp_path / "returns.xlsx") == f"no workbooks found in {tmp_path / 'returns.xlsx'}"
+    with pytest.raises(InputError) as exc:
+        inspect(tmp_path / "returns.xlsx")
+    assert str(exc.value) == f"{tmp_path / 'returns.xlsx'}: is a folder, not a workbook"
     (tmp_path / "empty.xlsx").write_bytes(b"")
     assert refused(tmp_path / "empty.xlsx") == f"{tmp_path / 'empty.xlsx'}: the file is empty"
     (tmp_path / "notes.txt").write_text("Child Unique ID\n")
@@ -608,9 +611,9 @@ def test_reader_messages_and_internal_errors_quote_no_data_unless_verbose(tmp_pa
 
     monkeypatch.setattr("annexa_check.check.run_rules", bug)
     monkeypatch.delenv("ANNEXA_CHECK_DEBUG", raising=False)
-    assert refused(path) == "internal error (ValueError); set ANNEXA_CHECK_DEBUG=1 for details"
+    assert refused(path) == f"{path}: internal error (ValueError); set ANNEXA_CHECK_DEBUG=1 for details"
     assert refused(path, "-v") == (
-        "internal error (ValueError: row for Jane Smith, C1); set ANNEXA_CHECK_DEBUG=1 for details"
+        f"{path}: internal error (ValueError: row for Jane Smith, C1); set ANNEXA_CHECK_DEBUG=1 for details"
     )
 
 

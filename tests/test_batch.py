@@ -1,0 +1,144 @@
+"""Several workbooks in one run: a folder or a list, one combined summary, per-workbook results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from importlib.resources import files
+from pathlib import Path
+
+import jsonschema
+from conftest import REF, SPELLING, Month, run
+
+from annexa_check.batch import expand
+
+
+def test_a_folder_of_workbooks(two_months: tuple[Month, Month], tmp_path: Path) -> None:
+    folder = tmp_path / "partnership"
+    folder.mkdir()
+    for month in two_months:
+        shutil.copy(month.path, folder / month.path.name)
+    (folder / "~$march.xlsx").write_bytes(b"lock")
+    (folder / ".hidden.xlsx").write_bytes(b"hidden")
+    (folder / "broken.xlsx").write_bytes(b"not a workbook at all")
+    (folder / "notes.txt").write_text("minutes", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run(
+        "validate",
+        str(folder),
+        "--reference-date",
+        REF,
+        *SPELLING,
+        "--jobs",
+        "2",  # the process pool itself (a batch this small would otherwise run in one process)
+        "--format",
+        "json",
+        "-o",
+        str(out / "exceptions.csv"),
+    )
+    assert result.exit_code == 2  # one workbook could not be read; the others were still checked
+    assert result.stderr.startswith(f"annexa-check: error: {folder / 'broken.xlsx'}: ")
+    assert len(result.stderr.splitlines()) == 1
+    document = json.loads(result.stdout)
+    schema = json.loads(
+        (files("annexa_check") / "schemas" / "summary.schema.json").read_text(encoding="utf-8")
+    )
+    jsonschema.validate(document, schema)
+    assert document["batch"] == {
+        "workbooks": 3,
+        "checked": 2,
+        "could_not_check": 1,
+        "passed": 0,
+        "skipped_files": [
+            {"path": str(folder / ".hidden.xlsx"), "reason": "hidden file"},
+            {"path": str(folder / "notes.txt"), "reason": "not a workbook"},
+            {
+                "path": str(folder / "~$march.xlsx"),
+                "reason": "Excel lock file (the workbook is open in Excel)",
+            },
+        ],
+    }
+    assert [r["workbook"] for r in document["results"]] == [
+        str(folder / n) for n in ("april.xlsx", "broken.xlsx", "march.xlsx")
+    ]
+    assert document["results"][1]["error"] == result.stderr.removeprefix("annexa-check: error: ").rstrip("\n")
+    assert document["counts"] == {
+        "missing_closure_reason": {"count": 4, "children": 4, "severity": "error"},
+        "missing_ethnicity": {"count": 3, "children": 3, "severity": "error"},
+        "missing_placement_location": {"count": 6, "children": 6, "severity": "error"},
+        "missing_primary_need": {"count": 10, "children": 10, "severity": "error"},
+    }
+    assert document["totals"] == {"findings": 23, "errors": 23, "warnings": 0, "children_with_errors": 23}
+    assert sorted(p.name for p in out.iterdir()) == ["exceptions.april.csv", "exceptions.march.csv"]
+    assert len((out / "exceptions.march.csv").read_text(encoding="utf-8-sig").splitlines()) == 1 + 11
+
+
+def test_a_list_of_workbooks_as_junit(two_months: tuple[Month, Month], tmp_path: Path) -> None:
+    missing = tmp_path / "gone.xlsx"
+    paths = [str(m.path) for m in two_months]
+    result = run(
+        "validate",
+        *paths,
+        str(missing),
+        "--reference-date",
+        REF,
+        *SPELLING,
+        "--format",
+        "junit",
+        "--select",
+        "CIN001,CIN003",
+    )
+    assert result.exit_code == 2
+    root = ET.fromstring(result.stdout)
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [
+        "annexa-check march.xlsx",
+        "annexa-check april.xlsx",
+        f"annexa-check {missing}",
+    ]
+    assert [(s.get("tests"), s.get("failures"), s.get("errors")) for s in suites] == [
+        ("2", "2", "0"),
+        ("2", "2", "0"),
+        ("1", "0", "1"),
+    ]
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("5", "4", "1")
+
+
+def test_a_text_summary_and_csv_refused(two_months: tuple[Month, Month]) -> None:
+    paths = [str(m.path) for m in two_months]
+    result = run(
+        "validate",
+        *paths,
+        "--reference-date",
+        REF,
+        *SPELLING,
+        "--max",
+        "missing_primary_need=4",
+        "--max",
+        "missing_placement_location=3",
+        "--max",
+        "missing_closure_reason=2",
+        "--max",
+        "missing_ethnicity=3",
+    )
+    assert result.exit_code == 1  # march has 6 missing primary needs
+    assert result.stdout.splitlines()[-1] == "2 workbooks: 1 passed, 1 failed, 0 could not be checked."
+    refused = run("validate", *paths, "--format", "csv")
+    assert refused.exit_code == 2
+    assert (
+        refused.stderr
+        == "annexa-check: error: --format csv prints one exception list; for several workbooks use -o exceptions.csv\n"
+    )
+
+
+def test_expand_searches_one_folder_level(tmp_path: Path) -> None:
+    (tmp_path / "b.XLSX").write_bytes(b"")
+    (tmp_path / "a.xlsm").write_bytes(b"")
+    (tmp_path / "older").mkdir()
+    named = tmp_path / "elsewhere.xlsx"
+    assert expand([tmp_path, named]) == (
+        [tmp_path / "a.xlsm", tmp_path / "b.XLSX", named],
+        [(tmp_path / "older", "folder (sub-folders are not searched)")],
+    )

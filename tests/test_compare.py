@@ -1,0 +1,137 @@
+"""Month over month: two generated months, the second with some errors fixed and some new."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+from builders import write_lists
+from conftest import REF, SPELLING, Month, record, run
+
+from annexa_check.history import HISTORY_COLUMNS
+
+
+def injected(month: Month) -> set[tuple[str, str, str]]:
+    """(error type, list, child) of every error the generator put in a month."""
+    return {(i.error_type, f"List {i.list_key.split('_')[1]}", i.child_id) for i in month.manifest.injected}
+
+
+def test_two_workbooks_new_resolved_and_still_open(two_months: tuple[Month, Month], tmp_path: Path) -> None:
+    march, april = two_months
+    out = tmp_path / "changes.csv"
+    result = run(
+        "compare",
+        str(march.path),
+        str(april.path),
+        "--reference-date",
+        REF,
+        *SPELLING,
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["totals"] == {"new": 3, "resolved": 2, "still_open": 9}
+    assert report["by_error_type"] == {
+        "missing_closure_reason": {"new": 0, "resolved": 0, "still_open": 2},
+        "missing_ethnicity": {"new": 3, "resolved": 0, "still_open": 0},
+        "missing_placement_location": {"new": 0, "resolved": 0, "still_open": 3},
+        "missing_primary_need": {"new": 0, "resolved": 2, "still_open": 4},
+    }
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    found = {(r["status"], r["error_type"], r["list"], r["child_id"]) for r in rows}
+    before, after = injected(march), injected(april)
+    expected = (
+        {("new", *k) for k in after - before}
+        | {("resolved", *k) for k in before - after}
+        | {("still_open", *k) for k in before & after}
+    )
+    assert found == expected
+    assert len(expected) == 14  # 3 new + 2 resolved + 9 still open, each a different child and type
+    # per team, the same problems counted by the team they belong to
+    teams: dict[str, dict[str, int]] = {}
+    for r in rows:
+        team = teams.setdefault(r["team"] or "(no team)", {"new": 0, "resolved": 0, "still_open": 0})
+        team[r["status"]] += 1
+    assert report["by_team"] == dict(sorted(teams.items()))
+    assert sum(t["still_open"] for t in report["by_team"].values()) == 9
+
+
+def test_recorded_runs_compare_like_the_workbooks(two_months: tuple[Month, Month], tmp_path: Path) -> None:
+    march, april = two_months
+    store = tmp_path / "history.sqlite"
+    for month in (march, april):
+        record(month.path, store)
+    out = tmp_path / "changes.xlsx"
+    result = run("compare", "1", "2", *SPELLING, "--history", str(store), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout.splitlines()[0]
+        == "run 1 (march.xlsx, reference date 2025-03-31) → run 2 (april.xlsx, reference date 2025-03-31)"
+    )
+    assert "3 new, 2 resolved, 9 still open." in result.stdout
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames == ["By error type", "By team", "New", "Resolved", "Still open"]
+    sizes = {name: book[name].max_row - 1 for name in ("New", "Resolved", "Still open")}
+    assert sizes == {"New": 3, "Resolved": 2, "Still open": 9}
+    header = [c.value for c in next(book["New"].iter_rows(max_row=1))]
+    assert header == HISTORY_COLUMNS
+    new_children = {row[6] for row in book["New"].iter_rows(min_row=2, values_only=True)}
+    assert new_children == {k[2] for k in injected(april) - injected(march)}
+
+    # both runs have the same reference date: a date is ambiguous, an id is not
+    ambiguous = run("compare", REF, "2", "--history", str(store))
+    assert ambiguous.exit_code == 2
+    assert (
+        ambiguous.stderr
+        == f"annexa-check: error: {store}: 2 runs have reference date {REF} (ids 1, 2); give a run id\n"
+    )
+    missing = run("compare", "1", "7", "--history", str(store))
+    assert missing.stderr == f"annexa-check: error: {store}: no recorded run 7 (see 'annexa-check history')\n"
+    mixed = run(
+        "compare",
+        "1",
+        str(april.path),
+        "--history",
+        str(store),
+        "--reference-date",
+        REF,
+        *SPELLING,
+        "--format",
+        "json",
+    )
+    assert json.loads(mixed.stdout)["totals"] == {"new": 3, "resolved": 2, "still_open": 9}
+
+
+def test_rows_that_moved_are_the_same_problems(tmp_path: Path) -> None:
+    child = {"gender": "a) Male", "ethnicity": "", "date_of_birth": "01/06/2012", "age": 12}
+    rows = [{**child, "child_id": f"C{n}", "contact_date": "01/03/2025"} for n in range(1, 4)]
+    first = write_lists(tmp_path / "march.xlsx", {"list_1": rows})
+    second = write_lists(
+        tmp_path / "april.xlsx", {"list_1": [rows[2], {**rows[0], "ethnicity": "a) WBRI"}, rows[1]]}
+    )
+    result = run("compare", str(first), str(second), "--reference-date", REF, "--format", "json")
+    assert json.loads(result.stdout)["by_error_type"]["missing_ethnicity"] == {
+        "new": 0,
+        "resolved": 1,
+        "still_open": 2,
+    }
+
+
+def test_an_argument_that_is_neither_workbook_nor_run(tmp_path: Path) -> None:
+    result = run("compare", "march", "april", "--history", str(tmp_path / "h.sqlite"))
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "annexa-check: error: 'march' is not a workbook, a run id or the reference date of a recorded run\n"
+    )
+    result = run("compare", str(tmp_path / "x.xlsx"), "2", "-o", str(tmp_path / "changes.txt"))
+    assert (
+        result.stderr
+        == f"annexa-check: error: '{tmp_path / 'changes.txt'}': --output must be a file name ending in .csv, .xlsx or .json\n"
+    )

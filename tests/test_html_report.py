@@ -1,0 +1,108 @@
+"""The HTML report: self-contained, headline first, and filterable in a real browser (headless Chromium)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from annexa_check.check import check_workbook
+from annexa_check.html_report import write_html
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "example_returns" / "example_dry_run.xlsx"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = check_workbook(EXAMPLE, reference_date=date(2025, 3, 31), ignore=["non_standard_code"])
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    write_html(result, path)
+    return path
+
+
+def test_the_report_is_one_self_contained_file(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    assert "default-src 'none'" in text  # the page may not fetch anything
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", text)
+    assert "@import" not in text and "url(" not in text
+    assert '<h1 id="headline"><span id="key-errors">50</span> key errors in this dry run</h1>' in text
+    assert "56 errors in 13 types across 56 children; 0 lists incomplete." in text
+    assert text.count("<tr data-type=") == 56
+    assert '<th scope="row">Disabled Children&#x27;s Team</th><td class=num>10</td>' in text
+
+
+def test_the_report_in_a_browser(report: Path, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    requests: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(report.as_uri())
+        page.keyboard.press("Tab")  # keyboard users start at the skip link
+        assert page.evaluate("document.activeElement.textContent") == "Skip to the child-level table"
+
+        assert page.inner_text("#headline") == "50 key errors in this dry run"
+        assert (
+            page.inner_text("#summary-line")
+            == "56 errors in 13 types across 56 children; 0 lists incomplete."
+        )
+        items = page.locator(".key-types li").all_inner_texts()
+        assert [i.split(" (")[0] for i in items[:3]] == [
+            "15 missing closure reason",
+            "12 missing primary need",
+            "11 missing ethnicity",
+        ]
+        assert page.inner_text("#shown") == "Showing 56 of 56 findings"
+
+        def visible() -> int:
+            return page.locator("#findings tbody tr:not([hidden])").count()
+
+        page.select_option("#filter-type", "missing_primary_need")
+        assert visible() == 12
+        assert page.inner_text("#shown") == "Showing 12 of 56 findings"
+        page.select_option("#filter-team", "Children in Need Team 1")
+        assert visible() == 5
+        page.click("#filter-reset")
+        page.select_option("#filter-list", "List 9")
+        assert visible() == 6
+        page.click("#filter-reset")
+        page.fill("#filter-text", "uma ashdown")
+        assert visible() == 6
+        page.fill("#filter-text", "")
+        assert visible() == 56
+
+        page.focus("#findings thead th:nth-child(3) button")  # sort by row from the keyboard
+        page.keyboard.press("Enter")
+        assert page.get_attribute("#findings thead th:nth-child(3)", "aria-sort") == "ascending"
+        rows = [int(t) for t in page.locator("#findings tbody tr td:nth-child(3)").all_inner_texts()]
+        assert rows == sorted(rows)
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        browser.close()
+    assert requests == [report.as_uri()]
