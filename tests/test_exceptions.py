@@ -61,7 +61,6 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
         "Assessment Team North.xlsx",
         "Assessment Team South.xlsx",
         "Child Protection Team 1.xlsx",
-        "Child Protection Team 2.xlsx",
         "Children in Care Team 1.xlsx",
         "Children in Care Team 2.xlsx",
         "Children in Need Team 1.xlsx",
@@ -85,17 +84,16 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
         assert sheet["F2"].alignment.wrap_text
         per_file[path.stem] = rows[1:]
     assert {k: len(v) for k, v in per_file.items()} == {
-        "Assessment Team North": 3,
-        "Assessment Team South": 3,
-        "Child Protection Team 1": 2,
-        "Child Protection Team 2": 2,
+        "Assessment Team North": 5,
+        "Assessment Team South": 2,
+        "Child Protection Team 1": 1,
         "Children in Care Team 1": 10,
-        "Children in Care Team 2": 3,
-        "Children in Need Team 1": 5,
-        "Children in Need Team 2": 2,
+        "Children in Care Team 2": 6,
+        "Children in Need Team 1": 1,
+        "Children in Need Team 2": 1,
         "Disabled Children's Team": 10,
-        "Front Door Team": 2,
-        "Leaving Care Team": 7,
+        "Front Door Team": 5,
+        "Leaving Care Team": 8,
         "Unallocated": 7,
     }
     assert sum(len(v) for v in per_file.values()) == example.findings.height == 56
@@ -108,9 +106,9 @@ def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: P
     rows = _rows(path, "Findings")
     [row] = [r for r in rows[1:] if r[8] == "CL001"]
     assert row == (
-        "111932",
+        "554958",
         "List 9",
-        3,
+        22,
         "Eligibility Category",
         None,
         "Eligibility Category is blank. Record whether the young person is a relevant, former relevant, "
@@ -119,28 +117,29 @@ def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: P
         "invalid_care_leaver_eligibility",
         "CL001",
         "error",
-        "Sami Rudd",
+        "Yusuf Rudd",
     )
     summary = _rows(path, "Summary")
     assert summary[0][0] == "Annex A exceptions for Leaving Care Team"
     assert summary[1][:2] == ("Team", "Leaving Care Team")
     assert summary[2][:2] == ("Reference date", "31/03/2025")
-    assert summary[5][:2] == ("Problems to fix", "7 rows (7 errors)")
-    assert summary[6][:2] == ("Children", 7)
+    assert summary[5][:2] == ("Problems to fix", "8 rows (8 errors)")
+    assert summary[6][:2] == ("Children", 8)
     assert summary[7][1].startswith("Start with invalid_care_leaver_eligibility (3 record(s))")
     table = summary[summary.index(("Error type", "What it means", "Severity", "Records", "Children")) + 1 :]
     assert [(r[0], r[3], r[4]) for r in table] == [
         ("invalid_care_leaver_eligibility", 3, 3),
         ("excel_error_value", 1, 1),
+        ("invalid_ethnicity", 1, 1),
+        ("invalid_placement_type", 1, 1),
         ("missing_accommodation_suitability", 1, 1),
         ("missing_ethnicity", 1, 1),
-        ("missing_placement_location", 1, 1),
     ]
 
 
 def test_split_by_worker_has_a_team_column(example, tmp_path: Path) -> None:
     written = write_split(example, "worker", tmp_path)
-    assert len(written) == 27
+    assert len(written) == 24
     total = 0
     for path in written:
         rows = _rows(path, "Findings")

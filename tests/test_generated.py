@@ -17,7 +17,10 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_
 
 
 def _injected_rows(manifest: Manifest, spec_lists) -> set[tuple[str, str, int, str]]:
-    return {(i.error_type, spec_lists[i.list_key].name, i.row, str(i.child_id)) for i in manifest.injected}
+    return {
+        (i.error_type, spec_lists[i.list_key].name, i.row, None if i.child_id is None else str(i.child_id))
+        for i in manifest.injected
+    }
 
 
 # Spelling warnings: the generator writes some codes bare or re-cased, as real extracts do.
