@@ -63,8 +63,9 @@ class Limits:
     """Ceilings a workbook must stay under before it is read (documented in the README).
 
     `max_unpacked_mb` is the one a genuine return can meet (a million rows unpacks to
-    about 600 MB); the command line sets it with `--max-unpacked-mb`. A configuration
-    file can set any field by name: `dataclasses.replace(DEFAULT_LIMITS, **table)`.
+    about 560 MB); the command line sets it with `--max-unpacked-mb`. The council
+    settings file (config.py) can set any field by name with
+    `dataclasses.replace(DEFAULT_LIMITS, **table)`; it does not yet.
     """
 
     max_unpacked_mb: int = 1000  # everything inside the zip, unpacked
