@@ -24,8 +24,15 @@ def main() -> None:
     args = parser.parse_args()
 
     path = bench_workbook(args.children)
-    cli = [sys.executable, "-m", "annexa_check", "validate", str(path), "--reference-date",
-           REFERENCE.isoformat(), "--format", "json", "-o", str(path.parent / "exceptions.csv"), *args.more]  # fmt: skip
+    options = [
+        "--reference-date",
+        REFERENCE.isoformat(),
+        "--format",
+        "json",
+        "-o",
+        str(path.with_suffix(".csv")),
+    ]
+    cli = [sys.executable, "-m", "annexa_check", "validate", str(path), *options, *args.more]
     start = time.perf_counter()
     done = subprocess.run(cli, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
