@@ -290,7 +290,7 @@ def _missing_reads(rule: Rule, col: Column, ctx: _Context) -> list[str]:
         needed = [n for n in needed if n not in ("date_of_birth", "age")]
         if not {"date_of_birth", "age"} & present:
             needed.append("date_of_birth")
-    return [n for n in needed if n not in present]
+    return list(dict.fromkeys(n for n in needed if n not in present))
 
 
 def _column_findings(rule: Rule, ctx: _Context) -> pl.DataFrame | None:

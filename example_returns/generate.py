@@ -103,11 +103,11 @@ _SOURCE_W = {
     "3E": 2, "3F": 2, "4": 3, "5A": 5, "5B": 3, "5C": 3, "5D": 2, "6": 28, "7": 1, "8": 3, "9": 1, "10": 1,
 }  # fmt: skip
 _PRIMARY_NEED_W = {
-    "N1": 55, "N2": 8, "N3": 4, "N4": 8, "N5": 12, "N6": 3, "N7": 1, "N8": 4, "N9": 3, "N0": 2,
+    "N1": 55, "N2": 8, "N3": 4, "N4": 8, "N5": 12, "N6": 3, "N7": 1, "N8": 4, "N9": 3,
 }  # fmt: skip
 _CATEGORY_W = {"N1": 65, "N2": 5, "N3": 3, "N4": 8, "N5": 10, "N6": 2, "N7": 1, "N8": 6}
 _CLOSURE_W = {"RC1": 2, "RC2": 1, "RC3": 3, "RC4": 4, "RC5": 5, "RC6": 3, "RC7": 50, "RC8": 15, "RC9": 15}
-_LEGAL_W = {"C1": 20, "C2": 45, "E1": 8, "V2": 20, "J1": 2, "L2": 1, "V3": 2, "D1": 1, "L1": 1}
+_LEGAL_W = {"C1": 20, "C2": 45, "E1": 8, "V2": 20, "J1": 2, "L2": 1, "V3": 2, "L1": 1}
 _LEAVE_ENDS = {"E4A": 30, "E4B": 6, "E11": 8, "E12": 4, "E13": 3, "E3": 4, "E41": 3, "E45": 6, "E46": 2}
 _LEAVE_ENDS_16 = {"E5": 10, "E6": 3, "E7": 1, "E8": 4, "E9": 1, "E14": 1}
 _ENDS_TO_RC = {
@@ -726,11 +726,16 @@ class _Builder:
                 allocated_worker=worker,
             )
             if last - start >= 20:
-                review = self.rd(start + 20, last)
+                drawn = self.rd(start + 20, last)
+                iro = drawn if rng.random() < 0.5 else self.rd(drawn, last)
+                review = _within(drawn, last, 180)  # reviews at most six months apart
                 cells["latest_review_date"] = self.d(review)
-                cells["last_iro_date"] = self.d(review if rng.random() < 0.5 else self.rd(review, last))
+                cells["last_iro_date"] = self.d(max(iro, review))
             if last - start >= 28:
-                cells["health_assessment_date"] = self.d(self.rd(max(start + 14, last - 330), last))
+                health = self.rd(max(start + 14, last - 330), last)
+                if age < 5:  # health assessments six-monthly under five, else yearly
+                    health = _within(health, last, 170)
+                cells["health_assessment_date"] = self.d(health)
             if age >= 1 and last - start >= 60 and rng.random() < 0.9:
                 cells["dental_check_date"] = self.d(self.rd(max(start + 30, last - 330), last))
             if rng.random() < 0.9:
@@ -741,9 +746,12 @@ class _Builder:
                     if ptype[0] in "KRH"
                     else str(rng.randint(1000000, 9999999))
                 )
-            inside = rng.random() < 0.65
+            drawn_inside = rng.random() < 0.65
+            # The LA's own non-foster provision sits inside its boundary (SSDA903 query 1015).
+            inside = drawn_inside or (provider == "PR1" and ptype[0] not in "UA")
             cells["placement_location"] = c.render("placement_location", "In" if inside else "Out")
-            cells["placement_la"] = _HOME_LA if inside else rng.choice(_OTHER_LAS)
+            elsewhere = None if drawn_inside else rng.choice(_OTHER_LAS)  # drawn as before: seeds hold
+            cells["placement_la"] = _HOME_LA if inside else elsewhere
             if missing:
                 offered = c.pick("yes_no_unknown", {"Yes": 75, "No": 15, "Unknown": 10})
                 cells["return_interview_offered"] = c.render("yes_no_unknown", offered)
@@ -801,7 +809,8 @@ class _Builder:
                     "yes_no_unknown", c.pick("yes_no_unknown", {"Yes": 75, "No": 20, "Unknown": 5})
                 )
             if last - start >= 30:
-                cells["cp_latest_review_date"] = self.d(self.rd(start + 30, last))
+                review = _within(self.rd(start + 30, last), last, 180)  # reviews at most six months apart
+                cells["cp_latest_review_date"] = self.d(review)
             self.cp_facts[p.id] = {"start": start, "end": end}
             rows.append((p.id, cells, self.meta(p)))
         for _, cells, meta in sorted(rows, key=lambda r: int(r[0])):
@@ -1085,6 +1094,11 @@ class _Builder:
         self.list_9()
         self.list_10_11()
         return {k: self.sheets[k] for k in self.spec.lists}
+
+
+def _within(day: int, last: int, days: int) -> int:
+    """`day` folded into the `days` before `last`: no extra random draw, so seeded output elsewhere holds."""
+    return day if day >= last - days else last - (last - day) % (days + 1)
 
 
 def _under_18_accom(code: str) -> bool:

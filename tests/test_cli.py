@@ -27,7 +27,13 @@ def workbook(tmp_path: Path) -> Path:
     rows = [
         CIN_OPEN,
         {**CIN_OPEN, "child_id": "C2", "primary_need": None, "allocated_team": "Team South"},
-        {**CIN_OPEN, "child_id": "C3", "ethnicity": None, "cin_closure_date": "01/02/2025"},
+        {
+            **CIN_OPEN,
+            "child_id": "C3",
+            "ethnicity": None,
+            "cin_closure_date": "01/02/2025",
+            "case_status": "e) Closed episode",
+        },
         {**CIN_OPEN, "child_id": "C4", "ethnicity": "@SUM(1+1)"},
         {**CIN_OPEN, "child_id": "C5", "ethnicity": "=1+1"},
     ]

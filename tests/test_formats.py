@@ -123,8 +123,10 @@ def test_junit_counts_only_the_selected_rules_and_marks_skipped_ones(tmp_path: P
     assert skipped == {
         "CIN001": "List 6: column(s) not found: primary_need",
         "CIN002": "List 6: column(s) not found: primary_need",
+        "CIN010": "List 6: column(s) not found: primary_need",
+        "CIN017": "List 6: List 8 is not in the workbook",
     }
-    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == (str(len(cases)), "0", "2")
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == (str(len(cases)), "0", "4")
 
 
 def test_markdown_summary(small: Path) -> None:
@@ -152,6 +154,8 @@ def test_markdown_summary(small: Path) -> None:
         "| `missing_primary_need` | error | 7 | 7 | yes |\n"
         "| `missing_ethnicity` | error | 1 | 1 | no |\n"
         "| `missing_list` | warning | 10 | 0 | no |\n"
+        "\n"
+        "1 rule(s) could not run (columns missing).\n"
     )
 
 

@@ -174,7 +174,7 @@ def test_key_error_type(tmp_path: Path, error_type: str) -> None:
 def test_look_alikes_raise_nothing_at_all(tmp_path: Path) -> None:
     """The legal rows above, on their own, give a workbook with no findings of any kind."""
     rows = {
-        "list_6": [CIN, {**CIN, "cin_closure_date": "01/02/2025", "closure_reason": "RC8"}],
+        "list_6": [CIN, {**CIN, "cin_closure_date": "01/02/2025", "closure_reason": "RC8", "case_status": "e) Closed episode"}],
         "list_8": [
             CLA,
             {**CLA, "placement_type": "w) T0: Temporary placement", "placement_provider": None},
