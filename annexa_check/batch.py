@@ -21,8 +21,9 @@ from typing import Any
 import polars as pl
 
 from annexa_check.check import CheckResult
-from annexa_check.errors import AnnexaError
+from annexa_check.errors import AnnexaError, one_line
 from annexa_check.policy import Policy, Verdict
+from annexa_check.safety import DEFAULT_LIMITS, Limits
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Below this much workbook in total, one process is quicker than starting more (a 6 MB,
@@ -48,6 +49,8 @@ class Job:
     config_file: Path | None = None  # the council settings file, read again in the worker
     progress: bool = False  # in-process only: draw a progress bar
     keep_result: bool = False  # in-process only: hand back the whole CheckResult
+    limits: Limits = DEFAULT_LIMITS  # what the pre-check lets through to the reader
+    verbose: bool = False  # errors may quote the reader's own message
 
 
 @dataclass
@@ -92,6 +95,7 @@ def check_one(job: Job) -> Outcome:
                 spec=spec,
                 config=config,
                 progress=progress,
+                limits=job.limits,
             )
         verdict = job.policy.judge(summary(result)["counts"])
         report = summary(result, verdict)
@@ -103,15 +107,11 @@ def check_one(job: Job) -> Outcome:
             written, job.split_by, job.out_dir, job.report_path, pseudonymised=job.key is not None
         )
     except AnnexaError as exc:
-        return Outcome(job.workbook, error=str(exc))
+        return Outcome(job.workbook, error=one_line(exc, job.verbose))
     except Exception as exc:  # a bug: say so without echoing any cell value
         if os.environ.get("ANNEXA_CHECK_DEBUG"):
             raise
-        return Outcome(
-            job.workbook,
-            error=f"internal error ({type(exc).__name__}) while checking {job.workbook}; "
-            "set ANNEXA_CHECK_DEBUG=1 for details",
-        )
+        return Outcome(job.workbook, error=f"{job.workbook}: {one_line(exc, job.verbose)}")
     return Outcome(
         job.workbook,
         report=report,

@@ -13,15 +13,17 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-import polars as pl
+if TYPE_CHECKING:  # polars is imported where it is used: the pre-check (safety.py) needs none of it
+    import polars as pl
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _MARKERS = re.compile(rb't="e"|<f[ >/]')
-_QUICK_MARKERS = (b't="e"', b"<f")  # a cheap superset of _MARKERS for the first pass
+QUICK_MARKERS = (b't="e"', b"<f")  # a cheap superset of _MARKERS for the first pass
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _CELL_TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
@@ -41,6 +43,8 @@ class CellScan:
 
     def patch(self, series: pl.Series, rows: pl.Series, column: int) -> pl.Series:
         """Put recovered text into a column where the reader gave nothing."""
+        import polars as pl
+
         wanted = {r: v for (r, c), v in self.values.items() if c == column}
         if not wanted:
             return series
@@ -48,14 +52,25 @@ class CellScan:
         return pl.select(pl.coalesce(series, patch)).to_series().alias(series.name)
 
 
-def _column_index(letters: bytes) -> int:
+def column_index(letters: bytes) -> int:
+    """The 0-based column of Excel's letters (b"A" -> 0, b"AA" -> 26)."""
     index = 0
-    for ch in letters:
+    for ch in letters.upper():
         index = index * 26 + (ch - 64)
     return index - 1
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> path of its XML part inside the package."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -75,7 +90,7 @@ def _has_markers(archive: zipfile.ZipFile, part: str) -> bool:
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
             window = tail + chunk
-            if any(marker in window for marker in _QUICK_MARKERS):
+            if any(marker in window for marker in QUICK_MARKERS):
                 return True
             tail = chunk[-8:]
     return False
@@ -99,7 +114,7 @@ def _scan_part(data: bytes) -> CellScan:
         ref = _CELL_REF.search(head)
         if ref is None:
             continue
-        key = (int(ref.group(2)), _column_index(ref.group(1)))
+        key = (int(ref.group(2)), column_index(ref.group(1)))
         cell_type = _CELL_TYPE.search(head)
         value = _VALUE.search(body)
         cached = value.group(1) if value and value.group(1) is not None else None
@@ -124,24 +139,29 @@ def chart_sheets(path: Path) -> set[str]:
         return set()
     try:
         with zipfile.ZipFile(path) as archive:
-            return {name for name, part in _sheet_paths(archive).items() if "/chartsheets/" in part}
+            return {name for name, part in sheet_parts(archive).items() if "/chartsheets/" in part}
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return set()
 
 
-def scan_cells(path: Path, sheets: list[str]) -> dict[str, CellScan]:
-    """Error values and unsaved formulas on the given sheets (xlsx/xlsm only)."""
+def scan_cells(path: Path, sheets: list[str], marked: set[str] | None = None) -> dict[str, CellScan]:
+    """Error values and unsaved formulas on the given sheets (xlsx/xlsm only).
+
+    `marked`, when the pre-check (safety.py) has already streamed the sheets, names those
+    that may hold either; the others are not decompressed again.
+    """
     if not zipfile.is_zipfile(path):
         return {}
     out: dict[str, CellScan] = {}
     try:
         with zipfile.ZipFile(path) as archive:
-            parts = _sheet_paths(archive)
+            parts = sheet_parts(archive)
             for sheet in sheets:
                 part = parts.get(sheet)
                 if part is None or part not in archive.namelist():
                     continue
-                if _has_markers(archive, part):
+                found = sheet in marked if marked is not None else _has_markers(archive, part)
+                if found:
                     out[sheet] = _scan_part(archive.read(part))
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return {}  # the main reader has already accepted the file; lose only this detail

@@ -15,6 +15,7 @@ from annexa_check.engine import Skipped, run_rules
 from annexa_check.errors import AnnexaError
 from annexa_check.findings import counts_by_type
 from annexa_check.loader import LoadedWorkbook, detect_template, load_workbook
+from annexa_check.safety import DEFAULT_LIMITS, Limits
 from annexa_check.spec import TEMPLATES, Rule, Spec, load_spec
 
 DEFAULT_TEMPLATE = "2023"
@@ -64,6 +65,7 @@ def check_workbook(
     spec: Spec | None = None,
     config: Config | None = None,
     progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> CheckResult:
     """Load, validate and return the findings for one workbook.
 
@@ -87,7 +89,7 @@ def check_workbook(
         if progress is not None:
             progress(f"Reading {sheet}", done, steps)
 
-    workbook = load_workbook(path, spec, on_sheet)
+    workbook = load_workbook(path, spec, on_sheet, limits)
     if template == "auto":
         detected = detect_template(workbook)
         chosen = detected or DEFAULT_TEMPLATE

@@ -7,8 +7,10 @@ unreadable workbook) with a one-line reason.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -26,8 +28,9 @@ from annexa_check.docs import (
     rules_json,
     rules_table,
 )
-from annexa_check.errors import AnnexaError
+from annexa_check.errors import AnnexaError, one_line
 from annexa_check.policy import FAIL_ON
+from annexa_check.safety import DEFAULT_LIMITS
 from annexa_check.spec import load_spec
 
 if TYPE_CHECKING:
@@ -61,7 +64,36 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Boundary(click.Group):
+    """Every command's errors end here: one line on stderr, exit 2, no traceback, no cell values.
+
+    A library's own error text can quote the workbook (a header, a value), so it is shown
+    only with --verbose; an unexpected error names its type, and its traceback appears
+    only with ANNEXA_CHECK_DEBUG=1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("annexa-check: interrupted", err=True)
+            sys.exit(130)
+        except MemoryError:
+            _fail("not enough memory to finish; close other programs or check a smaller workbook")
+        except (SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # a bug (or a library panic): say so without echoing any cell value
+            if os.environ.get("ANNEXA_CHECK_DEBUG") and not isinstance(exc, AnnexaError):
+                raise
+            _fail(one_line(exc, ctx.meta.get(_VERBOSE, False)))
+
+
+_VERBOSE = "annexa_check.verbose"
+
+
+@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="annexa-check")
 def main() -> None:
     """Check an Ofsted Annex A dry-run workbook before it is submitted."""
@@ -207,6 +239,21 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "Example: --config ../annexa-check.toml",
 )
 @click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
+@click.option(
+    "--max-unpacked-mb",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_unpacked_mb,
+    show_default=True,
+    help="Refuse a workbook that unpacks to more than this many MB (a zip-bomb guard; a million-row "
+    "return unpacks to about 560). Example: --max-unpacked-mb 2000",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="When a workbook cannot be read, also print the reader's own message, which may quote "
+    "the workbook's contents. Example: -v",
+)
 def validate(
     workbooks: tuple[Path, ...],
     reference_date: date | None,
@@ -227,6 +274,8 @@ def validate(
     history_path: Path | None,
     config_path: Path | None,
     no_config: bool,
+    max_unpacked_mb: int,
+    verbose: bool,
 ) -> None:
     """Check WORKBOOKS (files, or folders of them) and report problems by error type and child.
 
@@ -242,6 +291,7 @@ def validate(
     from annexa_check.report import suffix_problem
     from annexa_check.writing import check_destinations
 
+    click.get_current_context().meta[_VERBOSE] = verbose
     for path in outputs:  # refuse before the work, not after it
         problem = suffix_problem(path)
         if problem:
@@ -279,6 +329,8 @@ def validate(
             config_file=config_file,
             progress=single and not quiet and fmt == "text",
             keep_result=single,
+            limits=replace(DEFAULT_LIMITS, max_unpacked_mb=max_unpacked_mb),
+            verbose=verbose,
         )
         for path in paths
     ]

@@ -8,25 +8,28 @@ their header rows and columns, and records what could not be matched.
 
 from __future__ import annotations
 
+import os
 import re
-import zipfile
-from collections.abc import Callable, Iterable
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
-from annexa_check.cells import CellScan, chart_sheets, scan_cells
+from annexa_check.cells import CellScan, chart_sheets, column_letter, scan_cells
 from annexa_check.errors import InputError
 from annexa_check.headers import HeaderMatcher
+from annexa_check.safety import DEFAULT_LIMITS, Inspection, Limits, inspect
 from annexa_check.spec import ListSpec, Spec
 from annexa_check.values import cleaned
 
 ROW = "__row"  # the Excel row number of each data row, as Excel shows it
 HEADER_SEARCH_ROWS = 20
 MIN_HEADER_MATCHES = 3
-READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 _READER_DATE = r"^(\d{4})-(\d{2})-(\d{2}) 00:00:00$"
 _SHEET_NUMBER = re.compile(r"^\s*list[\s_\-.]*0*(\d{1,2})(?!\d)", re.IGNORECASE)
@@ -74,27 +77,54 @@ def detect_template(workbook: LoadedWorkbook) -> str | None:
     return "2023" if added & set(care_leavers.matched) else "2019"
 
 
-def _open(path: Path) -> fastexcel.ExcelReader:
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a workbook")
-    if path.suffix.lower() not in READABLE_SUFFIXES:
-        raise InputError(f"{path}: not an Excel workbook (expected {', '.join(READABLE_SUFFIXES)})")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty")
-    if path.suffix.lower() in (".xlsx", ".xlsm") and not zipfile.is_zipfile(path):
-        raise InputError(
-            f"{path}: not a valid {path.suffix.lower()} file (no zip package inside: "
-            "a CSV or text file renamed, or a damaged or truncated copy)"
-        )
+def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection]:
+    inspection = inspect(path, limits)  # before the reader: some files abort the process inside it
     try:
-        return fastexcel.read_excel(str(path))
-    except Exception as exc:  # the reader's errors carry a multi-line context; keep the first line
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        with _reader_quiet():
+            return fastexcel.read_excel(str(path)), inspection
+    except BaseException as exc:
+        _reraise_interrupts(exc)
+        reason = _first_line(exc)
         if "password" in reason.lower() or "encrypt" in reason.lower():
             raise InputError(f"{path}: the workbook is password-protected; save an unprotected copy") from exc
-        raise InputError(f"{path}: cannot be read as a workbook ({reason})") from exc
+        raise InputError(f"{path}: cannot be read as a workbook", detail=reason) from exc
+
+
+@contextmanager
+def _reader_quiet() -> Iterator[None]:
+    """Keep the reader's own printing off the terminal while it runs.
+
+    A panic in the reader's Rust code prints its message (which can quote a cell) and a
+    backtrace straight to the process's stderr before Python sees an exception; the
+    exception itself is reported as one line. So stderr is pointed at a scratch file
+    for the call, and what was printed there is dropped.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            os.dup2(scratch.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """The reader's failures include Rust panics, which Python sees as a BaseException.
+
+    A date-formatted cell holding -1e20 is one. They are the file's fault, so they are
+    reported as an unreadable file; only a real interrupt or exit is let through.
+    """
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+        raise exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """The reader's errors carry a multi-line context; the first line says what went wrong."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 @dataclass
@@ -106,15 +136,16 @@ class _Sheet:
 
 def _read_sheet(reader: fastexcel.ExcelReader, path: Path, sheet: str, n_rows: int | None = None) -> _Sheet:
     try:
-        loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", n_rows=n_rows)
-        return _Sheet(
-            frame=loaded.to_polars(),
-            offsets=[c.absolute_index for c in loaded.available_columns()],
-            visible=loaded.visible == "visible",
-        )
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: sheet '{sheet}' cannot be read ({reason})") from exc
+        with _reader_quiet():
+            loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", n_rows=n_rows)
+            return _Sheet(
+                frame=loaded.to_polars(),
+                offsets=[c.absolute_index for c in loaded.available_columns()],
+                visible=loaded.visible == "visible",
+            )
+    except BaseException as exc:
+        _reraise_interrupts(exc)
+        raise InputError(f"{path}: sheet '{sheet}' cannot be read", detail=_first_line(exc)) from exc
 
 
 def _best_header_row(frame: pl.DataFrame, matcher: HeaderMatcher) -> tuple[int | None, int]:
@@ -180,22 +211,18 @@ def clean_frame(frame: pl.DataFrame, date_columns: Iterable[str] = ()) -> pl.Dat
     return frame.filter(pl.any_horizontal(pl.col(values).is_not_null()))
 
 
-def column_letter(index: int) -> str:
-    """Excel's letters for a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def load_workbook(
-    path: Path | str, spec: Spec, on_sheet: Callable[[str, int, int], None] | None = None
+    path: Path | str,
+    spec: Spec,
+    on_sheet: Callable[[str, int, int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> LoadedWorkbook:
-    """Find and read every Annex A list in the workbook; `on_sheet(sheet, done, total)` reports progress."""
+    """Find and read every Annex A list, once the pre-check (safety.py) has passed the file.
+
+    `on_sheet(sheet, done, total)` reports progress.
+    """
     path = Path(path)
-    reader = _open(path)
+    reader, inspection = _open(path, limits)
     sheets = list(reader.sheet_names)
     lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
     by_number = {lst.number: key for key, lst in spec.lists.items()}
@@ -236,7 +263,7 @@ def load_workbook(
             assigned[key] = sheet
             lists[key].found_by = "headers"
 
-    cell_scan = scan_cells(path, [s for s in assigned.values()])
+    cell_scan = scan_cells(path, list(assigned.values()), inspection.marked_sheets)
     for done, (key, sheet) in enumerate(assigned.items()):
         if on_sheet is not None:
             on_sheet(sheet, done, len(assigned))

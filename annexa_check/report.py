@@ -106,9 +106,14 @@ def headline(report: dict[str, Any]) -> str:
     )
 
 
+def _executable(text: str) -> bool:
+    """Would a spreadsheet run this as a formula? A plain signed number (`-5`) it would not."""
+    return text.startswith(_UNSAFE_START) and not (text[0] in "+-" and _is_number(text))
+
+
 def _neutralise(text: str | None) -> str | None:
-    """Stop a spreadsheet treating a value as a formula: prefix with an apostrophe."""
-    if text and text.startswith(_UNSAFE_START) and not _is_number(text):
+    """Stop a spreadsheet treating a CSV value as a formula: prefix with an apostrophe."""
+    if text and _executable(text):
         return "'" + text
     return text
 
@@ -122,8 +127,13 @@ def _is_number(text: str) -> bool:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], object], protect: Path | None) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written file."""
-    if protect is not None and path.resolve() == protect.resolve():
+    """Write to a temporary file beside the target, then rename: never a half-written file.
+
+    The data is flushed to disk before the rename, so a crash or power cut leaves the old
+    file or the new one. The workbook being checked is refused under any name that
+    reaches it (another spelling, a symbolic or hard link).
+    """
+    if protect is not None and _same_file(path, protect):
         raise AnnexaError(f"{path}: refusing to overwrite the workbook being checked")
     if not path.parent.exists():
         raise AnnexaError(f"{path.parent}: output folder does not exist")
@@ -133,12 +143,23 @@ def _atomic_write(path: Path, write: Callable[[Path], object], protect: Path | N
         os.close(fd)
         write(Path(tmp))
         os.chmod(tmp, _file_mode(path))
+        with open(tmp, "rb+") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         raise AnnexaError(f"{path}: cannot write the output ({exc.strerror or exc})") from exc
     finally:
         if tmp is not None and Path(tmp).exists():
             Path(tmp).unlink()
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    if path.resolve() == other.resolve():
+        return True
+    try:
+        return path.exists() and os.path.samefile(path, other)
+    except OSError:
+        return False
 
 
 def _file_mode(path: Path) -> int:
@@ -238,6 +259,8 @@ def write_table(
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     wrapped = book.add_format({"text_wrap": True, "valign": "top"})
     top = book.add_format({"valign": "top"})
+    # Excel's quote prefix: shown as typed, and still text if someone edits the cell
+    quoted = book.add_format({"valign": "top", "quote_prefix": True})
     for c, column in enumerate(columns):
         sheet.write_string(0, c, column, bold)
         sheet.set_column(c, c, widths.get(column, 12), wrapped if column in wrap else top)
@@ -248,7 +271,8 @@ def write_table(
             if isinstance(cell, int):
                 sheet.write_number(r, c, cell)
             else:
-                sheet.write_string(r, c, str(cell))
+                text = str(cell)
+                sheet.write_string(r, c, text, quoted if _executable(text) else None)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
     return sheet
