@@ -245,10 +245,11 @@ def _other_list_values(rule: Rule, key: str, ctx: _Context) -> pl.Series:
     other_key = rule.params["other_list"]
     match = rule.params.get("match", key)
     other_ctx = ctx.on(other_key)
-    keep = pl.lit(True)
-    for cond in rule.other_when:
-        keep = keep & _condition(cond, other_ctx)
-    ids = other_ctx.frame.filter(keep.fill_null(False)).select(child_id_text(match).alias("id"))["id"]
+    frame = other_ctx.frame
+    if rule.other_when:  # (a bare literal predicate fails on large multi-chunk frames)
+        keep = pl.all_horizontal(_condition(cond, other_ctx) for cond in rule.other_when)
+        frame = frame.filter(keep.fill_null(False))
+    ids = frame.select(child_id_text(match).alias("id"))["id"]
     return ids.drop_nulls().unique()
 
 
