@@ -46,7 +46,7 @@ CHECK_SUMMARY = {
 }
 # Rule fields shown in their own place, or that are bookkeeping rather than meaning.
 _SHOWN = {"code", "error_type", "severity", "title", "check", "lists", "columns", "column_type", "message"}
-_SHOWN |= {"source", "when", "params", "examples", "file", "templates", "inject", "exclude"}
+_SHOWN |= {"source", "when", "params", "examples", "file", "templates", "inject", "inject_when", "exclude"}
 
 
 def filter_rules(

@@ -161,6 +161,7 @@ class Rule:
     exclude: tuple[str, ...] = ()  # columns left out of an `all` / `{type: ...}` selection
     other_when: tuple[Condition, ...] = ()  # on_list: conditions on the other list's rows
     inject: dict[str, Any] | None = None  # the generator's overlay that produces this error
+    inject_when: tuple[Condition, ...] = ()  # rows the overlay may go on (present / blank only)
 
     def targets(self, spec: Spec) -> list[tuple[ListSpec, Column]]:
         """Every (list, column) this rule applies to, in list and column order."""
@@ -353,6 +354,7 @@ _RULE_KEYS = {
     "except",
     "inject",
     "inject_age",
+    "inject_when",
 }
 _PARAMS = (
     "kind",
@@ -450,6 +452,11 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
     inject = entry.get("inject")
     if inject is not None and not isinstance(inject, dict):
         raise SpecError(f"{where}: 'inject' is a mapping of column to value")
+    inject_when = tuple(
+        _condition(c, f"{where}: inject_when[{i}]") for i, c in enumerate(entry.get("inject_when") or ())
+    )
+    if any(c.present is None and c.blank is None for c in inject_when):
+        raise SpecError(f"{where}: inject_when conditions are 'present' or 'blank' only")
 
     templates = _strs(entry.get("templates")) or TEMPLATES
     if set(templates) - set(TEMPLATES):
@@ -473,6 +480,7 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         exclude=_strs(entry.get("except")),
         other_when=other_when,
         inject=inject,
+        inject_when=inject_when,
     )
     _check_rule_columns(rule, where, lists, codesets)
     examples = rule.examples

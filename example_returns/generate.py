@@ -1267,6 +1267,10 @@ class _Injector:
         low, high = rule.params.get("inject_age") or (None, None)
 
         def fits(m: dict[str, Any], i: int) -> bool:
+            for cond in rule.inject_when:
+                blank = sheet.rows[i][sheet.idx(cond.column)] is None
+                if blank != bool(cond.blank):
+                    return False
             if low is None and high is None:
                 return True
             age = sheet.rows[i][sheet.idx("age")] if "age" in sheet.keys else None

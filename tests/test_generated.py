@@ -142,3 +142,35 @@ def test_bundled_example_is_what_the_generator_makes(tmp_path: Path) -> None:
     )
     assert (tmp_path / "again.xlsx").read_bytes() == EXAMPLE.read_bytes()
     assert again.injected == manifest.injected
+
+
+# Error types the generator cannot plant alone, and why; every other type is injected above.
+NOT_INJECTABLE = {
+    # the sheet itself, not a cell: each has its own workbook-level tests
+    "missing_list": "a whole list left out",
+    "missing_column": "a column left out",
+    "list_without_headers": "a sheet without a header row",
+    "duplicate_column": "a column written twice",
+    "formula_without_value": "a formula with no saved result (tests/test_loader.py writes one)",
+    "non_standard_code": "reported once per column and spelling, not per row",
+    "duplicate_child": "a second row for a child on a one-row-per-child list changes what other lists say",
+    # one change upsets the child's row on another list, or a second rule on the same row
+    "care_leaver_on_cin_list": "needs an ID already on List 6",
+    "looked_after_child_not_on_list_8": "changing the ID or status also upsets List 8's check against List 6",
+    "open_cla_child_not_on_list_6": "changing the ID also upsets List 6's check against List 8",
+    "cla_child_not_looked_after_on_list_6": "needs the List 6 row of the same child changed",
+    "open_cp_plan_not_on_list_6": "changing the ID also changes List 6's case-status check",
+    "open_cp_plan_case_status_on_list_6": "needs the List 6 row of the same child changed",
+    "case_status_contradicts_closure": "a looked-after or CP child's status also drives the cross-list checks",
+    "care_leaver_age_out_of_range": "an age outside 16-25 also contradicts the eligibility category (CL003)",
+    "future_date_of_birth": "a future date of birth also disagrees with the stated age",
+    "unborn_child_in_care": "an unborn child in care also has no date of birth (missing_date_of_birth)",
+    "cla_end_before_start": "an end date before the start is also outside the look-back window",
+}
+
+
+def test_every_other_error_type_is_injectable() -> None:
+    from annexa_check.spec import load_spec
+    from example_returns.generate import ERROR_TYPES
+
+    assert set(load_spec().error_types) - set(ERROR_TYPES) == set(NOT_INJECTABLE)
