@@ -242,9 +242,9 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--max-unpacked-mb",
     type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_unpacked_mb,
-    show_default=True,
-    help="Refuse a workbook that unpacks to more than this many MB (a zip-bomb guard; a million-row "
+    default=None,
+    help=f"Refuse a workbook that unpacks to more than this many MB (a zip-bomb guard; default "
+    f"{DEFAULT_LIMITS.max_unpacked_mb}, or max_unpacked_mb in the settings file; a million-row "
     "return unpacks to about 560). Example: --max-unpacked-mb 2000",
 )
 @click.option(
@@ -274,7 +274,7 @@ def validate(
     history_path: Path | None,
     config_path: Path | None,
     no_config: bool,
-    max_unpacked_mb: int,
+    max_unpacked_mb: int | None,
     verbose: bool,
 ) -> None:
     """Check WORKBOOKS (files, or folders of them) and report problems by error type and child.
@@ -309,6 +309,8 @@ def validate(
         config = load_config(config_file, spec) if config_file else None
         if reference_date is None:
             reference_date = (config.reference_date_on(date.today()) if config else None) or date.today()
+        if max_unpacked_mb is None:
+            max_unpacked_mb = (config.max_unpacked_mb if config else None) or DEFAULT_LIMITS.max_unpacked_mb
     except AnnexaError as exc:
         _fail(str(exc))
     paths, skipped = expand(workbooks)

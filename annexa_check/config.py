@@ -30,9 +30,7 @@ from annexa_check.spec import SEVERITIES, TEMPLATES, CodeSet, Rule, Spec
 CONFIG_NAME = "annexa-check.toml"
 EARLIEST_REFERENCE = date(2000, 1, 1)
 REFERENCE_DATE_RULES = ("today", "end-of-last-month")
-# The top-level keys. The zip safety limit (`max_unpacked_mb`) joins them when the
-# loader's limit on a workbook's unpacked size exists.
-_TOP_KEYS = ("reference_date", "select", "ignore", "severity", "lists", "codesets")
+_TOP_KEYS = ("reference_date", "select", "ignore", "severity", "lists", "codesets", "max_unpacked_mb")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -48,6 +46,7 @@ class Config:
     rule_severity: dict[str, str] = field(default_factory=dict)  # rule code -> severity, changed rules only
     aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # list -> column -> headers
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # code set -> synonym -> code
+    max_unpacked_mb: int | None = None  # the zip-bomb guard's ceiling (safety.Limits)
 
     def reference_date_on(self, today: date) -> date | None:
         """The reference date the file asks for, on a given day (None: the file does not say)."""
@@ -321,7 +320,14 @@ def load_config(file: Path, spec: Spec) -> Config:
         rule_severity=rule_severity,
         aliases=reader.aliases(data.get("lists", {})),
         synonyms=reader.synonyms(data.get("codesets", {})),
+        max_unpacked_mb=_megabytes(reader, data["max_unpacked_mb"]) if "max_unpacked_mb" in data else None,
     )
+
+
+def _megabytes(reader: _Reader, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise reader.fail("max_unpacked_mb", "must be a whole number of megabytes, at least 1")
+    return value
 
 
 def apply_config(spec: Spec, config: Config) -> Spec:

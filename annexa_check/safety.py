@@ -63,9 +63,8 @@ class Limits:
     """Ceilings a workbook must stay under before it is read (documented in the README).
 
     `max_unpacked_mb` is the one a genuine return can meet (a million rows unpacks to
-    about 560 MB); the command line sets it with `--max-unpacked-mb`. The council
-    settings file (config.py) can set any field by name with
-    `dataclasses.replace(DEFAULT_LIMITS, **table)`; it does not yet.
+    about 560 MB); `--max-unpacked-mb` or `max_unpacked_mb` in the settings file sets
+    it (the command line wins).
     """
 
     max_unpacked_mb: int = 1000  # everything inside the zip, unpacked

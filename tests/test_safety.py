@@ -409,6 +409,22 @@ def test_a_zip_bomb_is_refused_above_the_unpacked_limit(tmp_path, monkeypatch, r
     assert result.exit_code == 0, result.stderr
 
 
+def test_the_settings_file_sets_the_unpacked_limit_and_the_command_line_wins(tmp_path, monkeypatch):
+    path = valid(tmp_path / "bomb.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", bytes(range(250)) * 120_000)
+    settings = tmp_path / "annexa-check.toml"
+    settings.write_text("max_unpacked_mb = 20\n", encoding="utf-8")
+    assert "above the 20 MB limit" in refused(path, "--config", str(settings))
+    result = run("validate", str(path), "--reference-date", "2025-03-31", "--config", str(settings), "-q",
+                 "--max-unpacked-mb", "40")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    settings.write_text("max_unpacked_mb = 0\n", encoding="utf-8")
+    assert refused(path, "--config", str(settings)) == (
+        f"{settings}: max_unpacked_mb: must be a whole number of megabytes, at least 1"
+    )
+
+
 def test_a_part_far_more_packed_than_xml_ever_is(tmp_path, reader_never_called):
     path = valid(tmp_path / "bomb.xlsx")
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
