@@ -694,6 +694,8 @@ class _Builder:
                     return _PLACEMENT_MIN_AGE.get(code, 0) <= age <= _PLACEMENT_MAX_AGE.get(code, 99)
 
                 ptype = c.pick("placement_type", _PLACEMENT_W, ok)
+                if self.template == "2023" and ptype in ("H5", "P2"):
+                    ptype = "K3"  # withdrawn by the DfE when supported accommodation (K3) came in
             legal = c.pick("legal_status", _LEGAL_W)
             if ptype == "P1" and legal == "V2":
                 legal = "C2"
