@@ -340,6 +340,7 @@ def validate(
             keep_result=single,
             limits=replace(DEFAULT_LIMITS, max_unpacked_mb=max_unpacked_mb),
             verbose=verbose,
+            history=_store(history_path) if report_path else None,
         )
         for path in paths
     ]
