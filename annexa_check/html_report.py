@@ -131,14 +131,14 @@ def previous_comparison(store: Path | None, result: CheckResult) -> Comparison |
     return compare(old, new)
 
 
-def _change_headline(change: pl.DataFrame, key_total: int, since: str) -> str:
+def _change_headline(change: pl.DataFrame, key_total: int, when: str) -> str:
     """Beside the headline: 'down 12 from 62 on 28 February 2025'."""
     before = int(change.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES))["previous"].sum())
     moved = key_total - before
     if moved == 0:
-        words = f"the same as on {since}"
+        words = f"the same as {when}"
     else:
-        words = f"{'up' if moved > 0 else 'down'} {abs(moved):,} from {before:,} on {since}"
+        words = f"{'up' if moved > 0 else 'down'} {abs(moved):,} from {before:,} {when}"
     return f'<span class="change" id="key-change"> \u2014 {words}</span>'
 
 
@@ -157,7 +157,7 @@ def _change_section(comparison: Comparison, since: str) -> str:
     team_rows = [[r["team"], r["new"], r["resolved"], r["still_open"]] for r in teams.iter_rows(named=True)]
     totals = {status: comparison.part(status).height for status in ("new", "resolved", "still_open")}
     type_table = _table(
-        f"Records per error type on {since} and now",
+        "Records per error type: previous run, now and the change",
         ["Error type", "Previous", "Now", "Change", "New", "Resolved"],
         type_rows,
         {1, 2, 3, 4, 5},
@@ -276,8 +276,12 @@ def render_html(
     key_words = "key error" if key_total == 1 else "key errors"
     change_headline = change_section = ""
     if comparison is not None:
-        since = _long_date(comparison.old.reference_date)
-        change_headline = _change_headline(comparison.change_by_error_type(), key_total, since)
+        # a re-run for the same reference date (after fixes) is named as such, not by its date
+        earlier = comparison.old.reference_date < result.reference_date.isoformat()
+        since = _long_date(comparison.old.reference_date) if earlier else "the previous check"
+        change_headline = _change_headline(
+            comparison.change_by_error_type(), key_total, f"on {since}" if earlier else f"at {since}"
+        )
         change_section = _change_section(comparison, since)
     list_table = _table(
         "Rows checked and records with findings, per list",

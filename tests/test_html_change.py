@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -72,12 +73,11 @@ def report(workbook: Path, store: Path, out: Path, *extra: str) -> str:
 def change_tables(text: str) -> tuple[list[list[str]], list[list[str]]]:
     tables = Tables(text).tables
     return (
-        tables[f"Records per error type on {LONG_REF} and now"],
+        tables["Records per error type: previous run, now and the change"],
         tables["Findings per allocated team: new, resolved and still open"],
     )
 
 
-LONG_REF = "31 March 2025"
 TEAMS_APRIL_VS_MARCH = [  # team, new, resolved, still open: 3 new, 2 resolved and 9 still open in all
     ["Assessment Team North", "0", "0", "1"],
     ["Assessment Team South", "1", "1", "1"],
@@ -102,9 +102,9 @@ def test_the_second_month_shows_the_change_per_type_and_team(
     # against March's 11 (6, 0, 2, 3); the headline numbers themselves are unchanged
     assert (
         '<h1 id="headline"><span id="key-errors">12</span> key errors in this dry run'
-        '<span class="change" id="key-change"> \u2014 up 1 from 11 on 31 March 2025</span></h1>'
+        '<span class="change" id="key-change"> \u2014 up 1 from 11 at the previous check</span></h1>'
     ) in text
-    assert f'<h2 id="change-h">Change since {LONG_REF}</h2>' in text
+    assert '<h2 id="change-h">Change since the previous check</h2>' in text  # same reference date
     assert (
         f"Compared with run 1 ({NAME}, reference date {REF}) in the history:\n"
         "3 new, 2 resolved, 9 still open."
@@ -133,14 +133,14 @@ def test_recording_this_run_does_not_make_it_its_own_previous_run(
     store = tmp_path / "history.sqlite"
     record(march, store)
     first = report(april, store, tmp_path / "first.html", "--reference-date", REF, "--record")
-    assert "up 1 from 11 on 31 March 2025" in first  # against March (run 1), not itself
+    assert "up 1 from 11 at the previous check" in first  # against March (run 1), not itself
     assert change_tables(first)[1] == TEAMS_APRIL_VS_MARCH
     listed = json.loads(run("history", "--history", str(store), "--format", "json").stdout)["runs"]
     assert [(r["id"], r["errors"]) for r in listed] == [(1, 11), (2, 12)]
 
     # a re-run with the same reference date compares with the latest run: nothing moved
     again = report(april, store, tmp_path / "again.html", "--reference-date", REF)
-    assert '<span class="change" id="key-change"> \u2014 the same as on 31 March 2025</span>' in again
+    assert '<span class="change" id="key-change"> \u2014 the same as at the previous check</span>' in again
     assert (
         f"Compared with run 2 ({NAME}, reference date {REF}) in the history:\n0 new, 0 resolved, 12 still open."
         in again
@@ -162,3 +162,12 @@ def test_no_previous_run_means_no_change_section(months: tuple[Path, Path], tmp_
     for text in (quiet, other_name, earlier_date):
         assert 'id="change"' not in text and 'id="key-change"' not in text and "Change since" not in text
     assert '<span id="key-errors">12</span> key errors in this dry run</h1>' in other_name
+
+
+def test_an_earlier_reference_date_is_named(months: tuple[Path, Path], tmp_path: Path) -> None:
+    march, april = months
+    store = tmp_path / "history.sqlite"
+    record(march, store)
+    text = report(april, store, tmp_path / "may.html", "--reference-date", "2025-04-30")
+    assert '<h2 id="change-h">Change since 31 March 2025</h2>' in text
+    assert re.search(r'id="key-change"> \u2014 (up|down) \d+ from 11 on 31 March 2025</span></h1>', text)
