@@ -127,3 +127,30 @@ def test_unreadable_yaml_names_the_file(rules_copy: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_spec(rules_copy)
     assert str(info.value).startswith(f"{rules_copy / 'checks' / 'zz_test.yaml'}: cannot read rule data")
+
+
+def test_every_column_of_both_layouts_has_a_rule_on_its_values() -> None:
+    """Not only 'is the column there' (AX002) or 'is it an Excel error' (AX003): a rule on what it holds."""
+    spec = load_spec()
+    structural = {
+        "column_present",
+        "column_unique",
+        "cell_error",
+        "code_form",
+        "list_present",
+        "list_headers",
+    }
+    for template in ("2019", "2023"):
+        checked = {
+            (lst.key, col.key)
+            for rule in spec.rules
+            if rule.check not in structural and template in rule.templates
+            for lst, col in rule.targets(spec)
+        }
+        unchecked = [
+            f"{lst.name} {col.key}"
+            for lst in spec.lists.values()
+            for col in lst.columns_for(template)
+            if (lst.key, col.key) not in checked
+        ]
+        assert unchecked == [], template
