@@ -62,6 +62,13 @@ def months(two_months: tuple[Month, Month], tmp_path: Path) -> tuple[Path, Path]
     return paths[0], paths[1]
 
 
+def march_recorded(months: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """April's workbook and a store holding March's run."""
+    store = tmp_path / "history.sqlite"
+    record(months[0], store)
+    return months[1], store
+
+
 def report(workbook: Path, store: Path, out: Path, *extra: str) -> str:
     result = run(
         "validate", str(workbook), *SPELLING, "--history", str(store), "--report", str(out), "-q", *extra
@@ -93,9 +100,7 @@ TEAMS_APRIL_VS_MARCH = [  # team, new, resolved, still open: 3 new, 2 resolved a
 def test_the_second_month_shows_the_change_per_type_and_team(
     months: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    march, april = months
-    store = tmp_path / "history.sqlite"
-    record(march, store)
+    april, store = march_recorded(months, tmp_path)
     text = report(april, store, tmp_path / "april.html", "--reference-date", REF)
 
     # April's 12 key errors (4 primary need, 3 ethnicity, 2 closure reason, 3 placement location)
@@ -119,7 +124,9 @@ def test_the_second_month_shows_the_change_per_type_and_team(
     ]
     assert by_team == TEAMS_APRIL_VS_MARCH
     # the same numbers compare gives for the two workbooks (team of a resolved problem: its old team)
-    compared = run("compare", str(march), str(april), "--reference-date", REF, *SPELLING, "--format", "json")
+    compared = run(
+        "compare", str(months[0]), str(april), "--reference-date", REF, *SPELLING, "--format", "json"
+    )
     expected = json.loads(compared.stdout)["by_team"]
     assert [
         [t, str(c["new"]), str(c["resolved"]), str(c["still_open"])] for t, c in expected.items()
@@ -129,9 +136,7 @@ def test_the_second_month_shows_the_change_per_type_and_team(
 def test_recording_this_run_does_not_make_it_its_own_previous_run(
     months: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    march, april = months
-    store = tmp_path / "history.sqlite"
-    record(march, store)
+    april, store = march_recorded(months, tmp_path)
     first = report(april, store, tmp_path / "first.html", "--reference-date", REF, "--record")
     assert "up 1 from 11 at the previous check" in first  # against March (run 1), not itself
     assert change_tables(first)[1] == TEAMS_APRIL_VS_MARCH
@@ -165,9 +170,7 @@ def test_no_previous_run_means_no_change_section(months: tuple[Path, Path], tmp_
 
 
 def test_an_earlier_reference_date_is_named(months: tuple[Path, Path], tmp_path: Path) -> None:
-    march, april = months
-    store = tmp_path / "history.sqlite"
-    record(march, store)
+    april, store = march_recorded(months, tmp_path)
     text = report(april, store, tmp_path / "may.html", "--reference-date", "2025-04-30")
     assert '<h2 id="change-h">Change since 31 March 2025</h2>' in text
     assert re.search(r'id="key-change"> \u2014 (up|down) \d+ from 11 on 31 March 2025</span></h1>', text)

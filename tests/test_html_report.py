@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +32,26 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@contextmanager
+def browser_page(tmp_path: Path) -> Iterator[Any]:
+    """A page in headless Chromium (a fresh profile), or the test skipped with the reason."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -69,19 +92,8 @@ def test_the_report_is_one_self_contained_file(report: Path) -> None:
 
 
 def test_the_report_in_a_browser(report: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
     requests: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = browser.new_page()
+    with browser_page(tmp_path) as page:
         page.on("request", lambda r: requests.append(r.url))
         page.goto(report.as_uri())
         page.keyboard.press("Tab")  # keyboard users start at the skip link
@@ -123,23 +135,11 @@ def test_the_report_in_a_browser(report: Path, tmp_path: Path) -> None:
         rows = [int(t) for t in page.locator("#findings tbody tr td:nth-child(3)").all_inner_texts()]
         assert rows == sorted(rows)
 
-        browser.close()
     assert requests == [report.as_uri()]
 
 
 def test_the_change_in_a_browser(change_report: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = browser.new_page()
+    with browser_page(tmp_path) as page:
         page.goto(change_report.as_uri())
         assert page.inner_text("#key-errors") == "50"
         assert page.inner_text("#key-change") == " \u2014 down 9 from 59 at the previous check"
@@ -152,4 +152,3 @@ def test_the_change_in_a_browser(change_report: Path, tmp_path: Path) -> None:
         ]
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        browser.close()
