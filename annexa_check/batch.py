@@ -51,6 +51,7 @@ class Job:
     keep_result: bool = False  # in-process only: hand back the whole CheckResult
     limits: Limits = DEFAULT_LIMITS  # what the pre-check lets through to the reader
     verbose: bool = False  # errors may quote the reader's own message
+    history: Path | None = None  # the store whose earlier run the report compares with (read only)
 
 
 @dataclass
@@ -104,7 +105,12 @@ def check_one(job: Job) -> Outcome:
             write_output(written, path, verdict)
         lines = [f"Wrote {path}" for path in job.outputs]
         lines += write_audience_outputs(
-            written, job.split_by, job.out_dir, job.report_path, pseudonymised=job.key is not None
+            written,
+            job.split_by,
+            job.out_dir,
+            job.report_path,
+            pseudonymised=job.key is not None,
+            history=job.history,
         )
     except AnnexaError as exc:
         return Outcome(job.workbook, error=one_line(exc, job.verbose))

@@ -110,6 +110,13 @@ def _history_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _store(history_path: Path | None) -> Path:
+    """The history database: --history or ANNEXA_CHECK_HISTORY, else the one in the user data folder."""
+    from annexa_check import history
+
+    return history_path or history.default_path()
+
+
 def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--select and --ignore, as linters have them: rule codes, code prefixes or error types."""
     command = click.option(
@@ -333,6 +340,7 @@ def validate(
             keep_result=single,
             limits=replace(DEFAULT_LIMITS, max_unpacked_mb=max_unpacked_mb),
             verbose=verbose,
+            history=_store(history_path) if report_path else None,
         )
         for path in paths
     ]
@@ -350,7 +358,7 @@ def validate(
 def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
     from annexa_check import history
 
-    store = history_path or history.default_path()
+    store = _store(history_path)
     for outcome in outcomes:
         if outcome.report is not None and outcome.findings is not None:
             try:
@@ -577,11 +585,9 @@ def compare(
 
 def _side(argument: str, reference_date: date, history_path: Path | None, codes: list[str]) -> Side:
     """A workbook if the file exists, else a recorded run by id or reference date; `codes` rules only."""
-    import polars as pl
-
     from annexa_check import history
     from annexa_check.check import check_workbook
-    from annexa_check.compare import Side
+    from annexa_check.compare import Side, run_side
 
     path = Path(argument)
     if path.exists():
@@ -589,10 +595,8 @@ def _side(argument: str, reference_date: date, history_path: Path | None, codes:
         return Side(path.name, reference_date.isoformat(), result.findings)
     if not (argument.isdigit() or _is_date(argument)):
         raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
-    store = history_path or history.default_path()
-    run = history.find_run(store, argument)
-    findings = history.run_findings(store, run.id).filter(pl.col("rule").is_in(codes))
-    return Side(run.label, run.reference_date, findings)
+    store = _store(history_path)
+    return run_side(store, history.find_run(store, argument), codes)
 
 
 def _is_date(text: str) -> bool:
@@ -614,7 +618,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
     from annexa_check.report import json_text
     from annexa_check.terminal import frame_table
 
-    store = history_path or history.default_path()
+    store = _store(history_path)
     try:
         recorded = history.runs(store)
     except AnnexaError as exc:
@@ -657,7 +661,7 @@ def trend(
     from annexa_check.terminal import frame_table
     from annexa_check.trend import trend_table, write_chart
 
-    store = history_path or history.default_path()
+    store = _store(history_path)
     try:
         recorded = history.runs(store)
         if workbook_name:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from annexa_check import history
 from annexa_check.findings import counts_by_type
-from annexa_check.history import HISTORY_COLUMNS
+from annexa_check.history import HISTORY_COLUMNS, Run
 
 STATUSES = ("new", "resolved", "still_open")
 NO_TEAM = "(no team)"
@@ -44,6 +46,28 @@ class Comparison:
     def by_error_type(self) -> pl.DataFrame:
         """Records per error type and status (a record counts once per error type, as in a run's counts)."""
         return self._pivot("error_type", lambda part: counts_by_type(part).select("error_type", "count"))
+
+    def change_by_error_type(self) -> pl.DataFrame:
+        """Per error type: records before and now, the change, then `by_error_type`'s split.
+
+        Before and now are counted as a run counts them, so they match each run's own totals.
+        """
+
+        def records(side: Side, name: str) -> pl.DataFrame:
+            counts = counts_by_type(side.findings)
+            return counts.select("error_type", pl.col("count").cast(pl.Int64).alias(name))
+
+        sides = pl.concat([side.findings.select("error_type", "severity") for side in (self.old, self.new)])
+        severity = sides.group_by("error_type").agg(pl.col("severity").min())  # "error" before "warning"
+        table = (
+            severity.join(records(self.old, "previous"), on="error_type", how="left")
+            .join(records(self.new, "now"), on="error_type", how="left")
+            .join(self.by_error_type(), on="error_type", how="left")
+            .fill_null(0)
+        )
+        return table.with_columns((pl.col("now") - pl.col("previous")).alias("change")).select(
+            "error_type", "severity", "previous", "now", "change", *STATUSES
+        )
 
     def by_team(self) -> pl.DataFrame:
         """Findings per team and status (the team as recorded on the side the problem was seen)."""
@@ -89,6 +113,30 @@ def compare(old: Side, new: Side) -> Comparison:
         ]
     )
     return Comparison(old, new, changes.select("status", *HISTORY_COLUMNS))
+
+
+def run_side(store: Path, run: Run, codes: list[str]) -> Side:
+    """A recorded run as one side of a comparison, limited to the rules in `codes` (those run now),
+    so a rule left out of one run does not look like problems resolved."""
+    findings = history.run_findings(store, run.id).filter(pl.col("rule").is_in(codes))
+    return Side(run.label, run.reference_date, findings)
+
+
+def previous_run(store: Path, workbook: Path, reference_date: date) -> Run | None:
+    """The run a new check of `workbook` is compared with, or None when there is none.
+
+    A workbook's identity is its file name (as `trend --workbook` has it), so a council that
+    saves each month's dry run under one name, or in a folder per month, is followed run to
+    run while a shared history keeps councils apart. Of the recorded runs of that name with a
+    reference date on or before this one, the latest (then the last recorded) is taken. No
+    store yet means no previous run, not an error.
+    """
+    if not store.exists():
+        return None
+    when = reference_date.isoformat()
+    same = [run for run in history.runs(store) if Path(run.workbook).name == workbook.name]
+    earlier = [run for run in same if run.reference_date <= when]
+    return max(earlier, key=lambda run: (run.reference_date, run.id), default=None)
 
 
 def write_changes(comparison: Comparison, path: Path, protect: tuple[Path, ...] = ()) -> None:

@@ -5,10 +5,15 @@ everything is inline (styles, script, an SVG chart) and a Content-Security-Polic
 forbids the page from fetching anything. The tables are real HTML, so the report reads
 without script, with a screen reader and on paper; the script only adds search,
 filters and sorting.
+
+Where the history holds an earlier run of the same workbook, the report also shows the
+change since then, from this run's findings and the stored run (never the older workbook).
+The report is written before this run is recorded, so a run is never its own previous run.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -17,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from annexa_check.check import CheckResult
+from annexa_check.compare import NO_TEAM, Comparison, Side, compare, previous_run, run_side
 from annexa_check.exceptions import UNALLOCATED, allocation, meanings
 from annexa_check.expected import EXPECTED, with_expected
 from annexa_check.findings import KEY_ERROR_TYPES, counts_by
@@ -103,6 +109,78 @@ def _table(caption: str, headers: list[str], rows: list[list[Any]], numeric: set
     )
 
 
+def _long_date(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _signed(n: int) -> str:
+    """A change as text, so up and down never rest on colour: +3, −12 (a true minus sign), 0."""
+    return f"+{n:,}" if n > 0 else f"\u2212{-n:,}" if n < 0 else "0"
+
+
+def previous_comparison(store: Path | None, result: CheckResult) -> Comparison | None:
+    """This run against the workbook's previous recorded run (see `previous_run`), if there is one."""
+    if store is None:
+        return None
+    run = previous_run(store, result.workbook.path, result.reference_date)
+    if run is None:
+        return None
+    old = run_side(store, run, [rule.code for rule in result.rules])
+    new = Side(result.workbook.path.name, result.reference_date.isoformat(), result.findings)
+    return compare(old, new)
+
+
+def _change_headline(change: pl.DataFrame, key_total: int, when: str) -> str:
+    """Beside the headline: 'down 12 from 62 on 28 February 2025'."""
+    before = int(change.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES))["previous"].sum())
+    moved = key_total - before
+    if moved == 0:
+        words = f"the same as {when}"
+    else:
+        words = f"{'up' if moved > 0 else 'down'} {abs(moved):,} from {before:,} {when}"
+    return f'<span class="change" id="key-change"> \u2014 {words}</span>'
+
+
+def _change_section(comparison: Comparison, since: str) -> str:
+    """Per error type (previous, now, change, new, resolved) and per team (new, resolved, still open)."""
+    change = comparison.change_by_error_type().sort(
+        ["severity", "now", "previous", "error_type"], descending=[False, True, True, False]
+    )
+    type_rows = [
+        [r["error_type"], r["previous"], r["now"], _signed(r["change"]), r["new"], r["resolved"]]
+        for r in change.iter_rows(named=True)
+    ]
+    teams = comparison.by_team().with_columns(pl.col("team").replace({NO_TEAM: UNALLOCATED, "": UNALLOCATED}))
+    teams = teams.group_by("team").agg(pl.col(s).sum() for s in ("new", "resolved", "still_open"))
+    teams = teams.sort([pl.col("team") == UNALLOCATED, pl.col("team")])
+    team_rows = [[r["team"], r["new"], r["resolved"], r["still_open"]] for r in teams.iter_rows(named=True)]
+    totals = {status: comparison.part(status).height for status in ("new", "resolved", "still_open")}
+    type_table = _table(
+        "Records per error type: previous run, now and the change",
+        ["Error type", "Previous", "Now", "Change", "New", "Resolved"],
+        type_rows,
+        {1, 2, 3, 4, 5},
+    )
+    team_table = _table(
+        "Findings per allocated team: new, resolved and still open",
+        ["Team", "New", "Resolved", "Still open"],
+        team_rows,
+        {1, 2, 3},
+    )
+    return f"""<section aria-labelledby="change-h" id="change">
+<h2 id="change-h">Change since {escape(since)}</h2>
+<p id="change-summary">Compared with {escape(comparison.old.label)} in the history:
+{totals["new"]:,} new, {totals["resolved"]:,} resolved, {totals["still_open"]:,} still open.
+Problems are matched by child and record, so a row that moved is still the same problem;
+a resolved problem counts for the team it had.</p>
+<div class="two">
+<div>{type_table}</div>
+<div>{team_table}</div>
+</div>
+</section>"""
+
+
 def _options(values: list[str]) -> str:
     return "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
 
@@ -132,8 +210,10 @@ def _child_rows(findings: pl.DataFrame) -> str:
     return "".join(rows)
 
 
-def render_html(result: CheckResult, *, pseudonymised: bool = False) -> str:
-    """The whole report as one HTML document."""
+def render_html(
+    result: CheckResult, *, pseudonymised: bool = False, comparison: Comparison | None = None
+) -> str:
+    """The whole report as one HTML document; with `comparison`, the change since that run too."""
     report = summary(result)
     findings = with_expected(result.findings, result.spec, result.template).with_columns(
         allocation("team").alias("__team")
@@ -194,6 +274,15 @@ def render_html(result: CheckResult, *, pseudonymised: bool = False) -> str:
     )
     chart = _chart(counts) if counts.height else "<p>No findings.</p>"
     key_words = "key error" if key_total == 1 else "key errors"
+    change_headline = change_section = ""
+    if comparison is not None:
+        # a re-run for the same reference date (after fixes) is named as such, not by its date
+        earlier = comparison.old.reference_date < result.reference_date.isoformat()
+        since = _long_date(comparison.old.reference_date) if earlier else "the previous check"
+        change_headline = _change_headline(
+            comparison.change_by_error_type(), key_total, f"on {since}" if earlier else f"at {since}"
+        )
+        change_section = _change_section(comparison, since)
     list_table = _table(
         "Rows checked and records with findings, per list",
         ["List", "Rows", "Records", "Children"],
@@ -224,11 +313,12 @@ def render_html(result: CheckResult, *, pseudonymised: bool = False) -> str:
 <header>
 <p class="eyebrow">Annex A dry-run check · {escape(result.workbook.path.name)} ·
 reference date {escape(when)} · template {escape(result.template)}</p>
-<h1 id="headline"><span id="key-errors">{key_total:,}</span> {key_words} in this dry run</h1>
+<h1 id="headline"><span id="key-errors">{key_total:,}</span> {key_words} in this dry run{change_headline}</h1>
 <p class="lede" id="summary-line">{escape(headline(report))}</p>
 {note}
 <ol class="key-types" aria-label="Key errors by type, largest first">{key_items}</ol>
 </header>
+{change_section}
 <section aria-labelledby="chart-h"><h2 id="chart-h">Records by error type</h2>{chart}</section>
 <div class="two">
 <section aria-labelledby="lists-h"><h2 id="lists-h">By list</h2>
@@ -268,7 +358,14 @@ This file contains child-level data: store and share it as your data-protection 
 """
 
 
-def write_html(result: CheckResult, path: Path, *, pseudonymised: bool = False) -> None:
-    """Write the report atomically, never over the workbook being checked."""
-    text = render_html(result, pseudonymised=pseudonymised)
+def write_html(
+    result: CheckResult, path: Path, *, pseudonymised: bool = False, history: Path | None = None
+) -> None:
+    """Write the report atomically, never over the workbook being checked.
+
+    `result` is what the files are written from (pseudonymised, if asked), as the history
+    records it, so its fingerprints match the stored run's.
+    """
+    comparison = previous_comparison(history, result)
+    text = render_html(result, pseudonymised=pseudonymised, comparison=comparison)
     _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), result.workbook.path)

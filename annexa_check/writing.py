@@ -52,8 +52,12 @@ def write_audience_outputs(
     report_path: Path | None,
     *,
     pseudonymised: bool = False,
+    history: Path | None = None,
 ) -> list[str]:
-    """Write the team workbooks and the HTML report asked for; return one line per thing written."""
+    """Write the team workbooks and the HTML report asked for; return one line per thing written.
+
+    The report shows the change since the workbook's previous run in `history`, if it has one.
+    """
     from annexa_check.exceptions import write_split
     from annexa_check.html_report import write_html
 
@@ -67,6 +71,6 @@ def write_audience_outputs(
         else:
             lines.append(f"No findings, so no {split_by} workbooks were written to {out_dir}")
     if report_path is not None:
-        write_html(result, report_path, pseudonymised=pseudonymised)
+        write_html(result, report_path, pseudonymised=pseudonymised, history=history)
         lines.append(f"Wrote {report_path}")
     return lines

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from annexa_check import history
 from annexa_check.check import check_workbook
 from annexa_check.html_report import write_html
+from annexa_check.report import summary
+from example_returns.generate import SMALL_DIRTY_COUNTS, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "example_returns" / "example_dry_run.xlsx"
@@ -28,11 +34,49 @@ FLAGS = [
 ]
 
 
+@contextmanager
+def browser_page(tmp_path: Path) -> Iterator[Any]:
+    """A page in headless Chromium (a fresh profile), or the test skipped with the reason."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = check_workbook(EXAMPLE, reference_date=date(2025, 3, 31), ignore=["non_standard_code"])
     path = tmp_path_factory.mktemp("report") / "report.html"
     write_html(result, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def change_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example's report after an earlier check of it (more primary-need and closure gaps,
+    fewer missing ethnicities) was recorded: the headline and a section show the change."""
+    folder = tmp_path_factory.mktemp("earlier")
+    store, earlier = folder / "history.sqlite", folder / EXAMPLE.name
+    more = {"missing_primary_need": 20, "missing_ethnicity": 9, "missing_closure_reason": 18}
+    generate(
+        earlier, seed=2025, children=300, reference_date=date(2025, 3, 31), inject=SMALL_DIRTY_COUNTS | more
+    )
+    before = check_workbook(earlier, reference_date=date(2025, 3, 31), ignore=["non_standard_code"])
+    history.record(store, summary(before), before.findings)
+    result = check_workbook(EXAMPLE, reference_date=date(2025, 3, 31), ignore=["non_standard_code"])
+    path = folder / "report.html"
+    write_html(result, path, history=store)
     return path
 
 
@@ -48,19 +92,8 @@ def test_the_report_is_one_self_contained_file(report: Path) -> None:
 
 
 def test_the_report_in_a_browser(report: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
     requests: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = browser.new_page()
+    with browser_page(tmp_path) as page:
         page.on("request", lambda r: requests.append(r.url))
         page.goto(report.as_uri())
         page.keyboard.press("Tab")  # keyboard users start at the skip link
@@ -102,7 +135,20 @@ def test_the_report_in_a_browser(report: Path, tmp_path: Path) -> None:
         rows = [int(t) for t in page.locator("#findings tbody tr td:nth-child(3)").all_inner_texts()]
         assert rows == sorted(rows)
 
+    assert requests == [report.as_uri()]
+
+
+def test_the_change_in_a_browser(change_report: Path, tmp_path: Path) -> None:
+    with browser_page(tmp_path) as page:
+        page.goto(change_report.as_uri())
+        assert page.inner_text("#key-errors") == "50"
+        assert page.inner_text("#key-change") == " \u2014 down 9 from 59 at the previous check"
+        rows = page.locator("#change table").first.locator("tbody tr").all_inner_texts()
+        # error type, previous, now, change, new, resolved (as the two generators' manifests say)
+        assert [r.split("\t") for r in rows[:3]] == [
+            ["missing_closure_reason", "18", "15", "\u22123", "0", "3"],
+            ["missing_primary_need", "20", "12", "\u22128", "3", "11"],
+            ["missing_ethnicity", "9", "11", "+2", "2", "0"],
+        ]
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        browser.close()
-    assert requests == [report.as_uri()]
