@@ -322,41 +322,7 @@ def _load_codesets(path: Path) -> dict[str, CodeSet]:
     return out
 
 
-_RULE_KEYS = {
-    "code",
-    "error_type",
-    "severity",
-    "title",
-    "check",
-    "lists",
-    "column",
-    "columns",
-    "message",
-    "source",
-    "when",
-    "examples",
-    "kind",
-    "not_before",
-    "ages",
-    "templates",
-    "strict",
-    "slack_days",
-    "not_ages",
-    "months",
-    "min",
-    "max",
-    "regex",
-    "with",
-    "other_list",
-    "expect",
-    "other_when",
-    "match",
-    "except",
-    "inject",
-    "inject_age",
-    "inject_when",
-}
-_PARAMS = (
+_PARAMS = (  # the keys a check kind reads as its parameters
     "kind",
     "not_before",
     "ages",
@@ -373,6 +339,26 @@ _PARAMS = (
     "match",
     "inject_age",
 )
+_RULE_KEYS = {
+    "code",
+    "error_type",
+    "severity",
+    "title",
+    "check",
+    "lists",
+    "column",
+    "columns",
+    "message",
+    "source",
+    "when",
+    "examples",
+    "templates",
+    "other_when",
+    "except",
+    "inject",
+    "inject_when",
+    *_PARAMS,
+}
 _NUMBER_OPS = ("equals", "not_equals", "above", "below")
 
 
