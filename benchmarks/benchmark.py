@@ -13,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -21,12 +20,11 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from workbooks import REFERENCE, bench_workbook  # noqa: E402
+
 from annexa_check.check import check_workbook  # noqa: E402
 from annexa_check.report import summary, write_csv  # noqa: E402
 from annexa_check.safety import inspect  # noqa: E402
-from example_returns.generate import DIRTY_COUNTS, generate  # noqa: E402
-
-REFERENCE = date(2025, 3, 31)
 
 
 def _median(fn, repeat: int) -> float:
@@ -36,18 +34,6 @@ def _median(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def bench_workbook(children: int) -> Path:
-    """The seeded dry run of this many children under bench_out/, generated on first use."""
-    out = ROOT / "bench_out"
-    out.mkdir(exist_ok=True)
-    path = out / f"bench_{children}.xlsx"
-    if not path.exists():
-        start = time.perf_counter()
-        generate(path, seed=7, children=children, inject=DIRTY_COUNTS, reference_date=REFERENCE)
-        print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
-    return path
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from benchmark import REFERENCE, bench_workbook
+from workbooks import REFERENCE, bench_workbook
 
 
 def main() -> None:
