@@ -1,3 +1,5 @@
 """annexa-check: check an Ofsted Annex A dry-run workbook before it is submitted."""
 
-__version__ = "0.1.0"
+from annexa_check.version import __version__
+
+__all__ = ["__version__"]

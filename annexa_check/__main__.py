@@ -1,5 +1,5 @@
 """`python -m annexa_check` runs the command line."""
 
-from annexa_check.cli import main
+from annexa_check.cli.main import main
 
 main()

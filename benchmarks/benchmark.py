@@ -22,9 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from workbooks import REFERENCE, bench_workbook  # noqa: E402
 
-from annexa_check.check import check_workbook  # noqa: E402
-from annexa_check.report import summary, write_csv  # noqa: E402
-from annexa_check.safety import inspect  # noqa: E402
+from annexa_check.engine.check import check_workbook  # noqa: E402
+from annexa_check.outputs.files import write_csv  # noqa: E402
+from annexa_check.read.safety import inspect  # noqa: E402
+from annexa_check.report.model import summary  # noqa: E402
 
 
 def _median(fn, repeat: int) -> float:

@@ -27,7 +27,8 @@ from typing import Any
 
 import xlsxwriter
 
-from annexa_check.spec import ListSpec, Rule, Spec, load_spec
+from annexa_check.annex.model import ListSpec
+from annexa_check.catalogue.spec import Rule, Spec, load_spec
 
 # The nine error types of a real council's dry run, at that council's volumes.
 DIRTY_COUNTS: dict[str, int] = {

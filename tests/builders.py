@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import xlsxwriter
 
-from annexa_check.spec import load_spec
+from annexa_check.catalogue.spec import load_spec
 
 # One child's demographics as every list records them (team and worker: Lists 3-9).
 CHILD = {

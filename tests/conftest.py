@@ -10,8 +10,8 @@ import pytest
 from builders import CHILD
 from click.testing import CliRunner, Result
 
-from annexa_check.cli import main
-from annexa_check.spec import Spec, load_spec
+from annexa_check.catalogue.spec import Spec, load_spec
+from annexa_check.cli.main import main
 from example_returns.generate import Manifest, generate
 
 

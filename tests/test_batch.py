@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 from conftest import REF, SPELLING, Month, run
 
-from annexa_check.batch import expand
+from annexa_check.api.batch import expand
 
 
 def test_a_folder_of_workbooks(two_months: tuple[Month, Month], tmp_path: Path) -> None:

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from annexa_check.annex.model import rules_root
+from annexa_check.catalogue.spec import Spec, load_spec
+from annexa_check.engine.examples import run_example
 from annexa_check.errors import SpecError
-from annexa_check.examples import run_example
-from annexa_check.spec import Spec, load_spec, rules_root
 
 BASE = {"severity": "error", "title": "t", "message": "m {value}", "source": "s"}
 KINDS: dict[str, dict[str, Any]] = {
@@ -202,8 +203,8 @@ def test_check_kind(tmp_path: Path, kind: str, example: Any, expected: list) -> 
 
 
 def test_on_list_is_skipped_when_the_other_list_is_absent(tmp_path: Path) -> None:
-    from annexa_check.engine import Skipped, run_rules
-    from annexa_check.examples import example_workbook
+    from annexa_check.engine.examples import example_workbook
+    from annexa_check.engine.run import Skipped, run_rules
 
     spec = pack(tmp_path, "on_list")
     workbook = example_workbook(

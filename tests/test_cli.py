@@ -11,7 +11,7 @@ import pytest
 from builders import CHILD, write_lists, write_xlsx
 from click.testing import CliRunner
 
-from annexa_check.cli import main
+from annexa_check.cli.main import main
 
 CIN_OPEN = {
     **CHILD,

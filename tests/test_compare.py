@@ -10,7 +10,7 @@ import openpyxl
 from builders import write_lists
 from conftest import REF, SPELLING, Month, record, run
 
-from annexa_check.history import HISTORY_COLUMNS
+from annexa_check.findings.table import HISTORY_COLUMNS
 
 
 def injected(month: Month) -> set[tuple[str, str, str]]:

@@ -10,9 +10,9 @@ import pytest
 from builders import write_xlsx
 from click.testing import CliRunner
 
-from annexa_check.cli import main
-from annexa_check.config import apply_config, load_config, resolve_reference_date
-from annexa_check.spec import Spec
+from annexa_check.catalogue.spec import Spec
+from annexa_check.cli.main import main
+from annexa_check.settings.config import apply_config, load_config, resolve_reference_date
 
 REPO = Path(__file__).resolve().parents[1]
 HEADERS = ["Child Unique ID", "Ethnicity", "Need Code", "Case Status", "Does the Child have a Disability"]

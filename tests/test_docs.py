@@ -10,9 +10,15 @@ import pytest
 from click.testing import CliRunner
 from test_check_kinds import KINDS, pack
 
-from annexa_check.cli import main
-from annexa_check.docs import DOCS_COMMAND, catalogue_markdown, explain_text, filter_rules, rules_table
-from annexa_check.spec import Condition, Spec
+from annexa_check.catalogue.spec import Condition, Spec
+from annexa_check.cli.main import main
+from annexa_check.outputs.catalogue import (
+    DOCS_COMMAND,
+    catalogue_markdown,
+    explain_text,
+    filter_rules,
+    rules_table,
+)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 

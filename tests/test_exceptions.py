@@ -14,11 +14,11 @@ from builders import CHILD as BASE
 from builders import write_lists
 from click.testing import CliRunner
 
-from annexa_check.check import check_workbook
-from annexa_check.cli import main
-from annexa_check.exceptions import file_names, safe_stem, write_split
-from annexa_check.expected import with_expected
-from annexa_check.pseudonym import KEY_VARIABLE, pseudonym
+from annexa_check.catalogue.expected import with_expected
+from annexa_check.cli.main import main
+from annexa_check.engine.check import check_workbook
+from annexa_check.findings.pseudonym import KEY_VARIABLE, pseudonym
+from annexa_check.outputs.teams import file_names, safe_stem, write_split
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "example_returns" / "example_dry_run.xlsx"
 REFERENCE = date(2025, 3, 31)

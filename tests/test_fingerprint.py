@@ -7,7 +7,7 @@ from pathlib import Path
 
 from builders import write_lists
 
-from annexa_check.check import check_workbook
+from annexa_check.engine.check import check_workbook
 
 REFERENCE = date(2025, 3, 31)
 CONTACT = {"gender": "a) Male", "ethnicity": "", "date_of_birth": "01/06/2012", "age": 12}

@@ -12,7 +12,7 @@ import pytest
 from builders import write_lists, write_xlsx
 from conftest import CIN_CHILD, REF, SPELLING, Month, run
 
-from annexa_check.spec import Spec
+from annexa_check.catalogue.spec import Spec
 from example_returns.generate import generate
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"

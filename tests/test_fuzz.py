@@ -21,7 +21,7 @@ from pathlib import Path
 import xlsxwriter
 from builders import SAFE
 
-from annexa_check.spec import load_spec
+from annexa_check.catalogue.spec import load_spec
 
 BUDGET = float(os.environ.get("ANNEXA_FUZZ_SECONDS", "20"))
 SEED = int(os.environ.get("ANNEXA_FUZZ_SEED", "1"))

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from annexa_check.check import check_workbook
-from annexa_check.findings import KEY_ERROR_TYPES
+from annexa_check.engine.check import check_workbook
+from annexa_check.findings.table import KEY_ERROR_TYPES
 from example_returns.generate import SMALL_DIRTY_COUNTS, Manifest, generate, injectable_types
 
 REFERENCE = date(2025, 3, 31)
@@ -170,7 +170,7 @@ NOT_INJECTABLE = {
 
 
 def test_every_other_error_type_is_injectable() -> None:
-    from annexa_check.spec import load_spec
+    from annexa_check.catalogue.spec import load_spec
     from example_returns.generate import ERROR_TYPES
 
     assert set(load_spec().error_types) - set(ERROR_TYPES) == set(NOT_INJECTABLE)

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from annexa_check.headers import HeaderMatcher, normalise_header
-from annexa_check.spec import Column, load_spec
+from annexa_check.annex.headers import HeaderMatcher, normalise_header
+from annexa_check.annex.model import Column
+from annexa_check.catalogue.spec import load_spec
 
 SPEC = load_spec()
 MATCHERS = {key: HeaderMatcher(lst.columns) for key, lst in SPEC.lists.items()}

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import REF, SPELLING, Month, record, run
 
-from annexa_check import history
 from annexa_check.errors import AnnexaError
+from annexa_check.history import store as history
 
 
 def test_first_record_creates_the_store(two_months: tuple[Month, Month], tmp_path: Path) -> None:

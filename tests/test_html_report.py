@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from annexa_check import history
-from annexa_check.check import check_workbook
-from annexa_check.html_report import write_html
-from annexa_check.report import summary
+from annexa_check.api.audience import previous_comparison
+from annexa_check.engine.check import check_workbook
+from annexa_check.history import store as history
+from annexa_check.outputs.html import write_html
+from annexa_check.report.model import summary
 from example_returns.generate import SMALL_DIRTY_COUNTS, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +77,7 @@ def change_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     history.record(store, summary(before), before.findings)
     result = check_workbook(EXAMPLE, reference_date=date(2025, 3, 31), ignore=["non_standard_code"])
     path = folder / "report.html"
-    write_html(result, path, history=store)
+    write_html(result, path, comparison=previous_comparison(store, result))
     return path
 
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from builders import write_lists
 
-from annexa_check.check import check_workbook
+from annexa_check.engine.check import check_workbook
 
 REFERENCE = date(2025, 3, 31)
 PERSON = {

@@ -12,9 +12,9 @@ import pytest
 import xlsxwriter
 from builders import SAFE, TEMPLATE_2019, Date, Formula, write_xlsx
 
+from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import InputError
-from annexa_check.loader import ROW, detect_template, load_workbook
-from annexa_check.spec import load_spec
+from annexa_check.read.loader import ROW, detect_template, load_workbook
 
 SPEC = load_spec()
 TEMPLATE_SHEETS = ["Front_Sheet", "FAQ_and_changes", "Guidance", "Codes_used"]

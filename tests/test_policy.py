@@ -10,7 +10,7 @@ from builders import write_lists
 from conftest import CIN_CHILD, REF, run
 
 from annexa_check.errors import AnnexaError
-from annexa_check.policy import Policy, parse_maxima
+from annexa_check.report.policy import Policy, parse_maxima
 
 COUNTS = {
     "missing_primary_need": {"count": 3, "children": 3, "severity": "error"},

@@ -13,9 +13,9 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annexa_check.headers import HeaderMatcher, normalise_header
-from annexa_check.spec import load_spec
-from annexa_check.values import _CODE_TOKEN, _forms, as_code, as_date, cleaned, code_text
+from annexa_check.annex.headers import HeaderMatcher, normalise_header
+from annexa_check.annex.values import _CODE_TOKEN, _forms, as_code, as_date, cleaned, code_text
+from annexa_check.catalogue.spec import load_spec
 
 SPEC = load_spec()
 CODESETS = sorted(SPEC.codesets)

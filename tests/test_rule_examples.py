@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annexa_check.examples import run_example
-from annexa_check.spec import load_spec
+from annexa_check.catalogue.spec import load_spec
+from annexa_check.engine.examples import run_example
 
 SPEC = load_spec()
 CASES = [
@@ -60,8 +60,8 @@ def test_eligible_child_is_not_a_2019_code() -> None:
     """The 2023/24 revision added 'd) Eligible child'; a 2019 return cannot use it."""
     from datetime import date
 
-    from annexa_check.engine import run_rules
-    from annexa_check.examples import example_workbook
+    from annexa_check.engine.examples import example_workbook
+    from annexa_check.engine.run import run_rules
 
     rule = next(r for r in SPEC.rules if r.code == "CL002")
     rows = [{"eligibility_category": "d) Eligible child"}]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from builders import Date, write_lists
 
-from annexa_check.check import check_workbook
+from annexa_check.engine.check import check_workbook
 
 REFERENCE = date(2025, 3, 31)
 CHILD = {"gender": "a) Male", "ethnicity": "a) WBRI", "date_of_birth": "01/06/2012", "age": 12}

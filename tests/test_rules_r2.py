@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 from builders import write_lists
 
-from annexa_check.check import check_workbook
+from annexa_check.engine.check import check_workbook
 
 REFERENCE = date(2025, 3, 31)
 CROSS_LIST = ("CIN017", "CP016", "CP017", "CLA064", "CLA065")

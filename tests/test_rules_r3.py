@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 from builders import CHILD, Date, write_lists
 
-from annexa_check.check import check_workbook
-from annexa_check.engine import Skipped
+from annexa_check.engine.check import check_workbook
+from annexa_check.engine.run import Skipped
 
 REFERENCE = date(2025, 3, 31)
 # The cross-list rules, with the shared-column consistency rules of child.yaml beside them.

@@ -26,13 +26,13 @@ from builders import SAFE, Date, Formula, write_lists, write_xlsx
 from click.testing import CliRunner
 from test_cli import CIN_OPEN as CIN
 
-from annexa_check import loader
-from annexa_check.check import check_workbook
-from annexa_check.cli import main
+from annexa_check.catalogue.spec import load_spec
+from annexa_check.cli.main import main
+from annexa_check.engine.check import check_workbook
 from annexa_check.errors import InputError
-from annexa_check.report import write_output
-from annexa_check.safety import CFB_MAGIC, Limits, inspect
-from annexa_check.spec import load_spec
+from annexa_check.outputs.files import write_output
+from annexa_check.read import loader
+from annexa_check.read.safety import CFB_MAGIC, Limits, inspect
 
 SPEC = load_spec()
 REFERENCE = date(2025, 3, 31)
@@ -625,7 +625,7 @@ def test_reader_messages_and_internal_errors_quote_no_data_unless_verbose(tmp_pa
     def bug(*_args, **_kwargs):
         raise ValueError("row for Jane Smith, C1")
 
-    monkeypatch.setattr("annexa_check.check.run_rules", bug)
+    monkeypatch.setattr("annexa_check.engine.check.run_rules", bug)
     monkeypatch.delenv("ANNEXA_CHECK_DEBUG", raising=False)
     assert refused(path) == f"{path}: internal error (ValueError); set ANNEXA_CHECK_DEBUG=1 for details"
     assert refused(path, "-v") == (
@@ -695,7 +695,7 @@ def test_values_a_spreadsheet_would_run_are_neutralised(tmp_path):
     ],
 )
 def test_csv_neutralisation_of_tab_and_carriage_return(text, expected):
-    from annexa_check.report import _neutralise
+    from annexa_check.outputs.files import _neutralise
 
     assert _neutralise(text) == expected
 

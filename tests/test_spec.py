@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from annexa_check.annex.model import rules_root
+from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import SpecError
-from annexa_check.findings import KEY_ERROR_TYPES
-from annexa_check.spec import load_spec, rules_root
+from annexa_check.findings.table import KEY_ERROR_TYPES
 
 NINE = [
     "missing_primary_need",

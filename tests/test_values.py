@@ -9,8 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from annexa_check.spec import load_spec
-from annexa_check.values import (
+from annexa_check.annex.values import (
     age_at,
     as_code,
     as_date,
@@ -22,6 +21,7 @@ from annexa_check.values import (
     is_formula,
     is_present,
 )
+from annexa_check.catalogue.spec import load_spec
 
 SPEC = load_spec()
 CODESETS = SPEC.codesets

@@ -1,0 +1,215 @@
+"""What Annex A is: its lists, their columns per template year, and the code sets, from `rules/`.
+
+`rules/lists.yaml` and `rules/codesets.yaml` describe the template itself; the reader
+matches sheets and headers against them and the value conversions read codes through
+them. They are loaded into typed objects here, and a malformed entry is refused at
+load time with a message naming the file and entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from annexa_check.errors import SpecError
+
+TEMPLATES = ("2019", "2023")
+COLUMN_TYPES = ("id", "text", "date", "int", "code")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built, ~10x faster
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    type: str
+    codeset: str | None = None
+    aliases: tuple[str, ...] = ()
+    templates: tuple[str, ...] = TEMPLATES
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    key: str
+    number: int
+    title: str
+    keywords: tuple[str, ...]
+    columns: tuple[Column, ...]
+    one_row_per_child: bool = False
+    record_key: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"List {self.number}"
+
+    def column(self, key: str) -> Column | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+    def columns_for(self, template: str) -> tuple[Column, ...]:
+        """The columns a workbook of this template year is expected to have."""
+        return tuple(c for c in self.columns if template in c.templates)
+
+    @property
+    def team_column(self) -> str | None:
+        return next((c.key for c in self.columns if c.role == "team"), None)
+
+    @property
+    def worker_column(self) -> str | None:
+        return next((c.key for c in self.columns if c.role == "worker"), None)
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    templates: tuple[str, ...] = TEMPLATES
+
+
+@dataclass(frozen=True)
+class CodeSet:
+    key: str
+    bare_code: bool
+    codes: tuple[Code, ...]
+
+    def codes_for(self, template: str) -> tuple[Code, ...]:
+        return tuple(c for c in self.codes if template in c.templates)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The lists and code sets: everything the reader needs, before any rule."""
+
+    lists: dict[str, ListSpec]
+    codesets: dict[str, CodeSet]
+    root: Path
+
+
+def rules_root() -> Path:
+    """Where the rule data lives: inside the installed package, else the source tree."""
+    packaged = Path(str(resources.files("annexa_check"))) / "rules"
+    if (packaged / "lists.yaml").is_file():
+        return packaged
+    source = Path(__file__).resolve().parents[2] / "rules"
+    if (source / "lists.yaml").is_file():
+        return source
+    raise SpecError(f"rule data not found (looked in {packaged} and {source})")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read rule data: {exc}") from exc
+
+
+def _need(entry: dict, key: str, where: str) -> Any:
+    if key not in entry or entry[key] in (None, ""):
+        raise SpecError(f"{where}: missing '{key}'")
+    return entry[key]
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int)):
+        return (str(value),)
+    return tuple(str(v) for v in value)
+
+
+def _column(entry: dict, where: str) -> Column:
+    col_type = _need(entry, "type", where)
+    if col_type not in COLUMN_TYPES:
+        raise SpecError(f"{where}: type '{col_type}' is not one of {', '.join(COLUMN_TYPES)}")
+    if col_type == "code" and not entry.get("codeset"):
+        raise SpecError(f"{where}: a code column needs a 'codeset'")
+    templates = _strs(entry.get("templates")) or TEMPLATES
+    return Column(
+        key=_need(entry, "key", where),
+        header=str(_need(entry, "header", where)).strip(),
+        type=col_type,
+        codeset=entry.get("codeset"),
+        aliases=_strs(entry.get("aliases")),
+        templates=templates,
+        role=entry.get("role"),
+    )
+
+
+def _load_lists(path: Path, codesets: dict[str, CodeSet]) -> dict[str, ListSpec]:
+    data = _read_yaml(path)
+    shared = {
+        key: _column({"key": key, **entry}, f"{path.name}: shared_columns.{key}")
+        for key, entry in (data.get("shared_columns") or {}).items()
+    }
+    lists: dict[str, ListSpec] = {}
+    for list_key, entry in _need(data, "lists", path.name).items():
+        where = f"{path.name}: lists.{list_key}"
+        match = re.fullmatch(r"list_(\d{1,2})", list_key)
+        if not match:
+            raise SpecError(f"{where}: list keys are list_1 ... list_11")
+        columns = []
+        for i, col in enumerate(_need(entry, "columns", where)):
+            col_where = f"{where}.columns[{i}]"
+            if isinstance(col, str):
+                if col not in shared:
+                    raise SpecError(f"{col_where}: '{col}' is not a shared column")
+                columns.append(shared[col])
+            else:
+                columns.append(_column(col, col_where))
+        keys = [c.key for c in columns]
+        dupes = {k for k in keys if keys.count(k) > 1}
+        if dupes:
+            raise SpecError(f"{where}: column keys repeated: {', '.join(sorted(dupes))}")
+        for col in columns:
+            if col.codeset and col.codeset not in codesets:
+                raise SpecError(f"{where}: column '{col.key}' names unknown codeset '{col.codeset}'")
+        record_key = _strs(entry.get("record_key"))
+        unknown_keys = [k for k in record_key if k not in keys]
+        if unknown_keys:
+            raise SpecError(f"{where}: record_key names unknown column(s) {', '.join(unknown_keys)}")
+        lists[list_key] = ListSpec(
+            key=list_key,
+            number=int(match.group(1)),
+            title=_need(entry, "title", where),
+            keywords=_strs(entry.get("keywords")),
+            columns=tuple(columns),
+            one_row_per_child=bool(entry.get("one_row_per_child", False)),
+            record_key=record_key,
+        )
+    return lists
+
+
+def _load_codesets(path: Path) -> dict[str, CodeSet]:
+    data = _read_yaml(path)
+    out = {}
+    for key, entry in _need(data, "codesets", path.name).items():
+        where = f"{path.name}: codesets.{key}"
+        codes = []
+        for i, code in enumerate(_need(entry, "codes", where)):
+            cw = f"{where}.codes[{i}]"
+            templates = _strs(code.get("templates")) or TEMPLATES
+            bad = set(templates) - set(TEMPLATES)
+            if bad:
+                raise SpecError(f"{cw}: unknown template {', '.join(sorted(bad))}")
+            codes.append(
+                Code(
+                    code=str(_need(code, "code", cw)),
+                    label=str(_need(code, "label", cw)),
+                    aliases=_strs(code.get("aliases")),
+                    templates=templates,
+                )
+            )
+        out[key] = CodeSet(key=key, bare_code=bool(entry.get("bare_code", False)), codes=tuple(codes))
+    return out
+
+
+def load_layout(root: Path) -> Layout:
+    """Load and check the lists and code sets under `root`."""
+    codesets = _load_codesets(root / "codesets.yaml")
+    return Layout(lists=_load_lists(root / "lists.yaml", codesets), codesets=codesets, root=root)

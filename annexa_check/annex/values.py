@@ -1,0 +1,129 @@
+"""Polars expressions that turn cell text into blanks, dates, whole numbers and codes.
+
+Each conversion is strict and visible: a value either converts exactly (an Excel date,
+dd/mm/yyyy, a whole number, a code of the code set) or stays unconverted and a rule
+reports it. Nothing is guessed. The loader applies `cleaned` to every cell once; the
+other functions here take the name of such a cleaned column.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from annexa_check.annex.model import CodeSet
+
+# Excel's error values, as text in a cell or recovered from an error cell.
+EXCEL_ERRORS = (
+    "#N/A",
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+)
+_EXCEL_DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$"  # how the reader renders a date cell
+_DMY = r"^\d{1,2}/\d{1,2}/\d{4}$"
+_WHOLE = r"^[+-]?\d+$"
+_CODE_PREFIX = r"^(\(?[a-z]{1,2}\d?\)\s*)+"  # the template's `a)` / `zz)` / `p1)` ordering prefix
+_CODE_TOKEN = r"^([a-z0-9]+)\s*[:\-–]"  # a bare code followed by its description: `pr4 - private`
+
+
+def cleaned(column: str) -> pl.Expr:
+    """The cell text without surrounding spaces (non-breaking ones too); blank -> null."""
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
+def is_error(column: str) -> pl.Expr:
+    return pl.col(column).str.to_uppercase().is_in(EXCEL_ERRORS).fill_null(False)
+
+
+def is_formula(column: str) -> pl.Expr:
+    return pl.col(column).str.starts_with("=").fill_null(False)
+
+
+def is_blank(column: str) -> pl.Expr:
+    return pl.col(column).is_null()
+
+
+def is_present(column: str) -> pl.Expr:
+    """A readable value: not blank, not an Excel error, not an unsaved formula."""
+    return ~is_blank(column) & ~is_error(column) & ~is_formula(column)
+
+
+def as_date(column: str) -> pl.Expr:
+    """A real Excel date or dd/mm/yyyy text; anything else (ISO text, 2-digit years) is null."""
+    text = pl.col(column)
+    return (
+        pl.when(text.str.contains(_EXCEL_DATETIME))
+        .then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        .when(text.str.contains(_DMY))
+        .then(text.str.to_date("%d/%m/%Y", strict=False))
+    )
+
+
+def as_int(column: str) -> pl.Expr:
+    text = pl.col(column)
+    return pl.when(text.str.contains(_WHOLE)).then(text.cast(pl.Int64, strict=False))
+
+
+def code_text(expr: pl.Expr) -> pl.Expr:
+    """The comparison form of a code value: case-folded, straight quotes, no `a)` prefix."""
+    return (
+        expr.str.strip_chars()
+        .str.to_lowercase()
+        .str.replace_all("[‘’`]", "'")
+        .str.replace_all("[“”]", '"')
+        .str.replace(_CODE_PREFIX, "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def _forms(codeset: CodeSet, template: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Lookups from comparison form to code: whole values, and bare leading codes."""
+    codes = codeset.codes_for(template)
+    texts, owners = [], []
+    for code in codes:
+        forms = [code.label, *code.aliases] + ([code.code] if codeset.bare_code else [])
+        texts += forms
+        owners += [code.code] * len(forms)
+    normal = pl.select(code_text(pl.lit(pl.Series(texts, dtype=pl.String)))).to_series().to_list()
+    whole = dict(zip(normal, owners, strict=True))
+    bare = {code.code.lower(): code.code for code in codes} if codeset.bare_code else {}
+    return whole, bare
+
+
+def as_code(column: str, codeset: CodeSet, template: str) -> pl.Expr:
+    """The canonical code a value stands for in this template's code set, else null."""
+    whole, bare = _forms(codeset, template)
+    norm = code_text(pl.col(column))
+    exact = norm.replace_strict(whole, default=None, return_dtype=pl.String)
+    if not bare:
+        return exact
+    token = norm.str.extract(_CODE_TOKEN, 1).replace_strict(bare, default=None, return_dtype=pl.String)
+    return pl.coalesce(exact, token)
+
+
+def age_at(dob: pl.Expr, reference: date) -> pl.Expr:
+    """Whole years at the reference date (a 29 February birthday falls on 1 March)."""
+    before_birthday = (dob.dt.month().cast(pl.Int32) * 100 + dob.dt.day().cast(pl.Int32)) > (
+        reference.month * 100 + reference.day
+    )
+    return reference.year - dob.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+
+def child_id_text(column: str) -> pl.Expr:
+    """A child ID as text; `123.0` (an ID that passed through a float) reads back as `123`."""
+    return pl.col(column).str.replace(r"^(\d+)\.0+$", "${1}")

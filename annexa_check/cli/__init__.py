@@ -1,0 +1,5 @@
+"""The command line: parses options, calls the API and the writers, maps outcomes to exit codes."""
+
+from annexa_check.cli.main import main
+
+__all__ = ["main"]

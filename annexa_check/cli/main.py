@@ -1,0 +1,694 @@
+"""Command line: `annexa-check validate`, `rules`, `explain`, `compare`, `history` and `trend`.
+
+Exit codes are a contract with CI jobs: 0 the run passed its policy (by default: no
+error-severity findings), 1 it failed it, 2 the command could not run (bad option,
+unreadable workbook) with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+from rich.console import Console
+
+from annexa_check.catalogue.spec import load_spec
+from annexa_check.errors import AnnexaError, one_line
+from annexa_check.outputs.catalogue import (
+    DOCS_COMMAND,
+    catalogue_markdown,
+    explain_text,
+    filter_rules,
+    rules_json,
+    rules_table,
+)
+from annexa_check.read.safety import DEFAULT_LIMITS
+from annexa_check.report.policy import FAIL_ON
+from annexa_check.settings.config import CONFIG_NAME, find_config, implausible_reference_date, load_config
+from annexa_check.version import __version__
+
+if TYPE_CHECKING:
+    from annexa_check.api.batch import Outcome
+    from annexa_check.report.change import Side
+    from annexa_check.report.policy import Verdict
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """A typed date must be plausible, or every age check would be wrong (None: not given)."""
+    if value is None:
+        return None
+    try:
+        chosen = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+    problem = implausible_reference_date(chosen)
+    if problem:
+        raise click.BadParameter(problem)
+    return chosen
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part for value in values for part in value.split(",") if part.strip()]
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"annexa-check: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+class _Boundary(click.Group):
+    """Every command's errors end here: one line on stderr, exit 2, no traceback, no cell values.
+
+    A library's own error text can quote the workbook (a header, a value), so it is shown
+    only with --verbose; an unexpected error names its type, and its traceback appears
+    only with ANNEXA_CHECK_DEBUG=1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("annexa-check: interrupted", err=True)
+            sys.exit(130)
+        except MemoryError:
+            _fail("not enough memory to finish; close other programs or check a smaller workbook")
+        except (SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # a bug (or a library panic): say so without echoing any cell value
+            if os.environ.get("ANNEXA_CHECK_DEBUG") and not isinstance(exc, AnnexaError):
+                raise
+            _fail(one_line(exc, ctx.meta.get(_VERBOSE, False)))
+
+
+_VERBOSE = "annexa_check.verbose"
+
+
+@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="annexa-check")
+def main() -> None:
+    """Check an Ofsted Annex A dry-run workbook before it is submitted."""
+
+
+def _history_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--history",
+        "history_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="ANNEXA_CHECK_HISTORY",
+        help="The history database (default: history.sqlite in your user data folder; "
+        "or set ANNEXA_CHECK_HISTORY). Example: --history S:/DataQuality/annexa-history.sqlite",
+    )(command)
+
+
+def _store(history_path: Path | None) -> Path:
+    """The history database: --history or ANNEXA_CHECK_HISTORY, else the one in the user data folder."""
+    from annexa_check.history import store as history
+
+    return history_path or history.default_path()
+
+
+def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--select and --ignore, as linters have them: rule codes, code prefixes or error types."""
+    command = click.option(
+        "--ignore",
+        multiple=True,
+        metavar="CODES",
+        help="Skip these rule codes, code prefixes or error types. Example: --ignore missing_list",
+    )(command)
+    return click.option(
+        "--select",
+        multiple=True,
+        metavar="CODES",
+        help="Only these rule codes, code prefixes or error types. Example: --select CIN,ETH001",
+    )(command)
+
+
+def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--format for the history commands: tables for people, JSON (or CSV) for scripts."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=f"What to print: tables for people, or {' or '.join(c.upper() for c in choices[1:])} for "
+        "scripts. Example: --format json",
+    )
+
+
+@main.command()
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--reference-date",
+    callback=_reference_date,
+    metavar="YYYY-MM-DD",
+    help="Date that ages are measured at (default: the configuration file's reference_date, else today). "
+    "Example: --reference-date 2025-03-31",
+)
+@click.option(
+    "--template",
+    type=click.Choice(["auto", "2019", "2023"]),
+    default="auto",
+    show_default=True,
+    help="Annex A template year; auto detects it from the List 9 layout. Example: --template 2019",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv", "junit", "markdown"]),
+    default="text",
+    show_default=True,
+    help="What to print: a summary for people, one JSON object for scripts, the exception list as CSV, "
+    "JUnit XML for CI, or a Markdown summary for a CI job page. Example: --format junit",
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Also write the exception list (.csv, .xlsx), the JSON summary (.json), JUnit XML (.xml) or the "
+    "Markdown summary (.md); repeatable. With several workbooks, one file each (exceptions.<workbook>.csv). "
+    "Example: -o exceptions.xlsx",
+)
+@_selection_options
+@click.option(
+    "--split-by",
+    type=click.Choice(["team", "worker"]),
+    help="Also write one exception workbook per allocated team or worker (blank: Unallocated) "
+    "into --out-dir. Example: --split-by team --out-dir exceptions/",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the --split-by workbooks (created if needed). Example: --out-dir exceptions/",
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Replace child IDs in every file written with a keyed hash; the key is read from "
+    "ANNEXA_CHECK_PSEUDONYM_KEY and never written. Example: --pseudonymise --split-by team --out-dir out/",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a one-file HTML report for the data-quality meeting (opens offline, "
+    "prints to PDF). Example: --report report.html",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing in text mode and show no progress bar; use the exit code. Example: -q",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="The severity that fails the run (exit code 1). Example: --fail-on warning",
+)
+@click.option(
+    "--max",
+    "maxima",
+    multiple=True,
+    metavar="ERROR_TYPE=N",
+    help="Tolerate up to N records of an error type (whatever --fail-on says); repeatable. "
+    "Example: --max missing_ethnicity=150",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With several workbooks: how many to check at once (default: one per CPU core, or one "
+    "at a time when they are small). Example: --jobs 2",
+)
+@click.option(
+    "--record", is_flag=True, help="Store this run in the history (see --history). Example: --record"
+)
+@_history_option
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
+    "Example: --config ../annexa-check.toml",
+)
+@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
+@click.option(
+    "--max-unpacked-mb",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Refuse a workbook that unpacks to more than this many MB (a zip-bomb guard; default "
+    f"{DEFAULT_LIMITS.max_unpacked_mb}, or max_unpacked_mb in the settings file; a million-row "
+    "return unpacks to about 560). Example: --max-unpacked-mb 2000",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="When a workbook cannot be read, also print the reader's own message, which may quote "
+    "the workbook's contents. Example: -v",
+)
+def validate(
+    workbooks: tuple[Path, ...],
+    reference_date: date | None,
+    template: str,
+    fmt: str,
+    outputs: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    split_by: str | None,
+    out_dir: Path | None,
+    pseudonymise: bool,
+    report_path: Path | None,
+    quiet: bool,
+    fail_on: str,
+    maxima: tuple[str, ...],
+    jobs: int | None,
+    record: bool,
+    history_path: Path | None,
+    config_path: Path | None,
+    no_config: bool,
+    max_unpacked_mb: int | None,
+    verbose: bool,
+) -> None:
+    """Check WORKBOOKS (files, or folders of them) and report problems by error type and child.
+
+    Exit codes: 0 passed (by default: no errors; warnings allowed), 1 failed the policy
+    (--fail-on, --max), 2 could not run (or, with several workbooks, one could not be read).
+
+    Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31 -o exceptions.xlsx
+
+    Example: annexa-check validate dry_run.xlsx --split-by team --out-dir exceptions/ --report report.html
+    """
+    from annexa_check.api.audience import check_destinations
+    from annexa_check.api.batch import Job, expand, output_for, run_batch
+    from annexa_check.outputs.files import suffix_problem
+    from annexa_check.report.policy import Policy, parse_maxima
+
+    click.get_current_context().meta[_VERBOSE] = verbose
+    for path in outputs:  # refuse before the work, not after it
+        problem = suffix_problem(path)
+        if problem:
+            _fail(problem)
+    single = len(workbooks) == 1 and not workbooks[0].is_dir()
+    if fmt == "csv" and not single:
+        _fail("--format csv prints one exception list; for several workbooks use -o exceptions.csv")
+    try:
+        key = check_destinations(outputs, split_by, out_dir, report_path, pseudonymise)
+        spec = load_spec()
+        policy = Policy(fail_on, parse_maxima(maxima, spec.error_types))
+        if no_config and config_path is not None:
+            raise AnnexaError("--config and --no-config contradict each other; give one")
+        config_file = None if no_config else find_config(config_path)
+        config = load_config(config_file, spec) if config_file else None
+        if reference_date is None:
+            reference_date = (config.reference_date_on(date.today()) if config else None) or date.today()
+        if max_unpacked_mb is None:
+            max_unpacked_mb = (config.max_unpacked_mb if config else None) or DEFAULT_LIMITS.max_unpacked_mb
+    except AnnexaError as exc:
+        _fail(str(exc))
+    paths, skipped = expand(workbooks)
+    work = [
+        Job(
+            path,
+            reference_date,
+            template,
+            tuple(_split(select)),
+            tuple(_split(ignore)),
+            policy,
+            # several workbooks: one file (or team folder) each, named after the workbook
+            outputs=outputs if single else tuple(output_for(o, path) for o in outputs),
+            split_by=split_by,
+            out_dir=out_dir if single or out_dir is None else out_dir / path.stem,
+            report_path=report_path if single or report_path is None else output_for(report_path, path),
+            key=key,
+            config_file=config_file,
+            progress=single and not quiet and fmt == "text",
+            keep_result=single,
+            limits=replace(DEFAULT_LIMITS, max_unpacked_mb=max_unpacked_mb),
+            verbose=verbose,
+            history=_store(history_path) if report_path else None,
+        )
+        for path in paths
+    ]
+    if not work:
+        _fail(f"no workbooks found in {', '.join(str(w) for w in workbooks)}")
+    outcomes = run_batch(work, jobs)
+    if record:
+        _record(outcomes, history_path)
+    if single:
+        _show_one(outcomes[0], fmt, quiet)
+    else:
+        _show_batch(outcomes, skipped, reference_date, fmt, quiet)
+
+
+def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
+    from annexa_check.history import store as history
+
+    store = _store(history_path)
+    for outcome in outcomes:
+        if outcome.report is not None and outcome.findings is not None:
+            try:
+                history.record(store, outcome.report, outcome.findings)
+            except AnnexaError as exc:
+                _fail(str(exc))
+
+
+def _console() -> Console:
+    console = Console()
+    if not console.is_terminal:  # piped to a log or file: no need to wrap at 80 columns
+        console = Console(width=120)
+    return console
+
+
+def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
+    from annexa_check.outputs import formats
+    from annexa_check.outputs.files import csv_text, json_text
+    from annexa_check.outputs.terminal import render
+
+    if outcome.error is not None:
+        _fail(outcome.error)
+    assert outcome.report is not None and outcome.verdict is not None and outcome.result is not None
+    report, verdict = outcome.report, outcome.verdict
+    if fmt == "json":
+        click.echo(json_text(report), nl=False)
+    elif fmt == "csv":
+        click.echo(csv_text(outcome.result), nl=False)
+    elif fmt == "junit":
+        click.echo(formats.junit(outcome.result, verdict), nl=False)
+    elif fmt == "markdown":
+        click.echo(formats.markdown(report, verdict), nl=False)
+    elif not quiet:
+        console = _console()
+        render(report, console, outcome.result.findings)
+        for line in outcome.lines:
+            console.print(line)
+        if verdict.maxima or verdict.fail_on != "error":
+            _print_verdict(console, verdict)
+    sys.exit(EXIT_OK if verdict.passed else EXIT_FINDINGS)
+
+
+def _print_verdict(console: Console, verdict: Verdict) -> None:
+    if verdict.passed:
+        console.print(f"[bold green]Policy passed[/] (--fail-on {verdict.fail_on}).")
+        return
+    console.print(f"[bold red]Policy failed[/] (--fail-on {verdict.fail_on}):")
+    for reason in verdict.reasons:
+        console.print(f"  {reason}")
+
+
+def _show_batch(
+    outcomes: list[Outcome], skipped: list[tuple[Path, str]], reference_date: date, fmt: str, quiet: bool
+) -> NoReturn:
+    import xml.etree.ElementTree as ET
+
+    from annexa_check.api.batch import combined
+    from annexa_check.outputs import formats
+    from annexa_check.outputs.files import json_text
+    from annexa_check.outputs.terminal import render_batch
+
+    document = combined(outcomes, reference_date, skipped)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            click.echo(f"annexa-check: error: {outcome.error}", err=True)
+    if fmt == "json":
+        click.echo(json_text(document), nl=False)
+    elif fmt == "junit":
+        suites = [
+            ET.fromstring(o.junit)
+            if o.error is None
+            else formats.junit_failed_suite(str(o.workbook), o.error)
+            for o in outcomes
+        ]
+        click.echo(formats.junit_document(suites), nl=False)
+    elif fmt == "markdown":
+        click.echo(
+            formats.markdown_batch(document, [o.markdown for o in outcomes if o.error is None]), nl=False
+        )
+    elif not quiet:
+        console = _console()
+        render_batch(document, console)
+        for outcome in outcomes:
+            for line in outcome.lines:
+                console.print(line)
+    if any(o.error is not None for o in outcomes):
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK if all(o.verdict is not None and o.verdict.passed for o in outcomes) else EXIT_FINDINGS)
+
+
+@main.command("rules")
+@click.option(
+    "--list",
+    "list_number",
+    type=click.IntRange(1, 11),
+    metavar="N",
+    help="Only rules on List N. Example: --list 8",
+)
+@click.option(
+    "--severity",
+    type=click.Choice(["error", "warning"]),
+    help="Only this severity. Example: --severity warning",
+)
+@click.option(
+    "--error-type", metavar="KEY", help="Only this error type. Example: --error-type missing_ethnicity"
+)
+@click.option(
+    "--template",
+    type=click.Choice(["2019", "2023"]),
+    help="Only rules in this template year's rule pack. Example: --template 2019",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help=f"A table for people, JSON for scripts, or Markdown ({DOCS_COMMAND}). Example: --format json",
+)
+def rules_command(
+    list_number: int | None, severity: str | None, error_type: str | None, template: str | None, fmt: str
+) -> None:
+    """List the rule catalogue.  Example: annexa-check rules --list 9 --severity error"""
+    spec = load_spec()
+    if error_type is not None and error_type not in spec.error_types:
+        _fail(f"no error type '{error_type}' (see 'annexa-check rules')")
+    chosen = filter_rules(
+        spec, list_number=list_number, severity=severity, error_type=error_type, template=template
+    )
+    if fmt == "json":
+        click.echo(rules_json(chosen, spec))
+    elif fmt == "markdown":
+        click.echo(catalogue_markdown(chosen, spec), nl=False)
+    else:
+        click.echo(rules_table(chosen, spec))
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print a rule (or every rule of an error type) in full: what it checks, why, and its examples.
+
+    Example: annexa-check explain CLA003    or    annexa-check explain missing_primary_need
+    """
+    spec = load_spec()
+    chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
+    if not chosen:
+        _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
+    click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--reference-date",
+    callback=_reference_date,
+    metavar="YYYY-MM-DD",
+    help="For a workbook side: the date ages are measured at (default: today). "
+    "Example: --reference-date 2025-04-30",
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Write the child-level lists of new, resolved and still-open problems (.xlsx: one sheet each; "
+    ".csv: a status column) or the comparison as JSON (.json); repeatable. Example: -o changes.xlsx",
+)
+@_selection_options
+@_format_option("text", "json")
+@_history_option
+def compare(
+    old: str,
+    new: str,
+    reference_date: date | None,
+    outputs: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fmt: str,
+    history_path: Path | None,
+) -> None:
+    """Compare two dry runs: problems new in NEW, resolved since OLD, and still open.
+
+    OLD and NEW are each a workbook, or a recorded run given by its id or reference date
+    (see 'annexa-check history'). Problems are matched by fingerprint, so they are
+    recognised after rows move. Counts are per error type and per team.
+
+    Example: annexa-check compare march.xlsx april.xlsx -o changes.xlsx
+    """
+    from annexa_check.catalogue.selection import select_rules
+    from annexa_check.history.compare import COMPARE_SUFFIXES, write_changes
+    from annexa_check.outputs.files import json_text
+    from annexa_check.outputs.terminal import frame_table
+    from annexa_check.report.change import compare as compare_sides
+
+    for path in outputs:
+        if path.suffix.lower() not in COMPARE_SUFFIXES:
+            _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
+    try:
+        codes = [r.code for r in select_rules(load_spec(), _split(select), _split(ignore))]
+        sides = [_side(arg, reference_date or date.today(), history_path, codes) for arg in (old, new)]
+        comparison = compare_sides(*sides)
+        protect = tuple(Path(arg) for arg in (old, new) if Path(arg).exists())
+        for path in outputs:
+            write_changes(comparison, path, protect)
+    except AnnexaError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json_text(comparison.as_dict()), nl=False)
+        return
+    console = _console()
+    totals = comparison.as_dict()["totals"]
+    console.print(f"[bold]{comparison.old.label}[/] → [bold]{comparison.new.label}[/]")
+    for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
+        console.print(frame_table(title, table))
+    console.print(
+        f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
+    )
+    for path in outputs:
+        console.print(f"Wrote {path}")
+
+
+def _side(argument: str, reference_date: date, history_path: Path | None, codes: list[str]) -> Side:
+    """A workbook if the file exists, else a recorded run by id or reference date; `codes` rules only."""
+    from annexa_check.engine.check import check_workbook
+    from annexa_check.history import store as history
+    from annexa_check.history.compare import run_side
+    from annexa_check.report.change import Side
+
+    path = Path(argument)
+    if path.exists():
+        result = check_workbook(path, reference_date=reference_date, select=codes)
+        return Side(path.name, reference_date.isoformat(), result.findings)
+    if not (argument.isdigit() or _is_date(argument)):
+        raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
+    store = _store(history_path)
+    return run_side(store, history.find_run(store, argument), codes)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+@main.command("history")
+@_format_option("text", "json")
+@_history_option
+def history_command(fmt: str, history_path: Path | None) -> None:
+    """List the recorded runs (validate --record), oldest first.  Example: annexa-check history"""
+    import polars as pl
+
+    from annexa_check.history import store as history
+    from annexa_check.outputs.files import json_text
+    from annexa_check.outputs.terminal import frame_table
+
+    store = _store(history_path)
+    try:
+        recorded = history.runs(store)
+    except AnnexaError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json_text({"history": str(store), "runs": [vars(run) for run in recorded]}), nl=False)
+        return
+    frame = pl.DataFrame([vars(run) for run in recorded], schema=list(history.Run.__dataclass_fields__))
+    console = _console()
+    console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
+
+
+@main.command()
+@click.option("--last", type=click.IntRange(min=1), help="Only the last N runs. Example: --last 12")
+@click.option(
+    "--workbook",
+    "workbook_name",
+    metavar="NAME",
+    help="Only runs of workbooks with this file name (a shared history may hold several councils). "
+    "Example: --workbook kirklees_dry_run.xlsx",
+)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PATH",
+    help="Also write the chart as PATH.png and PATH.svg (needs the 'chart' extra). "
+    "Example: --chart board/trend",
+)
+@_format_option("text", "json", "csv")
+@_history_option
+def trend(
+    last: int | None, workbook_name: str | None, chart: Path | None, fmt: str, history_path: Path | None
+) -> None:
+    """Records per error type over the recorded runs, and a chart for a board paper.
+
+    Example: annexa-check trend --last 12 --chart dq-trend
+    """
+    from annexa_check.history import store as history
+    from annexa_check.history.trend import trend_table, write_chart
+    from annexa_check.outputs.files import json_text
+    from annexa_check.outputs.terminal import frame_table
+
+    store = _store(history_path)
+    try:
+        recorded = history.runs(store)
+        if workbook_name:
+            recorded = [run for run in recorded if Path(run.workbook).name == workbook_name]
+        if last:
+            recorded = recorded[-last:]
+        if not recorded:
+            raise AnnexaError(f"{store}: no recorded runs{' of ' + workbook_name if workbook_name else ''}")
+        table = trend_table(recorded, history.run_counts(store))
+    except AnnexaError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        runs = [{"id": r.id, "workbook": r.workbook, "reference_date": r.reference_date} for r in recorded]
+        counts = {row.pop("error_type"): row for row in table.iter_rows(named=True)}
+        click.echo(json_text({"runs": runs, "counts": counts}), nl=False)
+    elif fmt == "csv":
+        click.echo(table.write_csv(), nl=False)
+    else:
+        console = _console()
+        console.print(frame_table("Records per error type", table))
+        for run in recorded:
+            console.print(f"run {run.id}: {Path(run.workbook).name}, reference date {run.reference_date}")
+    if chart:  # after the table, which needs no plotting library
+        try:
+            written = write_chart(recorded, table, chart)
+        except AnnexaError as exc:
+            _fail(str(exc))
+        for path in written:
+            click.echo(f"Wrote {path}", err=fmt != "text")

@@ -1,0 +1,105 @@
+"""The whole check as a recipe: read the workbook, settle the template, run the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from annexa_check.annex.model import TEMPLATES
+from annexa_check.catalogue.selection import select_rules
+from annexa_check.catalogue.spec import Rule, Spec, load_spec
+from annexa_check.engine.run import Skipped, run_rules
+from annexa_check.errors import AnnexaError
+from annexa_check.findings.table import counts_by_type
+from annexa_check.read.loader import LoadedWorkbook, detect_template, load_workbook
+from annexa_check.read.safety import DEFAULT_LIMITS, Limits
+from annexa_check.settings.config import Config, apply_config, config_report
+
+DEFAULT_TEMPLATE = "2023"
+Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
+
+
+@dataclass
+class CheckResult:
+    workbook: LoadedWorkbook
+    reference_date: date
+    template: str
+    template_source: str
+    findings: pl.DataFrame
+    skipped: list[Skipped]
+    spec: Spec
+    config: dict[str, Any] | None = None  # what a configuration file changed, and where it applied
+    rules: list[Rule] = field(default_factory=list)  # the rules selected for the run
+
+    def counts(self) -> pl.DataFrame:
+        return counts_by_type(self.findings)
+
+    @property
+    def error_count(self) -> int:
+        return self.findings.filter(pl.col("severity") == "error").height
+
+
+def check_workbook(
+    path: Path | str,
+    *,
+    reference_date: date,
+    template: str = "auto",
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    spec: Spec | None = None,
+    config: Config | None = None,
+    progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> CheckResult:
+    """Load, validate and return the findings for one workbook.
+
+    A configuration file's selection is the default: `select` replaces the file's
+    `select`, and `ignore` adds to the file's `ignore`. `progress(step, done, total)`
+    is told of each sheet read and of the rules running, so a long check can show a
+    bar; the check itself prints nothing.
+    """
+    base = spec or load_spec()
+    spec = apply_config(base, config) if config else base
+    selection = "--select and --ignore"
+    if config:
+        select, ignore = list(select) or list(config.select), [*config.ignore, *ignore]
+        selection += f", with select and ignore in {config.file},"
+    rules = select_rules(spec, select, ignore, selection)
+    steps = 1
+
+    def on_sheet(sheet: str, done: int, total: int) -> None:
+        nonlocal steps
+        steps = total + 1
+        if progress is not None:
+            progress(f"Reading {sheet}", done, steps)
+
+    workbook = load_workbook(path, spec, on_sheet, limits)
+    if template == "auto":
+        detected = detect_template(workbook)
+        chosen = detected or DEFAULT_TEMPLATE
+        source = "detected from the List 9 layout" if detected else "the default: no List 9 to detect it from"
+    elif template in TEMPLATES:
+        chosen, source = template, "chosen with --template"
+    else:
+        raise AnnexaError(f"unknown template '{template}' (use {', '.join(TEMPLATES)} or auto)")
+    if progress is not None:
+        progress(f"Running {len(rules)} rules", steps - 1, steps)
+    findings, skipped = run_rules(workbook, spec, template=chosen, reference_date=reference_date, rules=rules)
+    if progress is not None:
+        progress("Done", steps, steps)
+    return CheckResult(
+        workbook=workbook,
+        reference_date=reference_date,
+        template=chosen,
+        template_source=source,
+        findings=findings,
+        skipped=skipped,
+        spec=spec,
+        config=config_report(config, workbook, base, spec, chosen) if config else None,
+        rules=rules,
+    )

@@ -1,0 +1,672 @@
+"""The rules engine: declarative rules -> polars expressions -> one findings table.
+
+Each rule names a check family (required, codes, date_order, ...) and its parameters;
+this module is the only place that turns a family into an expression. Every (rule,
+column) flag of a list is computed in one lazy pass over that list, then each flag's
+rows become findings carrying everything an output needs: no output re-reads the
+workbook or re-derives a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import polars as pl
+
+from annexa_check.annex import values as v
+from annexa_check.annex.model import Column, ListSpec
+from annexa_check.catalogue.spec import AGE_CHECKS, Condition, Rule, Spec
+from annexa_check.findings.table import FINDING_COLUMNS, empty_findings, validate_findings
+from annexa_check.read.loader import ROW, LoadedList, LoadedWorkbook
+
+_PLACEHOLDER = re.compile(r"(\{value\}|\{age\}|\{others\}|\{col:[a-z0-9_]+\})")
+_PLACEHOLDER_BEFORE = date(1910, 1, 1)  # earlier dates are sentinels such as 01/01/1900, not events
+_PEOPLE_LISTS = tuple(f"list_{n}" for n in range(1, 11))  # List 11 holds adopters, not children
+_Instance = tuple[Rule, Column]  # one rule applied to one column of one list
+_WHOLE_LIST_CHECKS = ("list_present", "list_headers")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A rule that could not run on a list, and why (never silently treated as a pass)."""
+
+    rule: str
+    list: str
+    reason: str
+
+
+@dataclass
+class _Context:
+    lst: ListSpec
+    loaded: LoadedList
+    spec: Spec
+    template: str
+    reference_date: date
+    workbook: LoadedWorkbook
+    shared: dict[str, pl.DataFrame] = field(default_factory=dict)  # cross-list tables, built once a run
+    typed: dict[str, pl.DataFrame] = field(default_factory=dict)  # each list's typed frame, built once
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The list's cells plus each code, date and whole number converted once.
+
+        Dozens of rules read the same placement type or start date; converting each
+        column once, not once per rule, is what keeps a large catalogue fast.
+        """
+        key = self.lst.key
+        if key not in self.typed:
+            frame = self.loaded.frame
+            assert frame is not None
+            self.typed[key] = frame.with_columns(
+                self._convert(col.key, col.type).alias(self._name(col.key, col.type))
+                for col in self.lst.columns
+                if col.key in self.loaded.matched and col.type in ("code", "date", "int")
+            )
+        return self.typed[key]
+
+    def _convert(self, key: str, kind: str) -> pl.Expr:
+        if kind == "code":
+            col = self.lst.column(key)
+            assert col is not None and col.codeset is not None
+            return v.as_code(key, self.spec.codesets[col.codeset], self.template)
+        return v.as_date(key) if kind == "date" else v.as_int(key)
+
+    def _name(self, key: str, kind: str) -> str:
+        return f"__{kind}_{key}"
+
+    def _typed(self, key: str, kind: str) -> pl.Expr:
+        col = self.lst.column(key)
+        if col is not None and col.type == kind:
+            return pl.col(self._name(key, kind))
+        return self._convert(key, kind)  # a column of another type, read this way by one rule
+
+    def code(self, key: str) -> pl.Expr:
+        return self._typed(key, "code")
+
+    def date(self, key: str) -> pl.Expr:
+        return self._typed(key, "date")
+
+    def int(self, key: str) -> pl.Expr:
+        return self._typed(key, "int")
+
+    def on(self, list_key: str) -> _Context:
+        """The same run seen from another list (cross-list checks), sharing what is already built."""
+        return _Context(
+            lst=self.spec.lists[list_key],
+            loaded=self.workbook.lists[list_key],
+            spec=self.spec,
+            template=self.template,
+            reference_date=self.reference_date,
+            workbook=self.workbook,
+            shared=self.shared,
+            typed=self.typed,
+        )
+
+
+def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
+    if cond.present:
+        return v.is_present(cond.column)
+    if cond.blank:
+        return v.is_blank(cond.column)
+    if cond.number is not None:
+        op, n = cond.number
+        number = ctx.int(cond.column)
+        if op == "not_equals":
+            return (number != n).fill_null(True)
+        compared = {"equals": number == n, "above": number > n, "below": number < n}[op]
+        return compared.fill_null(False)
+    code = ctx.code(cond.column)
+    if cond.in_codes is not None:
+        return code.is_in(list(cond.in_codes)).fill_null(False)
+    assert cond.not_in_codes is not None
+    return code.is_not_null() & ~code.is_in(list(cond.not_in_codes))
+
+
+def _age(ctx: _Context) -> pl.Expr:
+    """Age at the reference date from the date of birth, else from the age column."""
+    parts = []
+    if "date_of_birth" in ctx.loaded.matched:
+        parts.append(v.age_at(ctx.date("date_of_birth"), ctx.reference_date).cast(pl.Int64))
+    if "age" in ctx.loaded.matched:
+        parts.append(ctx.int("age"))
+    return pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Int64)
+
+
+def _months_before(day: date, months: int) -> date:
+    month = day.month - 1 - months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _outside(value: pl.Expr, params: dict) -> pl.Expr:
+    low, high = params.get("min"), params.get("max")
+    out = pl.lit(False)
+    if low is not None:
+        out = out | (value < low).fill_null(False)
+    if high is not None:
+        out = out | (value > high).fill_null(False)
+    return out
+
+
+def _code_age(rule: Rule, key: str, ctx: _Context) -> pl.Expr:
+    """A code outside its allowed ages (`ages`) or inside its forbidden ones (`not_ages`)."""
+    code, age = ctx.code(key), _age(ctx)
+    flag = pl.lit(False)
+    for param, inside_is_bad in (("ages", False), ("not_ages", True)):
+        ranges = rule.params.get(param)
+        if not ranges:
+            continue
+        low = code.replace_strict({c: r[0] for c, r in ranges.items()}, default=None, return_dtype=pl.Int64)
+        high = code.replace_strict({c: r[1] for c, r in ranges.items()}, default=None, return_dtype=pl.Int64)
+        below, above = (age < low).fill_null(False), (age > high).fill_null(False)
+        outside = below | above
+        named = code.is_in(list(ranges)).fill_null(False)
+        flag = flag | (named & age.is_not_null() & (~outside if inside_is_bad else outside))
+    return flag
+
+
+def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
+    key = col.key
+    check = rule.check
+    params = rule.params
+    if check == "required":
+        flag = v.is_blank(key)
+    elif check == "blank":
+        flag = v.is_present(key)
+    elif check == "codes":
+        flag = v.is_present(key) & ctx.code(key).is_null()
+    elif check == "date":
+        flag = v.is_present(key) & ctx.date(key).is_null()
+    elif check == "integer":
+        flag = v.is_present(key) & ctx.int(key).is_null()
+    elif check == "date_order":
+        earliest = ctx.date(params["not_before"]) - pl.duration(days=params.get("slack_days", 0))
+        this = ctx.date(key)
+        flag = ((this <= earliest) if params.get("strict") else (this < earliest)).fill_null(False)
+    elif check == "code_age":
+        flag = _code_age(rule, key, ctx)
+    elif check == "unique":
+        ident = v.child_id_text(key)
+        together = [ident, *[pl.col(c) for c in params.get("with", [])]]
+        flag = ident.is_not_null() & (
+            pl.struct(together).is_duplicated() if len(together) > 1 else ident.is_duplicated()
+        )
+    elif check == "cell_error":
+        flag = v.is_error(key) if params["kind"] == "error" else v.is_formula(key)
+    elif check == "future_date":
+        flag = ctx.date(key) > pl.lit(ctx.reference_date)
+    elif check == "lookback":
+        flag = ctx.date(key) < pl.lit(_months_before(ctx.reference_date, params["months"]))
+    elif check == "placeholder_date":
+        flag = ctx.date(key) < pl.lit(_PLACEHOLDER_BEFORE)
+    elif check == "age_range":
+        flag = _outside(_age(ctx), params)
+    elif check == "age_matches_dob":
+        dob, ref = ctx.date("date_of_birth"), ctx.reference_date
+        stated = ctx.int(key)
+        ages = [v.age_at(dob, ref + timedelta(days=d)) for d in (-1, 0, 1)]
+        flag = stated.is_not_null() & dob.is_not_null() & ~pl.any_horizontal(stated == a for a in ages)
+    elif check == "range":
+        flag = _outside(ctx.int(key), params)
+    elif check == "pattern":
+        flag = v.is_present(key) & ~pl.col(key).str.contains(f"(?i)^(?:{params['regex']})$")
+    elif check == "combination":
+        flag = pl.lit(True)
+    elif check == "constant_per_child":
+        child = v.child_id_text("child_id")
+        flag = child.is_not_null() & (pl.col(key).n_unique().over(child) > 1)
+    elif check == "on_list":
+        ident = v.child_id_text(key)
+        others = _other_list_values(rule, key, ctx)
+        found = ident.is_in(others.implode())
+        flag = ident.is_not_null() & (~found if params["expect"] == "present" else found)
+    else:  # list-level and cross-list checks are handled without a row flag here
+        raise ValueError(f"{rule.code}: check '{check}' has no row-level flag")
+        raise ValueError(f"{rule.code}: check '{check}' has no row-level flag")
+    for cond in rule.when:
+        flag = flag & _condition(cond, ctx)
+    return flag.fill_null(False)
+
+
+def _other_list_values(rule: Rule, key: str, ctx: _Context) -> pl.Series:
+    """The identifiers on the other list (of its rows meeting `other_when`) an on_list rule looks for."""
+    other_key = rule.params["other_list"]
+    match = rule.params.get("match", key)
+    other_ctx = ctx.on(other_key)
+    frame = other_ctx.frame
+    if rule.other_when:  # (a bare literal predicate fails on large multi-chunk frames)
+        keep = pl.all_horizontal(_condition(cond, other_ctx) for cond in rule.other_when)
+        frame = frame.filter(keep.fill_null(False))
+    ids = frame.select(v.child_id_text(match).alias("id"))["id"]
+    return ids.drop_nulls().unique()
+
+
+def _consistency(key: str, ctx: _Context) -> pl.DataFrame:
+    """Per child whose `key` (gender, ethnicity, date of birth) differs between lists: what each list says."""
+    if key in ctx.shared:
+        return ctx.shared[key]
+    parts = []
+    for list_key in _PEOPLE_LISTS:
+        loaded = ctx.workbook.lists.get(list_key)
+        if (
+            loaded is None
+            or not loaded.present
+            or key not in loaded.matched
+            or "child_id" not in loaded.matched
+        ):
+            continue
+        there = ctx.on(list_key)
+        lst = there.lst
+        column = lst.column(key)
+        assert column is not None
+        if column.codeset:
+            norm = there.code(key)
+        elif column.type == "date":
+            norm = there.date(key).dt.strftime("%d/%m/%Y")
+        else:
+            norm = pl.col(key)
+        parts.append(
+            there.frame.lazy()
+            .select(
+                v.child_id_text("child_id").alias("__child"),
+                norm.alias("__norm"),
+                pl.lit(lst.number).alias("__n"),
+            )
+            .drop_nulls()
+        )
+    if not parts:
+        table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
+    else:
+        said = pl.concat(parts).unique()
+        differ = (
+            said.group_by("__child").agg(pl.col("__norm").n_unique().alias("__k")).filter(pl.col("__k") > 1)
+        )
+        table = (  # described only for the few children whose lists disagree
+            said.join(differ.select("__child"), on="__child", how="semi")
+            .group_by("__child", "__norm")
+            .agg(pl.col("__n").sort())
+            .with_columns(
+                (
+                    pl.col("__norm")
+                    + " (List "
+                    + pl.col("__n").cast(pl.List(pl.String)).list.join(", List ")
+                    + ")"
+                ).alias("__said")
+            )
+            .group_by("__child")
+            .agg(pl.col("__said").sort().str.join("; ").alias("__others"))
+            .select("__child", "__others")
+            .collect()
+        )
+    ctx.shared[key] = table
+    return table
+
+
+def _message(rule: Rule, col: Column, ctx: _Context, others: str | None = None) -> pl.Expr:
+    header = ctx.loaded.matched.get(col.key, col.header)
+    text = rule.message.replace("{column}", header).replace("{template}", ctx.template)
+    parts: list[pl.Expr] = []
+    for piece in _PLACEHOLDER.split(text):
+        if piece == "{value}":
+            parts.append(pl.col(col.key).fill_null(""))
+        elif piece == "{age}":
+            parts.append(_age(ctx).cast(pl.String).fill_null("unknown"))
+        elif piece == "{others}":
+            parts.append(pl.col(others) if others else pl.lit(""))
+        elif piece.startswith("{col:"):
+            parts.append(pl.col(piece[5:-1]).fill_null("(blank)"))
+        elif piece:
+            parts.append(pl.lit(piece))
+    return pl.concat_str(parts)
+
+
+def _missing_reads(rule: Rule, col: Column, ctx: _Context) -> list[str]:
+    present = set(ctx.loaded.matched)
+    needed = [col.key, *rule.reads()]
+    if rule.check in AGE_CHECKS and rule.check != "age_matches_dob":  # either source of the age will do
+        needed = [n for n in needed if n not in ("date_of_birth", "age")]
+        if not {"date_of_birth", "age"} & present:
+            needed.append("date_of_birth")
+    return list(dict.fromkeys(n for n in needed if n not in present))
+
+
+def _column_findings(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
+    expected = {c.key for c in ctx.lst.columns_for(ctx.template)}
+    missing = [
+        col
+        for lst, col in rule.targets(ctx.spec)
+        if lst.key == ctx.lst.key and col.key in expected and col.key not in ctx.loaded.matched
+    ]
+    if not missing:
+        return None
+    return _list_level(
+        rule,
+        ctx.loaded,
+        [c.header for c in missing],
+        [rule.message.replace("{column}", c.header) for c in missing],
+    )
+
+
+def _list_level(rule: Rule, loaded: LoadedList, columns: list[str], messages: list[str]) -> pl.DataFrame:
+    """Findings about a whole list or column: no row, no child."""
+    n = len(columns)
+    nulls = pl.Series([None] * n, dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "error_type": [rule.error_type] * n,
+            "rule": [rule.code] * n,
+            "severity": [rule.severity] * n,
+            "list": [loaded.spec.name] * n,
+            "row": pl.Series([None] * n, dtype=pl.Int64),
+            "child_id": nulls,
+            "column": columns,
+            "value": nulls,
+            "message": messages,
+            "team": nulls,
+            "worker": nulls,
+            "sheet": pl.Series([loaded.sheet] * n, dtype=pl.String),
+            "fingerprint": [f"{rule.code}|{loaded.spec.name}|||{c}" for c in columns],
+        }
+    )
+
+
+def _whole_list(rule: Rule, loaded: LoadedList) -> pl.DataFrame | None:
+    """A list that is absent (list_present) or whose sheet has no usable header row (list_headers)."""
+    found = loaded.sheet is not None
+    if (rule.check == "list_present" and found) or (rule.check == "list_headers" and not found):
+        return None
+    name = f"{loaded.spec.name} ({loaded.spec.title})"
+    message = rule.message.replace("{list}", name).replace("{sheet}", loaded.sheet or "")
+    return _list_level(rule, loaded, ["(whole list)"], [message])
+
+
+def _duplicate_columns(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
+    targets = {col.key for lst, col in rule.targets(ctx.spec) if lst.key == ctx.lst.key}
+    dupes = [(key, header, letter) for key, header, letter in ctx.loaded.duplicates if key in targets]
+    if not dupes:
+        return None
+    messages = [
+        rule.message.replace("{column}", header)
+        .replace("{letter}", letter)
+        .replace("{used}", ctx.loaded.letters.get(key, "?"))
+        for key, header, letter in dupes
+    ]
+    return _list_level(rule, ctx.loaded, [header for _, header, _ in dupes], messages)
+
+
+def _loose(text: pl.Expr) -> pl.Expr:
+    """Text as compared for spelling: case and runs of spaces do not count, the `a)` prefix does."""
+    return text.str.to_lowercase().str.replace_all(r"\s+", " ")
+
+
+def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
+    """Recognised codes not written as the template writes them: one finding per column and value.
+
+    A bare `PR1` or `white british` is understood, so it is not an error, but the template
+    asks for its standard form; one finding per distinct spelling (with its row count)
+    keeps an extract that writes every code bare from burying the real problems.
+    """
+    if ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
+        return None
+    frame = ctx.frame.lazy()
+    parts = []
+    for lst, col in rule.targets(ctx.spec):
+        if lst.key != ctx.lst.key or col.key not in ctx.loaded.matched or col.codeset is None:
+            continue
+        labels = {c.code: c.label for c in ctx.spec.codesets[col.codeset].codes_for(ctx.template)}
+        standard = ctx.code(col.key).replace_strict(labels, default=None, return_dtype=pl.String)
+        parts.append(
+            frame.select(
+                pl.col(ROW),
+                pl.lit(ctx.loaded.matched[col.key]).alias("header"),
+                pl.col(col.key).alias("value"),
+                standard.alias("standard"),
+            )
+        )
+    if not parts:
+        return None
+    odd = (  # every code column of the list in one pass
+        pl.concat(parts)
+        .filter(pl.col("standard").is_not_null() & (_loose(pl.col("value")) != _loose(pl.col("standard"))))
+        .group_by("header", "value", "standard")
+        .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+        .sort("first", "header", "value")
+        .collect()
+    )
+    if odd.height == 0:
+        return None
+    headers, messages = [], []
+    for header, value, standard_form, rows, first in odd.iter_rows():
+        headers.append(header)
+        messages.append(
+            rule.message.replace("{column}", header)
+            .replace("{value}", value)
+            .replace("{standard}", standard_form)
+            .replace("{rows}", f"{rows} row" if rows == 1 else f"{rows} rows")
+            .replace("{first}", str(first))
+        )
+    return _list_level(rule, ctx.loaded, headers, messages).with_columns(
+        odd["value"].alias("value"), (pl.col("fingerprint") + "|" + odd["value"]).alias("fingerprint")
+    )
+
+
+def _cell_error_columns(ctx: _Context) -> set[str]:
+    """Columns holding any text that starts like an Excel error or a formula.
+
+    Checking every column of every row for both is the costliest part of a clean run,
+    and almost always finds nothing; one cheap pass says where to look.
+    """
+    frame = ctx.loaded.frame
+    if frame is None or frame.height == 0:
+        return set()
+    columns = list(ctx.loaded.matched)
+    hits = frame.select(pl.col(columns).str.contains(r"^[#=]").any()).row(0)
+    return {c for c, hit in zip(columns, hits, strict=True) if hit}
+
+
+def _plan(
+    rules: list[Rule], ctx: _Context, skipped: list[Skipped]
+) -> tuple[list[pl.DataFrame], list[_Instance]]:
+    """Split the rules for one list into list-level findings and the row checks to run.
+
+    A rule naming a column the sheet lacks is recorded as skipped (never a silent pass);
+    a rule over every column just has fewer columns to look at.
+    """
+    list_level: list[pl.DataFrame] = []
+    instances: list[_Instance] = []
+    suspect = _cell_error_columns(ctx)
+    for rule in rules:
+        if ctx.lst.key not in rule.lists or rule.check in _WHOLE_LIST_CHECKS:
+            continue
+        if rule.check in ("column_present", "column_unique", "code_form"):
+            check = {
+                "column_present": _column_findings,
+                "column_unique": _duplicate_columns,
+                "code_form": _code_forms,
+            }[rule.check]
+            found = check(rule, ctx)
+            if found is not None:
+                list_level.append(found)
+            continue
+        if rule.check == "on_list":
+            other = ctx.workbook.lists.get(rule.params["other_list"])
+            match = rule.params.get("match", rule.columns[0] if rule.columns else "child_id")
+            if other is None or not other.present or match not in other.matched:
+                name = ctx.spec.lists[rule.params["other_list"]].name
+                reason = (
+                    f"{name} is not in the workbook"
+                    if other is None or not other.present
+                    else (f"{name} has no '{match}' column")
+                )
+                skipped.append(Skipped(rule.code, ctx.lst.name, reason))
+                continue
+        for lst, col in rule.targets(ctx.spec):
+            if lst.key != ctx.lst.key:
+                continue
+            if ctx.template not in col.templates and col.key not in ctx.loaded.matched:
+                continue
+            missing = _missing_reads(rule, col, ctx)
+            if missing and rule.columns is not None:
+                skipped.append(Skipped(rule.code, ctx.lst.name, f"column(s) not found: {', '.join(missing)}"))
+            if missing or (rule.check == "cell_error" and col.key not in suspect):
+                continue
+            instances.append((rule, col))
+    return list_level, instances
+
+
+def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFrame]:
+    """Evaluate every row check of a list in one pass, then turn each check's hits into findings."""
+    matched = ctx.loaded.matched
+    if not instances or ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
+        return []
+    frame = ctx.frame
+
+    def column_or_null(key: str | None) -> pl.Expr:
+        return pl.col(key) if key in matched else pl.lit(None, pl.String)
+
+    lazy = frame.lazy()
+    others: dict[int, str] = {}
+    for i, (rule, col) in enumerate(instances):
+        if rule.check == "consistent":
+            table = _consistency(col.key, ctx).rename({"__others": f"__o{i}"})
+            lazy = lazy.with_columns(v.child_id_text("child_id").alias("__join")).join(
+                table.lazy(), left_on="__join", right_on="__child", how="left"
+            )
+            others[i] = f"__o{i}"
+    flags = [
+        (
+            (pl.col(others[i]).is_not_null() & v.is_present(col.key))
+            if i in others
+            else _flag(rule, col, ctx)
+        ).alias(f"__f{i}")
+        for i, (rule, col) in enumerate(instances)
+    ]
+    flagged = (
+        lazy.select(
+            pl.col(ROW),
+            (v.child_id_text("child_id") if "child_id" in matched else pl.lit(None, pl.String)).alias(
+                "__child"
+            ),
+            column_or_null(ctx.lst.team_column).alias("__team"),
+            column_or_null(ctx.lst.worker_column).alias("__worker"),
+            pl.concat_str([column_or_null(k).fill_null("") for k in ctx.lst.record_key], separator="|").alias(
+                "__key"
+            )
+            if ctx.lst.record_key
+            else pl.lit("").alias("__key"),
+            *flags,
+            *[pl.col(c) for c in matched],
+            *[pl.col(name) for name in others.values()],
+            *[pl.col(c) for c in frame.columns if c.startswith(("__code_", "__date_", "__int_"))],
+        )
+        .filter(pl.any_horizontal(f.meta.output_name() for f in flags))
+        .collect()
+    )
+    if flagged.height == 0:
+        return []
+    hit_counts = flagged.select(pl.col(f"__f{i}").sum() for i in range(len(instances))).row(0)
+    out = []
+    for i, (rule, col) in enumerate(instances):
+        if not hit_counts[i]:
+            continue
+        out.append(
+            flagged.filter(pl.col(f"__f{i}")).select(
+                pl.lit(rule.error_type).alias("error_type"),
+                pl.lit(rule.code).alias("rule"),
+                pl.lit(rule.severity).alias("severity"),
+                pl.lit(ctx.lst.name).alias("list"),
+                pl.col(ROW).alias("row"),
+                pl.col("__child").alias("child_id"),
+                pl.lit(matched[col.key]).alias("column"),
+                pl.col(col.key).alias("value"),
+                _message(rule, col, ctx, others.get(i)).alias("message"),
+                pl.col("__team").alias("team"),
+                pl.col("__worker").alias("worker"),
+                pl.lit(ctx.loaded.sheet).alias("sheet"),
+                pl.concat_str(
+                    [
+                        pl.lit(f"{rule.code}|{ctx.lst.name}|"),
+                        pl.col("__child").fill_null(""),
+                        pl.lit("|"),
+                        pl.col("__key"),
+                        pl.lit(f"|{col.key}"),
+                    ]
+                ).alias("fingerprint"),
+            )
+        )
+    return out
+
+
+def _fingerprints(findings: pl.DataFrame) -> pl.DataFrame:
+    """Hash each finding's identity (rule, list, child, the record's key fields, column).
+
+    The row number is left out on purpose, so next month's extract recognises the same
+    problem after rows move. Findings sharing an identity (a child's duplicate rows)
+    are told apart by their order, which the sort makes deterministic.
+    """
+    digest = pl.col("fingerprint").map_elements(
+        lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], return_dtype=pl.String
+    )
+    nth = pl.int_range(pl.len()).over("fingerprint")
+    numbered = pl.when(nth == 0).then(digest).otherwise(digest + "-" + (nth + 1).cast(pl.String))
+    return findings.with_columns(numbered.alias("fingerprint"))
+
+
+def run_rules(
+    workbook: LoadedWorkbook,
+    spec: Spec,
+    *,
+    template: str,
+    reference_date: date,
+    rules: list[Rule] | None = None,
+) -> tuple[pl.DataFrame, list[Skipped]]:
+    """Apply the rules to every list found; return the findings table and the rules that could not run."""
+    rules = [r for r in (spec.rules if rules is None else rules) if template in r.templates]
+    skipped: list[Skipped] = []
+    parts: list[pl.DataFrame] = []
+    shared: dict[str, pl.DataFrame] = {}
+    typed: dict[str, pl.DataFrame] = {}
+    for key, loaded in workbook.lists.items():
+        lst = spec.lists[key]
+        if not loaded.present:
+            whole = [
+                _whole_list(r, loaded) for r in rules if r.check in _WHOLE_LIST_CHECKS and key in r.lists
+            ]
+            parts += [found for found in whole if found is not None]
+            continue
+        ctx = _Context(
+            lst=lst,
+            loaded=loaded,
+            spec=spec,
+            template=template,
+            reference_date=reference_date,
+            workbook=workbook,
+            shared=shared,
+            typed=typed,
+        )
+        list_level, instances = _plan(rules, ctx, skipped)
+        parts += list_level + _row_findings(instances, ctx)
+    findings = pl.concat(parts, how="vertical") if parts else empty_findings()
+    order = {r.code: i for i, r in enumerate(spec.rules)}
+    list_order = {lst.name: lst.number for lst in spec.lists.values()}
+    findings = (
+        findings.with_columns(
+            pl.col("list").replace_strict(list_order, return_dtype=pl.Int32).alias("__list"),
+            pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("__rule"),
+        )
+        # value and message break ties between list-level findings (no row) of one rule and column,
+        # which would otherwise come in whatever order a group-by produced them
+        .sort(
+            ["__list", "row", "__rule", "column", "value", "message"], nulls_last=False, maintain_order=True
+        )
+        .select(FINDING_COLUMNS)
+    )
+    return validate_findings(_fingerprints(findings), spec), skipped

@@ -1,0 +1,148 @@
+"""The findings table: one row per problem, the single source every output is built from.
+
+Its columns are a public contract (CSV/xlsx exception lists, JSON counts), so the
+engine's result is checked against a pandera schema before anything is written: a
+wrong type or an unknown error type is a bug caught here, not a corrupt report.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandera.polars as pa
+import polars as pl
+
+from annexa_check.catalogue.spec import SEVERITIES, Spec
+
+# The nine error types councils count in a dry run: a public contract, keys never change.
+KEY_ERROR_TYPES = (
+    "missing_primary_need",
+    "missing_ethnicity",
+    "missing_closure_reason",
+    "missing_placement_provider",
+    "missing_cla_end_reason",
+    "missing_cic_placement",
+    "invalid_care_leaver_eligibility",
+    "missing_placement_location",
+    "missing_accommodation_suitability",
+)
+FINDING_COLUMNS = [
+    "error_type",
+    "rule",
+    "severity",
+    "list",
+    "row",
+    "child_id",
+    "column",
+    "value",
+    "message",
+    "team",
+    "worker",
+    "sheet",
+    "fingerprint",
+]
+_SCHEMA = {
+    "error_type": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "list": pl.String,
+    "row": pl.Int64,
+    "child_id": pl.String,
+    "column": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+    "team": pl.String,
+    "worker": pl.String,
+    "sheet": pl.String,
+    "fingerprint": pl.String,
+}
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=_SCHEMA)
+
+
+@cache
+def _pandera_schema(error_types: tuple[str, ...], rule_codes: tuple[str, ...]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "error_type": pa.Column(pl.String, pa.Check.isin(list(error_types))),
+            "rule": pa.Column(pl.String, pa.Check.isin(list(rule_codes))),
+            "severity": pa.Column(pl.String, pa.Check.isin(list(SEVERITIES))),
+            "list": pa.Column(pl.String, pa.Check.str_matches(r"^List \d{1,2}$")),
+            "row": pa.Column(pl.Int64, pa.Check.ge(1), nullable=True),
+            "child_id": pa.Column(pl.String, nullable=True),
+            "column": pa.Column(pl.String),
+            "value": pa.Column(pl.String, nullable=True),
+            "message": pa.Column(pl.String),
+            "team": pa.Column(pl.String, nullable=True),
+            "worker": pa.Column(pl.String, nullable=True),
+            "sheet": pa.Column(pl.String, nullable=True),
+            "fingerprint": pa.Column(pl.String, pa.Check.str_matches(r"^[0-9a-f]{16}(-\d+)?$"), unique=True),
+        },
+        strict=True,
+        ordered=True,
+    )
+
+
+def validate_findings(findings: pl.DataFrame, spec: Spec) -> pl.DataFrame:
+    """Check the findings table against its contract (a DataFrame, so data checks really run)."""
+    return _pandera_schema(spec.error_types, tuple(r.code for r in spec.rules)).validate(findings)
+
+
+def _person() -> pl.Expr:
+    """Who a finding is about: List 11 identifiers are adopters, never the same person as a child ID."""
+    adopter = pl.lit("adopter:") + pl.col("child_id")
+    return pl.when(pl.col("list") == "List 11").then(adopter).otherwise(pl.col("child_id"))
+
+
+def _record() -> pl.Expr:
+    """The record a finding is about: its list row, or for a list-level finding the column."""
+    where = pl.coalesce(pl.col("row").cast(pl.String), pl.lit("column ") + pl.col("column"))
+    return pl.concat_str([pl.col("list"), where], separator=":")
+
+
+def counts_by_type(findings: pl.DataFrame) -> pl.DataFrame:
+    """Per error type: records affected, distinct children and severity.
+
+    A row counts once per error type even if two rules of that type flag it, so the
+    numbers match what a council reports ("197 missing primary need codes").
+    """
+    return counts_by(findings, "error_type")
+
+
+def counts_by(findings: pl.DataFrame, *keys: str) -> pl.DataFrame:
+    """Records and distinct children per group (e.g. list, team, or list and error type).
+
+    Counted the same way as `counts_by_type`, so a breakdown always adds up to the
+    numbers in the summary; `severity` is the group's most serious one.
+    """
+    return (
+        findings.group_by(*keys)
+        .agg(
+            pl.col("severity").min().alias("severity"),  # "error" sorts before "warning"
+            _record().n_unique().alias("count"),
+            _person().drop_nulls().n_unique().alias("children"),
+        )
+        .sort(*keys, nulls_last=True)
+    )
+
+
+def distinct_people(findings: pl.DataFrame) -> int:
+    return findings.select(_person().drop_nulls().n_unique()).item()
+
+
+# The finding fields a recorded run keeps: enough to say who, where and what; never a value or
+# message. Fixed by the store's tables (MIGRATIONS), so listed here, not derived from FINDING_COLUMNS.
+HISTORY_COLUMNS = [
+    "fingerprint",
+    "error_type",
+    "rule",
+    "severity",
+    "list",
+    "row",
+    "child_id",
+    "column",
+    "team",
+    "worker",
+]

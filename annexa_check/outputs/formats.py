@@ -1,0 +1,165 @@
+"""CI renderings of a run: JUnit XML (one test case per rule) and a short Markdown summary.
+
+Both are built from the findings table and `summary()`, like every other output, and
+both follow the exit policy's verdict, so a CI page shows red exactly when the job
+fails. Neither carries a timestamp: the same workbook and reference date give the
+same bytes, so outputs can be diffed between runs.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from annexa_check.engine.check import CheckResult
+from annexa_check.findings.table import distinct_people
+from annexa_check.report.model import headline
+from annexa_check.report.policy import Verdict
+
+FIRST_RECORDS = 5  # enough to find the pattern; the exception list has the rest
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Cell text as XML 1.0 can hold it (a stray control character would make the file unreadable)."""
+    return _NOT_XML.sub("?", text)
+
+
+def _record_line(row: dict[str, Any]) -> str:
+    where = f"{row['list']} row {row['row']}" if row["row"] is not None else row["list"]
+    child = f", child {row['child_id']}" if row["child_id"] else ""
+    return f"{where}{child}, {row['column']}: {row['message']}"
+
+
+def junit(result: CheckResult, verdict: Verdict) -> str:
+    """The JUnit XML document of one run."""
+    return junit_document([junit_suite(result, verdict)])
+
+
+def junit_document(suites: list[ET.Element]) -> str:
+    """Test suites (one per workbook) as one JUnit XML file, with the totals CI servers read."""
+    root = ET.Element("testsuites", name="annexa-check")
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(sum(int(suite.get(key, "0")) for suite in suites)))
+    root.extend(suites)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def junit_suite(result: CheckResult, verdict: Verdict) -> ET.Element:
+    """One test case per selected rule: failed, passed (with any tolerated findings) or skipped."""
+    findings = result.findings
+    skipped: dict[str, list[str]] = {}
+    for s in result.skipped:
+        skipped.setdefault(s.rule, []).append(f"{s.list}: {s.reason}")
+    by_rule = {key[0]: part for key, part in findings.partition_by("rule", as_dict=True).items()}
+    cases, failures, skips = [], 0, 0
+    for rule in result.rules:
+        case = ET.Element(
+            "testcase", classname=f"annexa_check.{rule.error_type}", name=f"{rule.code} {rule.title}"
+        )
+        part = by_rule.get(rule.code)
+        if part is not None:
+            people = distinct_people(part)
+            message = (
+                f"{part.height} record{'s' if part.height != 1 else ''}, {people} "
+                f"{'child' if people == 1 else 'children'}: {rule.error_type} ({rule.severity})"
+            )
+            lines = [_record_line(r) for r in part.head(FIRST_RECORDS).iter_rows(named=True)]
+            if part.height > FIRST_RECORDS:
+                lines.append(f"... and {part.height - FIRST_RECORDS} more in the exception list")
+            body = _xml_text("\n".join(lines))
+            if rule.error_type in verdict.failing:
+                failures += 1
+                ET.SubElement(case, "failure", type=rule.severity, message=_xml_text(message)).text = body
+            else:
+                ET.SubElement(case, "system-out").text = _xml_text(f"{message}, within the policy\n{body}")
+        elif rule.code in skipped:
+            skips += 1
+            ET.SubElement(case, "skipped", message=_xml_text("; ".join(skipped[rule.code])))
+        cases.append(case)
+    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0", "skipped": str(skips)}
+    suite = ET.Element(
+        "testsuite", {"name": _xml_text(f"annexa-check {result.workbook.path.name}"), **counts}
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("workbook", str(result.workbook.path)),
+        ("reference_date", result.reference_date.isoformat()),
+        ("template", result.template),
+        ("fail_on", verdict.fail_on),
+    ):
+        ET.SubElement(props, "property", name=name, value=_xml_text(value))
+    suite.extend(cases)
+    return suite
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(report: dict[str, Any], verdict: Verdict) -> str:
+    """A few lines for a CI job summary or an email: verdict, headline, counts by error type."""
+    totals = report["totals"]
+    state = "passed" if verdict.passed else "failed"
+    lines = [
+        f"### annexa-check {state}: `{_cell(report['workbook'])}`",
+        "",
+        f"Reference date {report['reference_date']} · template {report['template']['year']} · "
+        f"{totals['lists_found']} of {len(report['lists'])} lists found · "
+        f"policy `--fail-on {verdict.fail_on}`"
+        + "".join(f" `--max {k}={v}`" for k, v in sorted(verdict.maxima.items())),
+        "",
+        f"**{headline(report)}**",
+    ]
+    if report["counts"]:
+        lines += [
+            "",
+            "| Error type | Severity | Records | Children | Fails the run |",
+            "|---|---|--:|--:|---|",
+        ]
+        ordered = sorted(
+            report["counts"].items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
+        )
+        for key, c in ordered:
+            fails = "yes" if key in verdict.failing else "no"
+            lines.append(f"| `{key}` | {c['severity']} | {c['count']:,} | {c['children']:,} | {fails} |")
+    if report["rules_skipped"]:
+        lines += ["", f"{len(report['rules_skipped'])} rule(s) could not run (columns missing)."]
+    lines += [f"- note: {_cell(note)}" for note in report["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def junit_failed_suite(workbook: str, error: str) -> ET.Element:
+    """A workbook of a batch that could not be checked: one errored test case, so CI shows it."""
+    suite = ET.Element("testsuite", name=_xml_text(f"annexa-check {workbook}"), tests="1", failures="0")
+    suite.set("errors", "1")
+    suite.set("skipped", "0")
+    case = ET.SubElement(suite, "testcase", classname="annexa_check.workbook", name="workbook can be read")
+    ET.SubElement(case, "error", message=_xml_text(error))
+    return suite
+
+
+def markdown_batch(document: dict[str, Any], parts: list[str]) -> str:
+    """A batch: one line per workbook, the combined counts, then each workbook's own summary."""
+    batch = document["batch"]
+    lines = [
+        f"## annexa-check: {batch['workbooks']} workbooks, {batch['passed']} passed, "
+        f"{batch['checked'] - batch['passed']} failed, {batch['could_not_check']} could not be checked",
+        "",
+        "| Workbook | Result | Errors | Warnings | Children with errors |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for item in document["results"]:
+        if "error" in item:
+            lines.append(f"| `{_cell(item['workbook'])}` | could not check: {_cell(item['error'])} | | | |")
+            continue
+        totals = item["totals"]
+        state = "passed" if item["policy"]["passed"] else "failed"
+        lines.append(
+            f"| `{_cell(item['workbook'])}` | {state} | {totals['errors']:,} | {totals['warnings']:,} "
+            f"| {totals['children_with_errors']:,} |"
+        )
+    lines += [f"- skipped {_cell(s['path'])}: {s['reason']}" for s in batch["skipped_files"]]
+    return "\n".join(lines) + "\n\n" + "\n".join(parts)

@@ -1,0 +1,363 @@
+"""The one-file HTML report for the director's data-quality meeting, from the findings table.
+
+It has to open from a shared drive or an email attachment on a locked-down laptop, so
+everything is inline (styles, script, an SVG chart) and a Content-Security-Policy
+forbids the page from fetching anything. The tables are real HTML, so the report reads
+without script, with a screen reader and on paper; the script only adds search,
+filters and sorting.
+
+Where the history holds an earlier run of the same workbook, the report also shows the
+change since then, from this run's findings and the stored run (never the older workbook).
+The report is written before this run is recorded, so a run is never its own previous run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from annexa_check.catalogue.expected import EXPECTED, with_expected
+from annexa_check.engine.check import CheckResult
+from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by
+from annexa_check.outputs.files import _atomic_write
+from annexa_check.outputs.teams import UNALLOCATED, allocation, meanings
+from annexa_check.report.change import NO_TEAM, Comparison
+from annexa_check.report.model import headline, summary
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+_CHILD_HEADERS = (
+    "Child ID",
+    "List",
+    "Row",
+    "Column",
+    "Value",
+    "What is wrong",
+    "Error type",
+    "Team",
+    "Worker",
+)
+_BAR_COLOURS = {"error": "#a4262c", "warning": "#8a5a00"}  # both over 4.5:1 against white
+
+
+def _asset(name: str) -> str:
+    return (resources.files("annexa_check") / "report_assets" / name).read_text(encoding="utf-8")
+
+
+def _children(n: int) -> str:
+    return f"{n:,} {'child' if n == 1 else 'children'}"
+
+
+def _by_largest(counts: pl.DataFrame) -> pl.DataFrame:
+    return counts.sort(["severity", "count", "error_type"], descending=[False, True, False])
+
+
+def _chart(counts: pl.DataFrame) -> str:
+    """Horizontal bars of records by error type: inline SVG, labelled, no script needed."""
+    rows = list(_by_largest(counts).iter_rows(named=True))
+    label_w, bar_w, row_h = 270, 380, 26
+    top = max((r["count"] for r in rows), default=1) or 1
+    height = row_h * len(rows) + 8
+    parts = [
+        f'<svg class="chart" role="img" aria-labelledby="chart-title chart-desc" '
+        f'viewBox="0 0 {label_w + bar_w + 70} {height}" width="100%" preserveAspectRatio="xMinYMin meet">',
+        '<title id="chart-title">Records by error type</title>',
+        '<desc id="chart-desc">'
+        + escape("; ".join(f"{r['error_type']}: {r['count']}" for r in rows))
+        + "</desc>",
+    ]
+    for i, r in enumerate(rows):
+        y = 4 + i * row_h
+        width = max(2, round(bar_w * r["count"] / top))
+        colour = _BAR_COLOURS[r["severity"]]
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(r["error_type"])}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row_h - 8}" fill="{colour}">'
+            f"<title>{escape(r['error_type'])}: {r['count']:,} records</title></rect>"
+            f'<text x="{label_w + width + 6}" y="{y + 17}">{r["count"]:,}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _table(caption: str, headers: list[str], rows: list[list[Any]], numeric: set[int]) -> str:
+    head = "".join(
+        f'<th scope="col"{" class=num" if i in numeric else ""}>{escape(h)}</th>'
+        for i, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            (
+                f'<th scope="row">{escape(str(c))}</th>'
+                if i == 0
+                else f"<td{' class=num' if i in numeric else ''}>"
+                + escape(f"{c:,}" if isinstance(c, int) else str(c))
+                + "</td>"
+            )
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<table><caption>{escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _long_date(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _signed(n: int) -> str:
+    """A change as text, so up and down never rest on colour: +3, −12 (a true minus sign), 0."""
+    return f"+{n:,}" if n > 0 else f"\u2212{-n:,}" if n < 0 else "0"
+
+
+def _change_headline(change: pl.DataFrame, key_total: int, when: str) -> str:
+    """Beside the headline: 'down 12 from 62 on 28 February 2025'."""
+    before = int(change.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES))["previous"].sum())
+    moved = key_total - before
+    if moved == 0:
+        words = f"the same as {when}"
+    else:
+        words = f"{'up' if moved > 0 else 'down'} {abs(moved):,} from {before:,} {when}"
+    return f'<span class="change" id="key-change"> \u2014 {words}</span>'
+
+
+def _change_section(comparison: Comparison, since: str) -> str:
+    """Per error type (previous, now, change, new, resolved) and per team (new, resolved, still open)."""
+    change = comparison.change_by_error_type().sort(
+        ["severity", "now", "previous", "error_type"], descending=[False, True, True, False]
+    )
+    type_rows = [
+        [r["error_type"], r["previous"], r["now"], _signed(r["change"]), r["new"], r["resolved"]]
+        for r in change.iter_rows(named=True)
+    ]
+    teams = comparison.by_team().with_columns(pl.col("team").replace({NO_TEAM: UNALLOCATED, "": UNALLOCATED}))
+    teams = teams.group_by("team").agg(pl.col(s).sum() for s in ("new", "resolved", "still_open"))
+    teams = teams.sort([pl.col("team") == UNALLOCATED, pl.col("team")])
+    team_rows = [[r["team"], r["new"], r["resolved"], r["still_open"]] for r in teams.iter_rows(named=True)]
+    totals = {status: comparison.part(status).height for status in ("new", "resolved", "still_open")}
+    type_table = _table(
+        "Records per error type: previous run, now and the change",
+        ["Error type", "Previous", "Now", "Change", "New", "Resolved"],
+        type_rows,
+        {1, 2, 3, 4, 5},
+    )
+    team_table = _table(
+        "Findings per allocated team: new, resolved and still open",
+        ["Team", "New", "Resolved", "Still open"],
+        team_rows,
+        {1, 2, 3},
+    )
+    return f"""<section aria-labelledby="change-h" id="change">
+<h2 id="change-h">Change since {escape(since)}</h2>
+<p id="change-summary">Compared with {escape(comparison.old.label)} in the history:
+{totals["new"]:,} new, {totals["resolved"]:,} resolved, {totals["still_open"]:,} still open.
+Problems are matched by child and record, so a row that moved is still the same problem;
+a resolved problem counts for the team it had.</p>
+<div class="two">
+<div>{type_table}</div>
+<div>{team_table}</div>
+</div>
+</section>"""
+
+
+def _options(values: list[str]) -> str:
+    return "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
+
+
+def _child_rows(findings: pl.DataFrame) -> str:
+    rows = []
+    for f in findings.iter_rows(named=True):
+        cells = [
+            f["child_id"] or "",
+            f["list"],
+            "" if f["row"] is None else str(f["row"]),
+            f["column"],
+            f["value"] or "",
+            f["message"],
+            f["error_type"],
+            f["team"] or "",
+            f["worker"] or "",
+        ]
+        rows.append(
+            f'<tr data-type="{escape(f["error_type"])}" data-list="{escape(f["list"])}" '
+            f'data-team="{escape(f["__team"])}" data-severity="{f["severity"]}">'
+            + "".join(f"<td>{escape(c)}</td>" for c in cells[:6])
+            + f'<td><a href="#rule-{escape(f["rule"])}">{escape(f["error_type"])}</a></td>'
+            + "".join(f"<td>{escape(c)}</td>" for c in cells[7:])
+            + "</tr>"
+        )
+    return "".join(rows)
+
+
+def render_html(
+    result: CheckResult, *, pseudonymised: bool = False, comparison: Comparison | None = None
+) -> str:
+    """The whole report as one HTML document; with `comparison`, the change since that run too."""
+    report = summary(result)
+    findings = with_expected(result.findings, result.spec, result.template).with_columns(
+        allocation("team").alias("__team")
+    )
+    counts = result.counts()
+    key = _by_largest(counts.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)))
+    key_total = int(key["count"].sum()) if key.height else 0
+    titles = meanings(findings, result)
+    when = f"{result.reference_date.day} {result.reference_date:%B %Y}"
+
+    key_items = (
+        "".join(
+            f"<li><strong>{r['count']:,}</strong> {escape(r['error_type'].replace('_', ' '))} "
+            f'<span class="muted">({escape(titles[r["error_type"]])}; '
+            f"{_children(r['children'])})</span></li>"
+            for r in key.iter_rows(named=True)
+        )
+        or "<li>None of the nine key error types was found.</li>"
+    )
+
+    per_list = {r["list"]: r for r in counts_by(findings, "list").iter_rows(named=True)}
+    list_rows = [
+        [
+            f"{lst['name']} {lst['title']}",
+            lst["rows"] if lst["found"] else "not found",
+            per_list.get(lst["name"], {}).get("count", 0),
+            per_list.get(lst["name"], {}).get("children", 0),
+        ]
+        for lst in report["lists"].values()
+    ]
+    teams = counts_by(findings, "__team").sort(
+        [pl.col("__team") == UNALLOCATED, pl.col("count"), pl.col("__team")], descending=[False, True, False]
+    )
+    team_rows = [[r["__team"], r["count"], r["children"]] for r in teams.iter_rows(named=True)]
+
+    rules = {r.code: r for r in result.spec.rules}
+    fixes = findings.select("rule", "list", "column", EXPECTED).unique().sort("rule", "list", "column")
+    fix_rows, anchored = [], set()
+    for code, lst, col, exp in fixes.iter_rows():
+        anchor = "" if code in anchored else f' id="rule-{escape(code)}" tabindex="-1"'
+        anchored.add(code)
+        fix_rows.append(
+            f'<tr{anchor}><th scope="row">{escape(code)}</th>'
+            f"<td>{escape(rules[code].error_type)}</td><td>{escape(rules[code].title)}</td>"
+            f"<td>{escape(lst)}: {escape(col)}</td><td>{escape(exp)}</td></tr>"
+        )
+
+    type_options = _options(sorted(findings["error_type"].unique().to_list()))
+    list_options = _options(sorted(findings["list"].unique().to_list(), key=lambda n: int(n.split()[1])))
+    team_options = _options(
+        sorted(findings["__team"].unique().to_list(), key=lambda t: (t == UNALLOCATED, t))
+    )
+    note = (
+        '<p class="note">Child IDs in this report are pseudonymised with a keyed hash; '
+        "the performance team can match them to records.</p>"
+        if pseudonymised
+        else ""
+    )
+    chart = _chart(counts) if counts.height else "<p>No findings.</p>"
+    key_words = "key error" if key_total == 1 else "key errors"
+    change_headline = change_section = ""
+    if comparison is not None:
+        # a re-run for the same reference date (after fixes) is named as such, not by its date
+        earlier = comparison.old.reference_date < result.reference_date.isoformat()
+        since = _long_date(comparison.old.reference_date) if earlier else "the previous check"
+        change_headline = _change_headline(
+            comparison.change_by_error_type(), key_total, f"on {since}" if earlier else f"at {since}"
+        )
+        change_section = _change_section(comparison, since)
+    list_table = _table(
+        "Rows checked and records with findings, per list",
+        ["List", "Rows", "Records", "Children"],
+        list_rows,
+        {1, 2, 3},
+    )
+    team_table = _table(
+        "Records with findings, per allocated team", ["Team", "Records", "Children"], team_rows, {1, 2}
+    )
+    child_headers = "".join(
+        f'<th scope="col" aria-sort="none"><button type="button">{h}</button></th>' for h in _CHILD_HEADERS
+    )
+    fix_headers = "".join(
+        f'<th scope="col">{h}</th>' for h in ("Rule", "Error type", "Checks", "Where", "A correct value")
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Annex A dry-run check: {escape(result.workbook.path.name)}, {escape(when)}</title>
+<style>{_asset("report.css")}</style>
+</head>
+<body>
+<a class="skip" href="#children">Skip to the child-level table</a>
+<main>
+<header>
+<p class="eyebrow">Annex A dry-run check · {escape(result.workbook.path.name)} ·
+reference date {escape(when)} · template {escape(result.template)}</p>
+<h1 id="headline"><span id="key-errors">{key_total:,}</span> {key_words} in this dry run{change_headline}</h1>
+<p class="lede" id="summary-line">{escape(headline(report))}</p>
+{note}
+<ol class="key-types" aria-label="Key errors by type, largest first">{key_items}</ol>
+</header>
+{change_section}
+<section aria-labelledby="chart-h"><h2 id="chart-h">Records by error type</h2>{chart}</section>
+<div class="two">
+<section aria-labelledby="lists-h"><h2 id="lists-h">By list</h2>
+{list_table}
+</section>
+<section aria-labelledby="teams-h"><h2 id="teams-h">By team</h2>
+{team_table}
+</section>
+</div>
+<section aria-labelledby="children-h" id="children"><h2 id="children-h">Child-level findings</h2>
+<form class="controls" role="search" onsubmit="return false">
+<label>Search <input type="search" id="filter-text" placeholder="child ID, worker, value…"></label>
+<label>Error type <select id="filter-type"><option value="">All types</option>{type_options}</select></label>
+<label>List <select id="filter-list"><option value="">All lists</option>{list_options}</select></label>
+<label>Team <select id="filter-team"><option value="">All teams</option>{team_options}</select></label>
+<button type="button" id="filter-reset">Clear filters</button>
+</form>
+<p id="shown" aria-live="polite">Showing {findings.height:,} of {findings.height:,} findings</p>
+<div class="scroll"><table id="findings" data-total="{findings.height}">
+<caption class="visually-hidden">Every finding: one row per problem. Column headers sort the table.</caption>
+<thead><tr>{child_headers}</tr></thead>
+<tbody>{_child_rows(findings)}</tbody>
+</table></div>
+</section>
+<section aria-labelledby="fix-h"><h2 id="fix-h">What a correct value looks like</h2>
+<table><caption class="visually-hidden">For each rule that found something: a correct value</caption>
+<thead><tr>{fix_headers}</tr></thead>
+<tbody>{"".join(fix_rows)}</tbody></table>
+</section>
+<footer><p>Generated by annexa-check {escape(report["tool"]["version"])}
+from {escape(result.workbook.path.name)}.
+This file contains child-level data: store and share it as your data-protection policy requires.</p></footer>
+</main>
+<script>{_asset("report.js")}</script>
+</body>
+</html>
+"""
+
+
+def write_html(
+    result: CheckResult,
+    path: Path,
+    *,
+    pseudonymised: bool = False,
+    comparison: Comparison | None = None,
+) -> None:
+    """Write the report atomically, never over the workbook being checked.
+
+    `comparison` (this run against the previous one, made by the caller) adds the change
+    section; the report itself never opens the history.
+    """
+    text = render_html(result, pseudonymised=pseudonymised, comparison=comparison)
+    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), result.workbook.path)

@@ -1,0 +1,204 @@
+"""Exception workbooks for team managers: one .xlsx per team (or worker), from the findings table.
+
+Each team manager fixes their own team's records, so each gets only their rows and only
+the columns needed to find and fix them (data minimisation): no other team's children,
+no sheet internals. A workbook opens on a summary (what to fix first), then the findings
+with what is wrong and what a correct value looks like. File names are derived from the
+team name alone, so the same team gets the same file every month and it opens on Windows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from annexa_check.catalogue.expected import EXPECTED, with_expected
+from annexa_check.engine.check import CheckResult
+from annexa_check.errors import AnnexaError
+from annexa_check.findings.table import counts_by, distinct_people
+from annexa_check.outputs.files import _atomic_write, write_table, xlsx_book
+
+SPLITS = ("team", "worker")
+UNALLOCATED = "Unallocated"
+SUMMARY_SHEET, FINDINGS_SHEET = "Summary", "Findings"
+
+# Findings-table column -> the header a team manager reads; the order they appear in.
+_COLUMNS = {
+    "child_id": "Child ID",
+    "list": "List",
+    "row": "Excel row",
+    "column": "Column",
+    "value": "Current value",
+    "message": "What is wrong",
+    EXPECTED: "What a correct value looks like",
+    "error_type": "Error type",
+    "rule": "Rule",
+    "severity": "Severity",
+}
+_OTHER = {"team": ("worker", "Worker"), "worker": ("team", "Team")}  # the other allocation, to hand work out
+_WIDTHS = {
+    "Child ID": 16,
+    "List": 8,
+    "Excel row": 9,
+    "Column": 28,
+    "Current value": 22,
+    "What is wrong": 60,
+    "What a correct value looks like": 50,
+    "Error type": 30,
+    "Rule": 8,
+    "Severity": 9,
+    "Worker": 22,
+    "Team": 24,
+}
+_WRAP = ("What is wrong", "What a correct value looks like", "Column", "Current value")
+
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
+_NOT_SAFE = re.compile(r"[^A-Za-z0-9 ._'()&,+-]+")
+MAX_STEM = 80
+
+
+def allocation(by: str) -> pl.Expr:
+    """The team or worker a finding belongs to; blank (Lists 1, 2, 10, 11, list-level) is Unallocated."""
+    text = pl.col(by).str.strip_chars()
+    return pl.when(text.is_null() | (text == "")).then(pl.lit(UNALLOCATED)).otherwise(text)
+
+
+def safe_stem(name: str) -> str:
+    """A file name (without .xlsx) for a team: readable, and valid on Windows, macOS and Linux."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    stem = _NOT_SAFE.sub("_", ascii_name)
+    stem = re.sub(r"\s+", " ", stem).strip(" .")[:MAX_STEM].strip(" .")
+    if not stem:
+        stem = "_"
+    if _WINDOWS_RESERVED.match(stem.split(".")[0]):
+        stem += "_"
+    return stem
+
+
+def file_names(groups: list[str]) -> dict[str, str]:
+    """A distinct file name per group; names that clash (ignoring case) get a short stable suffix."""
+    stems = {g: safe_stem(g) for g in groups}
+    clashes: dict[str, int] = {}
+    for stem in stems.values():
+        clashes[stem.casefold()] = clashes.get(stem.casefold(), 0) + 1
+    names = {}
+    for group, stem in stems.items():
+        if clashes[stem.casefold()] > 1:
+            stem += "-" + hashlib.sha256(group.encode("utf-8")).hexdigest()[:6]
+        names[group] = stem + ".xlsx"
+    return names
+
+
+def meanings(findings: pl.DataFrame, result: CheckResult) -> dict[str, str]:
+    """Per error type, the titles of the rules that found it here (a type may have several)."""
+    titles = {r.code: r.title for r in result.spec.rules}
+    found = findings.group_by("error_type").agg(pl.col("rule").unique().sort())
+    return {t: "; ".join(titles[code] for code in codes) for t, codes in found.iter_rows()}
+
+
+def _summary_rows(
+    result: CheckResult, by: str, group: str, findings: pl.DataFrame, pseudonymised: bool
+) -> list[tuple]:
+    counts = counts_by(findings, "error_type").sort(
+        [pl.col("severity"), pl.col("count"), pl.col("error_type")], descending=[False, True, False]
+    )
+    titles = meanings(findings, result)
+    first = counts.row(0, named=True)
+    errors = counts.filter(pl.col("severity") == "error")["count"].sum()
+    rows: list[tuple] = [
+        (f"Annex A exceptions for {group}", None, None, None, None),
+        (by.capitalize(), group, None, None, None),
+        ("Reference date", result.reference_date.strftime("%d/%m/%Y"), None, None, None),
+        ("Workbook checked", result.workbook.path.name, None, None, None),
+        ("Template", result.template, None, None, None),
+        ("Problems to fix", f"{findings.height} rows ({errors} errors)", None, None, None),
+        ("Children", distinct_people(findings), None, None, None),
+        (
+            "What to do first",
+            f"Start with {first['error_type']} ({first['count']} record(s)): {titles[first['error_type']]}. "
+            "Then work down the table below, largest error type first; each row of the "
+            f"'{FINDINGS_SHEET}' sheet says what is wrong and what a correct value looks like.",
+            None,
+            None,
+            None,
+        ),
+    ]
+    if pseudonymised:
+        rows.append(
+            (
+                "Child IDs",
+                "Pseudonymised (keyed hash): ask the performance team to match them",
+                None,
+                None,
+                None,
+            )
+        )
+    rows += [(None,) * 5, ("Error type", "What it means", "Severity", "Records", "Children")]
+    rows += [
+        (c["error_type"], titles[c["error_type"]], c["severity"], c["count"], c["children"])
+        for c in counts.iter_rows(named=True)
+    ]
+    return rows
+
+
+def _write_summary(book: Any, rows: list[tuple]) -> None:
+    sheet = book.add_worksheet(SUMMARY_SHEET)
+    bold = book.add_format({"bold": True, "valign": "top"})
+    title = book.add_format({"bold": True, "font_size": 14})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 70, wrap)
+    sheet.set_column(2, 4, 10)
+    table_start = next(i for i, row in enumerate(rows) if row[0] == "Error type")
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if cell is None:
+                continue
+            style = title if r == 0 else header if r == table_start else bold if c == 0 else None
+            if isinstance(cell, int):
+                sheet.write_number(r, c, cell, style)
+            else:
+                sheet.write_string(r, c, str(cell), style)
+    sheet.activate()
+
+
+def write_split(result: CheckResult, by: str, out_dir: Path, *, pseudonymised: bool = False) -> list[Path]:
+    """One exception workbook per team or worker in `out_dir` (created if needed); returns the files."""
+    if by not in SPLITS:
+        raise AnnexaError(f"--split-by must be one of {', '.join(SPLITS)}, not '{by}'")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise AnnexaError(f"{out_dir}: --out-dir must be a folder, and this is a file")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AnnexaError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from exc
+    findings = with_expected(result.findings, result.spec, result.template).with_columns(
+        allocation(by).alias("__group")
+    )
+    groups = sorted(findings["__group"].unique().to_list(), key=lambda g: (g == UNALLOCATED, g.casefold()))
+    names = file_names(groups)
+    other, other_header = _OTHER[by]
+    columns = [*_COLUMNS, other]
+    headers = [*_COLUMNS.values(), other_header]
+    written = []
+    for group in groups:
+        part = findings.filter(pl.col("__group") == group)
+        rows = part.select(columns).rows()
+        summary = _summary_rows(result, by, group, part, pseudonymised)
+
+        def write(target: Path, rows: list[tuple] = rows, summary: list[tuple] = summary) -> None:
+            book = xlsx_book(target)
+            _write_summary(book, summary)
+            write_table(book, FINDINGS_SHEET, headers, rows, _WIDTHS, wrap=_WRAP)
+            book.close()
+
+        path = out_dir / names[group]
+        _atomic_write(path, write, result.workbook.path)
+        written.append(path)
+    return written

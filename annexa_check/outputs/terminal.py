@@ -1,0 +1,236 @@
+"""The terminal view of a run: a progress bar while it works, then the lists, findings by list, headline."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import polars as pl
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from annexa_check.engine.check import Progress as ProgressCallback
+from annexa_check.findings.table import counts_by
+from annexa_check.report.model import headline
+
+PROGRESS_DELAY = 0.5  # seconds: a check quicker than this shows no bar at all
+
+
+def new_table(title: str, columns: Sequence[str], right: Collection[str] = ()) -> Table:
+    """A table in the one house style; columns named in `right` (numbers) are right-aligned."""
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for name in columns:
+        table.add_column(name, justify="right" if name in right else "left")
+    return table
+
+
+def frame_table(title: str, frame: pl.DataFrame) -> Table:
+    """A polars frame as a table: headings from the column names, numbers right-aligned."""
+    names = {c: c.replace("_", " ").capitalize() for c in frame.columns}
+    numeric = {names[c] for c, dtype in frame.schema.items() if dtype.is_numeric()}
+    table = new_table(title, list(names.values()), numeric)
+    for row in frame.iter_rows():
+        table.add_row(*(f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row))
+    return table
+
+
+def _counts_table(title: str, counts: dict[str, dict[str, Any]]) -> Table:
+    table = new_table(title, ["Error type", "Severity", "Records", "Children"], {"Records", "Children"})
+    for key, c in sorted(
+        counts.items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
+    ):
+        colour = "red" if c["severity"] == "error" else "yellow"
+        table.add_row(key, f"[{colour}]{c['severity']}[/]", f"{c['count']:,}", f"{c['children']:,}")
+    return table
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback | None]:
+    """A progress callback drawing a bar on stderr, only on a terminal and only once work takes a moment.
+
+    Nothing is drawn when stderr is piped (logs, CI) or for a quick check; the bar
+    disappears when the work is done, so the summary reads the same either way.
+    """
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("Starting", total=None)
+    lock = threading.Lock()
+    state = {"shown": False, "finished": False}
+
+    def show() -> None:
+        with lock:
+            if not state["finished"]:
+                bar.start()
+                state["shown"] = True
+
+    timer = threading.Timer(PROGRESS_DELAY, show)
+    timer.daemon = True
+
+    def update(step: str, done: int, total: int) -> None:
+        bar.update(task, description=step, completed=done, total=total)
+
+    timer.start()
+    try:
+        yield update
+    finally:
+        timer.cancel()
+        with lock:
+            state["finished"] = True
+            if state["shown"]:
+                bar.stop()
+
+
+def render(report: dict[str, Any], console: Console, findings: pl.DataFrame | None = None) -> None:
+    """Print a `summary()` (and the findings grouped by list) for a person at a terminal.
+
+    Colour only when it is one: rich drops the styles when output is piped.
+    """
+    template = report["template"]
+    console.print(
+        f"[bold]annexa-check[/] {report['tool']['version']}  ·  {report['workbook']}\n"
+        f"Reference date {report['reference_date']}  ·  template {template['year']} ({template['source']})"
+    )
+
+    loaded = new_table(
+        "Lists loaded",
+        ["List", "Sheet", "Header row", "Rows", "Missing columns", "Unrecognised"],
+        right={"Header row", "Rows", "Missing columns", "Unrecognised"},
+    )
+    for lst in report["lists"].values():
+        if not lst["found"] and lst["sheet"]:
+            loaded.add_row(f"{lst['name']} {lst['title']}", lst["sheet"], "[red]not found[/]", "", "", "")
+            continue
+        if not lst["found"]:
+            loaded.add_row(f"{lst['name']} {lst['title']}", "[yellow]not found[/]", "", "", "", "")
+            continue
+        missing = len(lst["missing_columns"])
+        loaded.add_row(
+            f"{lst['name']} {lst['title']}",
+            lst["sheet"],
+            str(lst["header_row"] or "-"),
+            f"{lst['rows']:,}",
+            f"[red]{missing}[/]" if missing else "0",
+            str(len(lst["unrecognised_columns"])),
+        )
+    console.print(loaded)
+    if report.get("config"):
+        render_config(report["config"], console)
+
+    if findings is not None and findings.height:
+        console.print(_by_list(report, findings))
+    skipped = report["rules_skipped"]
+    if skipped:
+        console.print(
+            f"[yellow]{len(skipped)} rule(s) could not run[/] (columns missing); see --format json."
+        )
+    for note in report["notes"]:
+        console.print(f"[yellow]note:[/] {note}")
+    style = "bold red" if report["totals"]["errors"] else "bold green"
+    console.print(f"[{style}]{headline(report)}[/]")
+
+
+def render_batch(document: dict[str, Any], console: Console) -> None:
+    """Print a batch: one line per workbook, what was skipped, and the combined counts."""
+    batch = document["batch"]
+    numbers = ["Errors", "Warnings", "Children with errors"]
+    table = new_table("Workbooks", ["Workbook", "Result", *numbers], numbers)
+    for item in document["results"]:
+        if "error" in item:
+            table.add_row(item["workbook"], "[red]could not check[/]", "", "", "")
+            continue
+        totals = item["totals"]
+        state = "[green]passed[/]" if item["policy"]["passed"] else "[red]failed[/]"
+        table.add_row(
+            item["workbook"],
+            state,
+            f"{totals['errors']:,}",
+            f"{totals['warnings']:,}",
+            f"{totals['children_with_errors']:,}",
+        )
+    console.print(table)
+    for skipped in batch["skipped_files"]:
+        console.print(f"[yellow]skipped:[/] {skipped['path']} ({skipped['reason']})")
+    if document["counts"]:
+        console.print(_counts_table("All workbooks by error type", document["counts"]))
+    failed = batch["checked"] - batch["passed"]
+    style = "bold red" if failed or batch["could_not_check"] else "bold green"
+    console.print(
+        f"[{style}]{batch['workbooks']} workbooks: {batch['passed']} passed, {failed} failed, "
+        f"{batch['could_not_check']} could not be checked.[/]"
+    )
+
+
+def _by_list(report: dict[str, Any], findings: pl.DataFrame) -> Table:
+    """Findings grouped by list: per list its rows and distinct children, then each error type in it."""
+    titles = {lst["name"]: lst["title"] for lst in report["lists"].values()}
+    order = {lst["name"]: i for i, lst in enumerate(report["lists"].values())}
+    per_list = counts_by(findings, "list")
+    per_type = counts_by(findings, "list", "error_type")
+    table = Table(title="Findings by list", title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("List / error type")
+    table.add_column("Severity")
+    table.add_column("Rows", justify="right")
+    table.add_column("Children", justify="right")
+    everything = counts_by(findings.with_columns(pl.lit("All lists").alias("__all")), "__all").rename(
+        {"__all": "list"}
+    )
+    groups = sorted(per_list.iter_rows(named=True), key=lambda r: order.get(r["list"], 99))
+    for lst in [*groups, *everything.iter_rows(named=True)]:
+        name = lst["list"]
+        if name == "All lists":
+            table.add_section()
+            types = counts_by(findings, "error_type")
+        else:
+            types = per_type.filter(pl.col("list") == name)
+        table.add_row(
+            f"[bold]{name} {titles.get(name, '')}[/]",
+            "",
+            f"[bold]{lst['count']:,}[/]",
+            f"[bold]{lst['children']:,}[/]",
+        )
+        for c in types.sort(["severity", "count", "error_type"], descending=[False, True, False]).iter_rows(
+            named=True
+        ):
+            colour = "red" if c["severity"] == "error" else "yellow"
+            table.add_row(
+                f"  {c['error_type']}",
+                f"[{colour}]{c['severity']}[/]",
+                f"{c['count']:,}",
+                f"{c['children']:,}",
+            )
+    return table
+
+
+def render_config(config: dict[str, Any], console: Console) -> None:
+    """What the council's settings file changed: a value read through a synonym is never silent."""
+    console.print(f"Settings from {config['file']}", markup=False)
+    lines = [
+        f"  {h['list']}: header '{h['header']}' read as {h['column']}" for h in config["header_aliases_used"]
+    ]
+    lines += [
+        f"  {s['list']} {s['column']}: '{s['synonym']}' read as {s['code']} "
+        f"in {s['cells']:,} cell{'s' if s['cells'] != 1 else ''}"
+        for s in config["synonyms_applied"]
+    ]
+    if config["severity"]:
+        lines.append("  severity: " + ", ".join(f"{k} = {v}" for k, v in config["severity"].items()))
+    for key in ("select", "ignore"):
+        if config[key]:
+            lines.append(f"  {key}: {', '.join(config[key])}")
+    if config["reference_date"]:
+        lines.append(f"  reference date: {config['reference_date']}")
+    for line in lines:
+        console.print(line, markup=False, highlight=False)

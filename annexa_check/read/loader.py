@@ -1,0 +1,306 @@
+"""Workbook -> one polars frame of text per Annex A list, plus a report of what was found.
+
+Every cell is read as text (calamine through fastexcel): type guessing from the first
+rows silently nulls a late text value in a date column, so dates and numbers are parsed
+later under the rules' control. Nothing here judges the data; it only finds the lists,
+their header rows and columns, and records what could not be matched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from annexa_check.annex.headers import HeaderMatcher
+from annexa_check.annex.model import Layout, ListSpec
+from annexa_check.annex.values import cleaned
+from annexa_check.errors import InputError
+from annexa_check.read.cells import CellScan, chart_sheets, column_letter, scan_cells
+from annexa_check.read.safety import DEFAULT_LIMITS, Inspection, Limits, inspect
+
+ROW = "__row"  # the Excel row number of each data row, as Excel shows it
+HEADER_SEARCH_ROWS = 20
+MIN_HEADER_MATCHES = 3
+
+_READER_DATE = r"^(\d{4})-(\d{2})-(\d{2}) 00:00:00$"
+_SHEET_NUMBER = re.compile(r"^\s*list[\s_\-.]*0*(\d{1,2})(?!\d)", re.IGNORECASE)
+
+
+@dataclass
+class LoadedList:
+    """One list as found in the workbook."""
+
+    spec: ListSpec
+    sheet: str | None = None
+    found_by: str | None = None  # "sheet name" or "headers"
+    header_row: int | None = None
+    frame: pl.DataFrame | None = None
+    matched: dict[str, str] = field(default_factory=dict)  # column key -> header as written
+    unrecognised: list[str] = field(default_factory=list)
+    letters: dict[str, str] = field(default_factory=dict)  # column key -> Excel column letter
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)  # (key, header, letter) not used
+    problem: str | None = None  # why a sheet was found but could not be used
+
+    @property
+    def present(self) -> bool:
+        return self.frame is not None
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.frame is None else self.frame.height
+
+
+@dataclass
+class LoadedWorkbook:
+    path: Path
+    lists: dict[str, LoadedList]
+    sheets: list[str]
+    ignored_sheets: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_template(workbook: LoadedWorkbook) -> str | None:
+    """The template year from List 9's layout: the 2023/24 revision added four columns."""
+    care_leavers = workbook.lists.get("list_9")
+    if care_leavers is None or not care_leavers.present:
+        return None
+    added = {c.key for c in care_leavers.spec.columns if "2019" not in c.templates}
+    return "2023" if added & set(care_leavers.matched) else "2019"
+
+
+def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection]:
+    inspection = inspect(path, limits)  # before the reader: some files abort the process inside it
+    try:
+        with _reader_quiet():
+            return fastexcel.read_excel(str(path)), inspection
+    except BaseException as exc:
+        _reraise_interrupts(exc)
+        reason = _first_line(exc)
+        if "password" in reason.lower() or "encrypt" in reason.lower():
+            raise InputError(f"{path}: the workbook is password-protected; save an unprotected copy") from exc
+        raise InputError(f"{path}: cannot be read as a workbook", detail=reason) from exc
+
+
+@contextmanager
+def _reader_quiet() -> Iterator[None]:
+    """Keep the reader's own printing off the terminal while it runs.
+
+    A panic in the reader's Rust code prints its message (which can quote a cell) and a
+    backtrace straight to the process's stderr before Python sees an exception; the
+    exception itself is reported as one line. So stderr is pointed at a scratch file
+    for the call, and what was printed there is dropped.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            os.dup2(scratch.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """The reader's failures include Rust panics, which Python sees as a BaseException.
+
+    A date-formatted cell holding -1e20 is one. They are the file's fault, so they are
+    reported as an unreadable file; only a real interrupt or exit is let through.
+    """
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+        raise exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """The reader's errors carry a multi-line context; the first line says what went wrong."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@dataclass
+class _Sheet:
+    frame: pl.DataFrame  # every cell as text, from row 1: frame row i is Excel row i + 1
+    offsets: list[int]  # the 0-based Excel column of each frame column
+    visible: bool
+
+
+def _read_sheet(reader: fastexcel.ExcelReader, path: Path, sheet: str, n_rows: int | None = None) -> _Sheet:
+    try:
+        with _reader_quiet():
+            loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", n_rows=n_rows)
+            return _Sheet(
+                frame=loaded.to_polars(),
+                offsets=[c.absolute_index for c in loaded.available_columns()],
+                visible=loaded.visible == "visible",
+            )
+    except BaseException as exc:
+        _reraise_interrupts(exc)
+        raise InputError(f"{path}: sheet '{sheet}' cannot be read", detail=_first_line(exc)) from exc
+
+
+def _best_header_row(frame: pl.DataFrame, matcher: HeaderMatcher) -> tuple[int | None, int]:
+    best_row, best_score = None, 0
+    for i, row in enumerate(frame.head(HEADER_SEARCH_ROWS).iter_rows()):
+        score = len({k for k in (matcher.match(v) for v in row) if k})
+        if score > best_score:
+            best_row, best_score = i, score
+    return best_row, best_score
+
+
+def _signature_score(frame: pl.DataFrame, lst: ListSpec, shared: set[str]) -> float:
+    """The share of the list's own (non-shared) columns that one of the first rows names."""
+    specific = [c for c in lst.columns if c.key not in shared]
+    _, score = _best_header_row(frame, HeaderMatcher(tuple(specific)))
+    return score / len(specific) if specific else 0.0
+
+
+def _build_frame(
+    raw: pl.DataFrame, offsets: list[int], header_idx: int, loaded: LoadedList, cells: CellScan | None
+) -> None:
+    matcher = HeaderMatcher(loaded.spec.columns)
+    headers = raw.row(header_idx)
+    body = raw.slice(header_idx + 1).with_row_index(ROW, offset=header_idx + 2)
+    columns: dict[str, pl.Series] = {}
+    for name, header, abs_col in zip(raw.columns, headers, offsets, strict=True):
+        key = matcher.match(header)
+        if header is None or not str(header).strip():
+            if body[name].drop_nulls().len():
+                loaded.unrecognised.append(f"(no header, column {column_letter(abs_col)})")
+            continue
+        if key is None:
+            loaded.unrecognised.append(str(header))
+            continue
+        if key in columns:
+            loaded.duplicates.append((key, str(header).strip(), column_letter(abs_col)))
+            continue
+        series = body[name]
+        if cells is not None:
+            series = cells.patch(series, body[ROW], abs_col)
+        columns[key] = series.alias(key)
+        loaded.matched[key] = str(header).strip()
+        loaded.letters[key] = column_letter(abs_col)
+    dates = [c.key for c in loaded.spec.columns if c.type == "date"]
+    loaded.frame = clean_frame(pl.DataFrame([body[ROW].cast(pl.Int64), *columns.values()]), dates)
+    loaded.header_row = header_idx + 1
+
+
+def clean_frame(frame: pl.DataFrame, date_columns: Iterable[str] = ()) -> pl.DataFrame:
+    """Trim every cell once (blank -> null) and drop rows with nothing in them.
+
+    Rows keep their Excel row number in `ROW`, so dropping blank rows never shifts
+    the row a finding points at. A real date cell, which the reader renders as
+    `2024-01-31 00:00:00`, is shown as Excel shows it, `31/01/2024`.
+    """
+    values = [c for c in frame.columns if c != ROW]
+    if not values:
+        return frame
+    dates = set(date_columns)
+    frame = frame.with_columns(
+        cleaned(c).str.replace(_READER_DATE, "${3}/${2}/${1}") if c in dates else cleaned(c) for c in values
+    )
+    return frame.filter(pl.any_horizontal(pl.col(values).is_not_null()))
+
+
+def load_workbook(
+    path: Path | str,
+    spec: Layout,
+    on_sheet: Callable[[str, int, int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> LoadedWorkbook:
+    """Find and read every Annex A list, once the pre-check (safety.py) has passed the file.
+
+    `on_sheet(sheet, done, total)` reports progress.
+    """
+    path = Path(path)
+    reader, inspection = _open(path, limits)
+    sheets = list(reader.sheet_names)
+    lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
+    by_number = {lst.number: key for key, lst in spec.lists.items()}
+    notes: list[str] = []
+
+    assigned: dict[str, str] = {}
+    for sheet in sheets:
+        m = _SHEET_NUMBER.match(sheet)
+        key = by_number.get(int(m.group(1))) if m else None
+        if key is None:
+            continue
+        if key in assigned:
+            notes.append(f"sheet '{sheet}' also looks like {spec.lists[key].name}; used '{assigned[key]}'")
+            continue
+        assigned[key] = sheet
+        lists[key].found_by = "sheet name"
+
+    shared = _shared_keys(spec)
+    charts = chart_sheets(path)
+    for sheet in sheets:
+        if sheet in assigned.values() or sheet in charts:
+            continue
+        try:
+            preview = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS).frame
+        except InputError:
+            notes.append(f"sheet '{sheet}' could not be read and was skipped")
+            continue
+        scores = sorted(
+            (
+                (_signature_score(preview, lst, shared), key)
+                for key, lst in spec.lists.items()
+                if key not in assigned
+            ),
+            reverse=True,
+        )
+        if scores and scores[0][0] >= 0.5 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+            key = scores[0][1]
+            assigned[key] = sheet
+            lists[key].found_by = "headers"
+
+    cell_scan = scan_cells(path, list(assigned.values()), inspection.marked_sheets)
+    for done, (key, sheet) in enumerate(assigned.items()):
+        if on_sheet is not None:
+            on_sheet(sheet, done, len(assigned))
+        loaded = lists[key]
+        loaded.sheet = sheet
+        read = _read_sheet(reader, path, sheet)
+        raw = read.frame
+        if not read.visible:
+            notes.append(f"{loaded.spec.name} was read from the hidden sheet '{sheet}'")
+        cells = cell_scan.get(sheet)
+        if cells is not None and cells.last_row > raw.height:
+            # the reader ends the sheet at its last non-empty cell; unsaved formulas may lie below it
+            extra = cells.last_row - raw.height
+            raw = pl.concat([raw, pl.DataFrame({c: [None] * extra for c in raw.columns}, schema=raw.schema)])
+        header_idx, score = _best_header_row(raw, HeaderMatcher(loaded.spec.columns))
+        if header_idx is None or score < MIN_HEADER_MATCHES:
+            loaded.problem = (
+                f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
+                f"(looked for headers such as '{loaded.spec.columns[0].header}')"
+            )
+            continue
+        _build_frame(raw, read.offsets, header_idx, loaded, cells)
+
+    if not assigned:
+        shown = ", ".join(f"'{s}'" for s in sheets[:6]) + (", ..." if len(sheets) > 6 else "")
+        raise InputError(
+            f"{path}: no Annex A list found (sheets: {shown}); expected sheets named like List_1 ... List_11 "
+            "or with the template's column headers"
+        )
+    ignored = [s for s in sheets if s not in assigned.values()]
+    return LoadedWorkbook(path=path, lists=lists, sheets=sheets, ignored_sheets=ignored, notes=notes)
+
+
+def _shared_keys(spec: Layout) -> set[str]:
+    """Column keys that appear on most lists and so say nothing about which list a sheet is."""
+    counts: dict[str, int] = {}
+    for lst in spec.lists.values():
+        for col in lst.columns:
+            counts[col.key] = counts.get(col.key, 0) + 1
+    return {k for k, n in counts.items() if n > 2}

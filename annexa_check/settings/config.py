@@ -1,0 +1,414 @@
+"""Per-council configuration: `annexa-check.toml` in the working folder, or `--config PATH`.
+
+Councils differ in header spellings, local code spellings, the rules they want and at
+what severity. The file never reaches the loader or the engine: it is checked against
+the rule data when read (a bad key is refused with the file and key named), then
+applied as a new `Spec` with extra header aliases, extra code labels and changed
+severities. What it changed on a run is reported (`config_report`), so a value read
+through a council's synonym is never silent.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from annexa_check.annex import values as v
+from annexa_check.annex.headers import HeaderMatcher, normalise_header
+from annexa_check.annex.model import TEMPLATES, CodeSet
+from annexa_check.catalogue.selection import check_patterns
+from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
+from annexa_check.errors import AnnexaError, ConfigError
+from annexa_check.read.loader import LoadedWorkbook
+
+CONFIG_NAME = "annexa-check.toml"
+EARLIEST_REFERENCE = date(2000, 1, 1)
+REFERENCE_DATE_RULES = ("today", "end-of-last-month")
+_TOP_KEYS = ("reference_date", "select", "ignore", "severity", "lists", "codesets", "max_unpacked_mb")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A checked configuration file, in the terms of the rule data."""
+
+    file: Path
+    reference_date: str | None = None  # "today", "end-of-last-month" or YYYY-MM-DD
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)  # as written: rule code or error type -> severity
+    rule_severity: dict[str, str] = field(default_factory=dict)  # rule code -> severity, changed rules only
+    aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # list -> column -> headers
+    synonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # code set -> synonym -> code
+    max_unpacked_mb: int | None = None  # the zip-bomb guard's ceiling (safety.Limits)
+
+    def reference_date_on(self, today: date) -> date | None:
+        """The reference date the file asks for, on a given day (None: the file does not say)."""
+        return resolve_reference_date(self.reference_date, today) if self.reference_date else None
+
+
+def resolve_reference_date(rule: str, today: date) -> date:
+    """`today`, `end-of-last-month` (a month-end dry run) or a fixed YYYY-MM-DD."""
+    if rule == "today":
+        return today
+    if rule == "end-of-last-month":
+        return today.replace(day=1) - timedelta(days=1)
+    return date.fromisoformat(rule)
+
+
+def implausible_reference_date(chosen: date) -> str | None:
+    """Why a reference date cannot be meant (every age check would be wrong), or None."""
+    today = date.today()
+    latest = today.replace(year=today.year + 1, day=min(today.day, 28))
+    if EARLIEST_REFERENCE <= chosen <= latest:
+        return None
+    return f"{chosen} is not a plausible reference date (expected between {EARLIEST_REFERENCE} and {latest})"
+
+
+def find_config(explicit: Path | None, folder: Path | None = None) -> Path | None:
+    """The file to use: the one named, else `annexa-check.toml` in the working folder, else none."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: configuration file not found")
+        return explicit
+    found = folder / CONFIG_NAME if folder else Path(CONFIG_NAME)
+    return found if found.is_file() else None
+
+
+def _key(*parts: str) -> str:
+    """A dotted TOML key as the user would write it (`codesets.ethnicity.synonyms."White British"`)."""
+    return ".".join(p if _BARE_KEY.match(p) else '"' + p.replace('"', '\\"') + '"' for p in parts)
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _kind(value: Any) -> str:
+    """How a TOML value reads to the person who wrote it, for a wrong-type message."""
+    names = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a table",
+        datetime: "a date and time",
+        date: "a date",
+        time: "a time",
+    }
+    return next(name for t, name in names.items() if isinstance(value, t))
+
+
+class _Reader:
+    """Checks one parsed file against the rule data, naming the file and key in every error."""
+
+    def __init__(self, file: Path, spec: Spec) -> None:
+        self.file, self.spec = file, spec
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.file}: {key}: {problem}")
+
+    def table(self, value: Any, key: str, allowed: Iterable[str] | None = None) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a table, got {_kind(value)}")
+        if allowed is not None:
+            allowed = list(allowed)
+            for name in value:
+                if name not in allowed:
+                    raise self.fail(
+                        _key(*key.split("."), name) if key else _key(name),
+                        f"unknown key{_hint(name, allowed)}; expected {', '.join(allowed)}",
+                    )
+        return value
+
+    def texts(self, value: Any, key: str) -> tuple[str, ...]:
+        items = value if isinstance(value, list) else [value]
+        wrong = next((i for i in items if not isinstance(i, str)), None)
+        if wrong is not None:
+            raise self.fail(key, f"expected text or a list of text, got {_kind(wrong)}")
+        if any(not i.strip() for i in items):
+            raise self.fail(key, "a blank entry")
+        return tuple(i.strip() for i in items)
+
+    def reference_date(self, value: Any) -> str:
+        if isinstance(value, date) and not isinstance(value, datetime):  # reference_date = 2025-03-31
+            value = value.isoformat()
+        if not isinstance(value, str):
+            raise self.fail("reference_date", f"expected text or a date, got {_kind(value)}")
+        if value not in REFERENCE_DATE_RULES:
+            try:
+                problem = implausible_reference_date(date.fromisoformat(value))
+            except ValueError:
+                problem = f"'{value}' is not today, end-of-last-month or a date YYYY-MM-DD"
+            if problem:
+                raise self.fail("reference_date", problem)
+        return value
+
+    def selection(self, value: Any, key: str) -> tuple[str, ...]:
+        """Patterns as on the command line: a list, or one text with commas (`"CIN,ETH001"`)."""
+        patterns = tuple(p.strip() for text in self.texts(value, key) for p in text.split(",") if p.strip())
+        try:
+            check_patterns(self.spec, patterns)
+        except AnnexaError as exc:
+            raise self.fail(key, str(exc)) from None
+        return patterns
+
+    def severities(self, value: Any) -> tuple[dict[str, str], dict[str, str]]:
+        """Overrides as written, and the severity each changed rule ends with.
+
+        An error type has one severity (its counts are reported by type), so an override
+        of one rule that would split its error type is refused.
+        """
+        table = self.table(value, "severity")
+        rules = {r.code: r for r in self.spec.rules}
+        by_type: dict[str, list[Rule]] = {}
+        for r in self.spec.rules:
+            by_type.setdefault(r.error_type, []).append(r)
+        chosen: dict[str, str] = {}
+        for name, severity in table.items():
+            key = _key("severity", name)
+            if severity not in SEVERITIES:
+                shown = severity if isinstance(severity, str) else _kind(severity)
+                raise self.fail(key, f"'{shown}' is not error or warning")
+            if name in by_type:
+                chosen.update({r.code: severity for r in by_type[name]})
+            elif name.upper() not in rules:
+                hint = _hint(name, [*rules, *by_type])
+                raise self.fail(key, f"not a rule code or error type{hint} (see 'annexa-check rules')")
+        for name, severity in table.items():  # a single rule's severity wins over its error type's
+            if name.upper() in rules:
+                chosen[name.upper()] = severity
+        for error_type, members in by_type.items():
+            ends = {chosen.get(r.code, r.severity) for r in members}
+            if len(ends) > 1:
+                name = next(n for n in table if n == error_type or rules.get(n.upper()) in members)
+                others = ", ".join(r.code for r in members if chosen.get(r.code, r.severity) != table[name])
+                raise self.fail(
+                    _key("severity", name),
+                    f"'{table[name]}' would give error type '{error_type}' two severities ({others} "
+                    f"would stay '{next(iter(ends - {table[name]}))}'); set {error_type} = "
+                    f'"{table[name]}" to change them all',
+                )
+        changed = {code: s for code, s in chosen.items() if rules[code].severity != s}
+        return {str(k): str(s) for k, s in table.items()}, changed
+
+    def aliases(self, value: Any) -> dict[str, dict[str, tuple[str, ...]]]:
+        out: dict[str, dict[str, tuple[str, ...]]] = {}
+        lists = self.spec.lists
+        for list_key, entry in self.table(value, "lists").items():
+            where = _key("lists", list_key)
+            if list_key not in lists:
+                raise self.fail(where, "no such list; lists are list_1 ... list_11")
+            lst = lists[list_key]
+            columns = self.table(self.table(entry, where, ["aliases"]).get("aliases", {}), f"{where}.aliases")
+            owners = {
+                normalise_header(form): col.key for col in lst.columns for form in (col.header, *col.aliases)
+            }
+            for column, headers in columns.items():
+                key = _key("lists", list_key, "aliases", column)
+                if lst.column(column) is None:
+                    known = [c.key for c in lst.columns]
+                    raise self.fail(key, f"{lst.name} has no column '{column}'{_hint(column, known)}")
+                extra = self.texts(headers, key)
+                for header in extra:
+                    owner = owners.setdefault(normalise_header(header), column)
+                    if owner != column:
+                        raise self.fail(key, f"'{header}' already names column '{owner}' on {lst.name}")
+                out.setdefault(list_key, {})[column] = extra
+        return out
+
+    def synonyms(self, value: Any) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        codesets = self.spec.codesets
+        for set_key, entry in self.table(value, "codesets").items():
+            where = _key("codesets", set_key)
+            if set_key not in codesets:
+                raise self.fail(where, f"no such code set{_hint(set_key, codesets)}")
+            codeset = codesets[set_key]
+            table = self.table(
+                self.table(entry, where, ["synonyms"]).get("synonyms", {}), f"{where}.synonyms"
+            )
+            canonical = {c.code.casefold(): c.code for c in codeset.codes}
+            means = _standard_meanings(codeset, list(table))
+            seen: dict[str, tuple[str, str]] = {}
+            for synonym, target in table.items():
+                key = _key("codesets", set_key, "synonyms", synonym)
+                if not isinstance(target, str):
+                    raise self.fail(key, f"expected a code as text, got {_kind(target)}")
+                code = canonical.get(target.strip().casefold())
+                if code is None:
+                    shown = ", ".join(c.code for c in codeset.codes[:12]) + (
+                        ", ..." if len(codeset.codes) > 12 else ""
+                    )
+                    raise self.fail(key, f"'{target}' is not a code of code set '{set_key}' (codes: {shown})")
+                normal = _normal(synonym)
+                if not normal:
+                    raise self.fail(key, "a blank synonym")
+                if means.get(synonym) not in (None, code):
+                    raise self.fail(
+                        key, f"'{synonym}' already means {means[synonym]} in code set '{set_key}'"
+                    )
+                earlier, earlier_code = seen.setdefault(normal, (synonym, code))
+                if earlier_code != code:
+                    raise self.fail(
+                        key, f"'{synonym}' and '{earlier}' are the same value mapped to two codes"
+                    )
+                out.setdefault(set_key, {})[synonym] = code
+        return out
+
+
+def _normal(text: str) -> str:
+    """The comparison form the engine gives a code value (case, spacing, `a)` prefix)."""
+    return pl.select(v.code_text(pl.lit(text, dtype=pl.String))).item() or ""
+
+
+def _standard_meanings(codeset: CodeSet, texts: list[str]) -> dict[str, str]:
+    """The code each text already stands for, in any template year, before any synonym."""
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    out: dict[str, str] = {}
+    for template in TEMPLATES:
+        codes = frame.select(v.as_code("text", codeset, template)).to_series().to_list()
+        out.update({t: c for t, c in zip(texts, codes, strict=True) if c is not None and t not in out})
+    return out
+
+
+def load_config(file: Path, spec: Spec) -> Config:
+    """Read and check a configuration file against the rule data it will change."""
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may save a byte-order mark
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text; save it with UTF-8 encoding") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot be read ({exc.strerror or exc})") from None
+    reader = _Reader(file, spec)
+    for name in data:
+        if name not in _TOP_KEYS:
+            raise reader.fail(
+                _key(name), f"unknown key{_hint(name, _TOP_KEYS)}; expected {', '.join(_TOP_KEYS)}"
+            )
+    severity, rule_severity = reader.severities(data.get("severity", {}))
+    return Config(
+        file=file,
+        reference_date=reader.reference_date(data["reference_date"]) if "reference_date" in data else None,
+        select=reader.selection(data.get("select", []), "select"),
+        ignore=reader.selection(data.get("ignore", []), "ignore"),
+        severity=severity,
+        rule_severity=rule_severity,
+        aliases=reader.aliases(data.get("lists", {})),
+        synonyms=reader.synonyms(data.get("codesets", {})),
+        max_unpacked_mb=_megabytes(reader, data["max_unpacked_mb"]) if "max_unpacked_mb" in data else None,
+    )
+
+
+def _megabytes(reader: _Reader, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise reader.fail("max_unpacked_mb", "must be a whole number of megabytes, at least 1")
+    return value
+
+
+def apply_config(spec: Spec, config: Config) -> Spec:
+    """The rule data as this council's file changes it; the loader and engine never see the file."""
+    lists = {
+        key: replace(
+            lst,
+            columns=tuple(
+                replace(col, aliases=(*col.aliases, *config.aliases[key][col.key]))
+                if col.key in config.aliases.get(key, {})
+                else col
+                for col in lst.columns
+            ),
+        )
+        for key, lst in spec.lists.items()
+    }
+    codesets = {}
+    for key, codeset in spec.codesets.items():
+        extra = config.synonyms.get(key, {})
+        codesets[key] = replace(
+            codeset,
+            codes=tuple(
+                replace(code, aliases=(*code.aliases, *(s for s, c in extra.items() if c == code.code)))
+                for code in codeset.codes
+            ),
+        )
+    rules = tuple(replace(r, severity=config.rule_severity.get(r.code, r.severity)) for r in spec.rules)
+    return replace(spec, lists=lists, codesets=codesets, rules=rules)
+
+
+def _headers_used(workbook: LoadedWorkbook, base: Spec) -> list[dict[str, str]]:
+    """Columns found only through one of the file's header aliases."""
+    used = []
+    for key, loaded in workbook.lists.items():
+        matcher = HeaderMatcher(base.lists[key].columns)
+        for column in loaded.spec.columns:
+            header = loaded.matched.get(column.key)
+            if header is not None and matcher.match(header) is None:
+                used.append({"list": loaded.spec.name, "header": header, "column": column.header})
+    return used
+
+
+def _synonyms_used(
+    config: Config, workbook: LoadedWorkbook, base: Spec, spec: Spec, template: str
+) -> list[dict[str, Any]]:
+    """Per synonym and column: how many cells were read as a code only because of the file."""
+    used = []
+    for key, loaded in workbook.lists.items():
+        if loaded.frame is None:
+            continue
+        for col in spec.lists[key].columns:
+            synonyms = config.synonyms.get(col.codeset or "", {})
+            if not synonyms or col.key not in loaded.matched:
+                continue
+            assert col.codeset is not None
+            mapped = dict(
+                loaded.frame.select(
+                    v.code_text(pl.col(col.key)).alias("normal"),
+                    v.as_code(col.key, spec.codesets[col.codeset], template).alias("code"),
+                    v.as_code(col.key, base.codesets[col.codeset], template).alias("before"),
+                )
+                .filter(pl.col("code").is_not_null() & pl.col("before").is_null())
+                .group_by("normal")
+                .len()
+                .iter_rows()
+            )
+            for synonym in synonyms:  # in the file's order
+                cells = mapped.pop(_normal(synonym), 0)
+                if not cells:
+                    continue
+                used.append(
+                    {
+                        "code_set": col.codeset,
+                        "synonym": synonym,
+                        "code": synonyms[synonym],
+                        "list": loaded.spec.name,
+                        "column": loaded.matched[col.key],
+                        "cells": cells,
+                    }
+                )
+    return used
+
+
+def config_report(
+    config: Config, workbook: LoadedWorkbook, base: Spec, spec: Spec, template: str
+) -> dict[str, Any]:
+    """What the file set, and where it changed this run: the `config` key of the JSON summary."""
+    return {
+        "file": str(config.file),
+        "reference_date": config.reference_date,
+        "select": list(config.select),
+        "ignore": list(config.ignore),
+        "severity": dict(config.severity),
+        "header_aliases_used": _headers_used(workbook, base),
+        "synonyms_applied": _synonyms_used(config, workbook, base, spec, template),
+    }
