@@ -16,14 +16,24 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import IO
 
 from annexa_check.errors import InputError
-from annexa_check.read.cells import QUICK_MARKERS, column_index, column_letter, sheet_parts
+from annexa_check.read.cells import (
+    EXCEL_COLUMNS,
+    EXCEL_ROWS,
+    DeclaresEntities,
+    SheetWalk,
+    column_index,
+    column_letter,
+    parse_ref,
+    safe_parser,
+    sheet_parts,
+)
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: legacy .xls, or an encrypted workbook
@@ -33,26 +43,20 @@ _FORMAT_NAME = {"xlsx": ".xlsx workbook", "xls": "legacy .xls workbook", "ods": 
 _FORMAT_SUFFIX = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
 _ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
 _XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
-_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,9})(?::([A-Za-z]{1,3})(\d{1,9}))?"')
-_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,9})"')
-# A cell the first-and-last view would miss: a column past ZZ (702), or a row with more
-# digits than the last row seen so far (cells come in row order, so in Excel's own files
-# nothing matches), or, once rows reach 1,000,000, a row past Excel's last (1,048,576).
-_ROW_PAST_EXCEL = (
-    rb"(?:\d{8,}|10(?:4(?:8(?:5(?:7[7-9]|[89]\d)|[6-9]\d\d)|9\d{3})|[5-9]\d{4})|1[1-9]\d{5}|[2-9]\d{6})"
+# A canonical part (as Excel, openpyxl and xlsxwriter write every one): every cell opens
+# `<c r="B7"`, the reference first, double-quoted, upper case, within the grid's digit
+# count; no comment, CDATA or DTD, no prefixed cell, row or dimension. Anything else
+# sends the part to the full XML walk (`SheetWalk`).
+_PREFIXED = re.compile(rb":(?:c|f|row|dimension|sheetData)[\t\n\r />]")
+_CANON_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})([1-9][0-9]{0,6})(?::([A-Z]{1,3})([1-9][0-9]{0,6}))?"')
+_ODD_DIMENSION = re.compile(
+    rb'<dimension(?! ref="[A-Z]{1,3}[1-9][0-9]{0,6}(?::[A-Z]{1,3}[1-9][0-9]{0,6})?"[\t\n\r />])'
 )
-_FAR_CELL = {
-    digits: re.compile(
-        rb'r="([A-Z]{3,}|[A-Z]{1,2}(?='
-        + (rb"\d{%d,}" % (digits + 1) if digits < 7 else _ROW_PAST_EXCEL)
-        + rb'"))(\d+)"'
-    )
-    for digits in range(1, 8)
-}
-_ANY_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]+(\d+)"')
-EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+_FORMULA = re.compile(rb"<f[\t\n\r />]")
+_MAX_HITS = 10_000  # cells that each raise the extent seen so far: past this, the part gets the full walk
 _HEAD = 64 * 1024
-_TAIL = 4096
+_TAIL = 128  # longer than any pattern above, so none is missed at a chunk boundary
 _CHUNK = 1 << 20
 MB = 1_000_000
 _RATIO_FLOOR = 10 * MB  # small parts may pack very well (a blank sheet) without harm
@@ -71,6 +75,10 @@ class Limits:
     max_sheet_cells: int = 50_000_000  # rows x columns one sheet may span (1,048,576 x 47)
     max_ratio: int = 1000  # unpacked / packed size of one part over 10 MB (XML packs 5-20 times)
     max_parts: int = 10_000  # files inside the zip (a workbook has tens)
+    max_strings: int = 50_000_000  # entries a shared-strings table may declare (the reader reserves them)
+    max_repeated_cells: int = 1_000_000  # .ods: cells that exist only as copies of a repeated one
+    max_memory_mb: int = 8000  # one workbook's worker process, in a run of several (api/batch.py)
+    max_seconds: int = 1800  # one workbook's check, in a run of several
 
 
 DEFAULT_LIMITS = Limits()
@@ -104,7 +112,7 @@ def inspect(path: Path, limits: Limits = DEFAULT_LIMITS) -> Inspection:
         raise InputError(_not_a_workbook(path, head))
     try:
         return _check_zip(path, expected, limits)
-    except InputError:
+    except (InputError, MemoryError):
         raise
     except Exception:  # any fault in the zip structure: truncated, corrupt data, bad checksum
         raise InputError(
@@ -185,13 +193,13 @@ def _check_zip(path: Path, expected: str, limits: Limits) -> Inspection:
         if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
             if expected != "ods":
                 raise _misnamed(path, "ods")
-            _stream_parts(path, archive, infos, limits, {})
+            _stream_parts(path, archive, infos, limits, {}, ods=True)
             return Inspection(format="ods")
         if "xl/workbook.xml" not in names:
             raise InputError(f"{path}: a zip file, but not an Excel workbook (it has no xl/workbook.xml)")
         if expected != "xlsx":
             raise _misnamed(path, "xlsx")
-        sheets = {part: sheet for sheet, part in sheet_parts(archive).items() if part in names}
+        sheets = {part: sheet for sheet, part in sheet_parts(archive).items()}
         return Inspection(format="xlsx", marked_sheets=_stream_parts(path, archive, infos, limits, sheets))
 
 
@@ -232,8 +240,9 @@ def _stream_parts(
     infos: list[zipfile.ZipInfo],
     limits: Limits,
     sheets: dict[str, str],
+    ods: bool = False,
 ) -> set[str]:
-    """Unpack every part once, as a stream: real sizes, and each worksheet's extent.
+    """Unpack every part once, as a stream: real sizes, each worksheet's extent, declared counts.
 
     A part may declare less than it holds; Python's zip reader stops at the declared size
     and then fails the checksum, so the excess is never unpacked. Returns the sheets that
@@ -243,17 +252,29 @@ def _stream_parts(
     marked: set[str] = set()
     for info in infos:
         sheet = sheets.get(info.filename)
+        name = info.filename.casefold()
         try:
-            with archive.open(info) as stream:
-                if sheet is None:
-                    unpacked = _drain(path, stream, budget, limits)
-                else:
-                    reopen = partial(archive.open, info)
-                    unpacked, has_markers = _scan_sheet(path, sheet, stream, budget, limits, reopen)
-                    if has_markers:
-                        marked.add(sheet)
-        except InputError:
+            if sheet is not None:
+                reopen = partial(archive.open, info)
+                unpacked, has_markers = _scan_sheet(path, sheet, budget, limits, reopen)
+                if has_markers:
+                    marked.add(sheet)
+            else:
+                with archive.open(info) as stream:
+                    if ods and name == "content.xml":
+                        unpacked = _walk_ods(path, stream, budget, limits)
+                    elif not ods and name.rpartition("/")[2] == "sharedstrings.xml":
+                        unpacked = _check_strings(path, stream, budget, limits)
+                    else:
+                        unpacked = _drain(path, stream, budget, limits)
+        except (InputError, MemoryError):
             raise
+        except DeclaresEntities:
+            where = f"sheet '{sheet}'" if sheet else f"part '{info.filename}'"
+            raise InputError(
+                f"{path}: {where} declares a document type (DTD), which a workbook never has; "
+                "refused as unsafe to open"
+            ) from None
         except Exception:
             where = f"sheet '{sheet}'" if sheet else f"part '{info.filename}'"
             raise InputError(
@@ -263,86 +284,379 @@ def _stream_parts(
     return marked
 
 
-def _drain(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> int:
+def _chunks(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> Iterator[bytes]:
+    """A part a megabyte at a time, refused as soon as the whole package passes the unpacked limit."""
     unpacked = 0
     while chunk := stream.read(_CHUNK):
         unpacked += len(chunk)
         if unpacked > budget:
             raise InputError(_too_big(path, limits.max_unpacked_mb * MB - budget + unpacked, limits))
-    return unpacked
+        yield chunk
+
+
+def _drain(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> int:
+    return sum(len(chunk) for chunk in _chunks(path, stream, budget, limits))
 
 
 def _scan_sheet(
-    path: Path, sheet: str, stream: IO[bytes], budget: int, limits: Limits, reopen: Callable[[], IO[bytes]]
+    path: Path, sheet: str, budget: int, limits: Limits, reopen: Callable[[], IO[bytes]]
 ) -> tuple[int, bool]:
-    """One pass over a worksheet's XML: declared dimension, first and last cell, far cells, markers.
+    """A worksheet's extent and whether it may hold error cells or formulas; returns (bytes, markers).
 
-    Excel writes cells in order, so the first and last give the extent; a cell written out
-    of order far away is caught by the cheap far-cell search (`_FAR_CELL`), and a column
-    past ZZ anywhere costs a second pass for the exact last row.
+    Most parts are canonical (every cell `<c r="B7"`, no comments or prefixes), and for
+    them the highest row and column come from a search for a cell beyond the highest
+    seen so far, which runs in C and rarely finds one. A part that is not canonical
+    anywhere gets the full XML walk (`SheetWalk`), which places every cell as the
+    reader would.
     """
-    head = stream.read(_HEAD)
-    dimension = _DIMENSION.search(head)
-    if dimension is not None:
-        left, top, right, bottom = dimension.groups()
-        _check_extent(path, sheet, (left, top), (right or left, bottom or top), limits)
-    first = _CELL.search(head)
-    last = None
-    widest = lowest = -1
-    markers = False
-    unpacked, window = len(head), head
-    while True:
-        markers = markers or any(marker in window for marker in QUICK_MARKERS)
-        cut = window.rfind(b"<c ")
-        if cut >= 0 and (found := _CELL.match(window, cut)):
-            last = found
-        digits = min(len(last.group(2)) if last is not None else 1, 7)
-        for far in _FAR_CELL[digits].finditer(window):
-            column, row = column_index(far.group(1)), int(far.group(2))
-            if column >= EXCEL_COLUMNS or row > EXCEL_ROWS:
-                raise InputError(
-                    f"{path}: the workbook is damaged (sheet '{sheet}' has a cell outside Excel's grid, "
-                    f"at {far.group(1).decode()[:8]}{row}); re-save it in Excel"
-                )
-            widest, lowest = max(widest, column), max(lowest, row)
-        if first is None:
-            first = _CELL.search(window)
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            break
-        unpacked += len(chunk)
-        if unpacked > budget:
-            raise InputError(_too_big(path, limits.max_unpacked_mb * MB - budget + unpacked, limits))
-        window = window[-_TAIL:] + chunk
-    if first is not None and last is not None:
-        if widest >= 702:
-            with reopen() as again:
-                lowest = max(lowest, _last_row(again))
-        right = max(column_index(last.group(1)), widest)
-        bottom = max(int(last.group(2)), lowest)
-        top_left = (first.group(1), first.group(2))
-        _check_extent(path, sheet, top_left, (column_letter(right).encode(), str(bottom).encode()), limits)
-    return unpacked, markers
+    fast = _canonical_extent(path, sheet, budget, limits, reopen)
+    if fast is not None:
+        return fast
+    walk = SheetWalk()
+    unpacked = 0
+    with reopen() as stream:
+        for chunk in _chunks(path, stream, budget, limits):
+            unpacked += len(chunk)
+            walk.feed(chunk)
+            _check_walk(path, sheet, walk, limits)
+        walk.feed(b"", final=True)
+    _check_walk(path, sheet, walk, limits)
+    if walk.dimension is not None:
+        corners = [parse_ref(corner) for corner in walk.dimension.split(":", 1)]
+        if all(corners) and len(corners) in (1, 2):
+            top, bottom = corners[0], corners[-1]
+            assert top is not None and bottom is not None
+            _check_span(path, sheet, top, bottom, limits)
+    return unpacked, walk.markers
 
 
-def _last_row(stream: IO[bytes]) -> int:
-    """The highest row any cell names (a full pass, for the rare sheet that needs it)."""
-    lowest, window = 0, b""
-    while chunk := stream.read(_CHUNK):
-        window = window[-_TAIL:] + chunk
-        lowest = max(lowest, *(int(row) for row in _ANY_ROW.findall(window)), 0)
-    return lowest
-
-
-def _check_extent(
-    path: Path, sheet: str, top_left: tuple[bytes, bytes], bottom_right: tuple[bytes, bytes], limits: Limits
-) -> None:
-    rows = abs(int(bottom_right[1]) - int(top_left[1])) + 1
-    cols = abs(column_index(bottom_right[0]) - column_index(top_left[0])) + 1
-    if rows * cols > limits.max_sheet_cells:
-        ref = f"{top_left[0].decode()}{int(top_left[1])}:{bottom_right[0].decode()}{int(bottom_right[1])}"
+def _check_walk(path: Path, sheet: str, walk: SheetWalk, limits: Limits) -> None:
+    if walk.bad_ref is not None:
         raise InputError(
-            f"{path}: sheet '{sheet}' spans {ref.upper()} ({rows * cols:,} cells), above the "
+            f"{path}: the workbook is damaged (sheet '{sheet}' has a malformed cell reference, "
+            f"'{walk.bad_ref}'); re-save it in Excel"
+        )
+    if walk.outside is not None:
+        _outside(path, sheet, walk.outside)
+    if walk.max_col >= 0:
+        _check_span(path, sheet, (1, 0), (walk.max_row, walk.max_col), limits)
+
+
+def _outside(path: Path, sheet: str, ref: str) -> None:
+    raise InputError(
+        f"{path}: the workbook is damaged (sheet '{sheet}' has a cell outside Excel's grid, at {ref}); "
+        "re-save it in Excel"
+    )
+
+
+@dataclass
+class _Canonical:
+    """A fast pass over one part: the farthest cell found, and whether the part is still canonical.
+
+    The first pass (`exact` False) looks, in C, for an odd cell or a canonical one whose
+    reference is longer (more letters or more digits) than the farthest so far; a
+    sheet written in order has about ten. That bounds the extent by the lengths seen
+    (`upper_bound`); only a sheet whose bound passes the limit gets the `exact` pass,
+    which finds every cell right of or below the farthest so far.
+    """
+
+    exact: bool = False
+    max_row: int = 0
+    max_col: int = -1
+    in_data: bool = False
+    markers: bool = False
+    hits: int = 0
+
+    def examine(self, window: bytes, final: bool) -> bool:
+        """Take in one window; False when the part is not canonical (or too disordered to be quick).
+
+        A match whose last bytes may lie in the next chunk (within `_TAIL // 2` of the
+        end) is left to the next window, which overlaps this one by `_TAIL`.
+        """
+        near_end = len(window) if final else len(window) - _TAIL // 2
+        if not self.exact:
+            if (b"!" in window and b"<!" in window) or _PREFIXED.search(window):
+                return False
+            if not self.in_data:
+                odd = _ODD_DIMENSION.search(window)
+                if odd and odd.start() < near_end:
+                    return False
+                self.in_data = b"<sheetData" in window
+            self.markers = self.markers or b't="e"' in window or bool(_FORMULA.search(window))
+        cut = len(window)
+        while (cut := window.rfind(b'<c r="', 0, cut)) >= 0:  # the last whole cell: usually the farthest
+            if last := _CANON_REF.match(window, cut):
+                self._reach(last)
+                break
+        position = 0
+        while (hit := self._pattern().search(window, position)) is not None:
+            if hit.start() >= near_end:
+                break
+            found = _CANON_REF.match(window, hit.start())
+            self.hits += 1
+            if found is None or self.hits > _MAX_HITS:
+                return False
+            self._reach(found)
+            position = hit.start() + 1
+        return True
+
+    def _pattern(self) -> re.Pattern[bytes]:
+        if self.exact:
+            return _cells_beyond(self.max_col, self.max_row)
+        return _cells_longer(*self._lengths())
+
+    def _lengths(self) -> tuple[int, int]:
+        return (len(column_letter(self.max_col)) if self.max_col >= 0 else 0), len(str(self.max_row or ""))
+
+    def _reach(self, cell: re.Match[bytes]) -> None:
+        self.max_row = max(self.max_row, int(cell.group(2)))
+        self.max_col = max(self.max_col, column_index(cell.group(1)))
+
+    def upper_bound(self) -> int:
+        """The most cells the sheet can span when no reference is longer than the farthest's."""
+        letters, digits = self._lengths()
+        return (10**digits - 1) * sum(26**n for n in range(1, letters + 1))
+
+
+def _canonical_extent(
+    path: Path, sheet: str, budget: int, limits: Limits, reopen: Callable[[], IO[bytes]]
+) -> tuple[int, bool] | None:
+    """The fast passes: (bytes, markers) for a canonical part, or None when it is not one.
+
+    The reader takes the dimension only before `<sheetData>`, so it is looked for there.
+    """
+    state = _Canonical()
+    unpacked = 0
+    window = b""
+    with reopen() as stream:
+        for chunk in _chunks(path, stream, budget, limits):
+            unpacked += len(chunk)
+            window = window[-_TAIL:] + chunk
+            if not state.in_data and (dimension := _DIMENSION.search(window)):
+                left, top, right, bottom = dimension.groups()
+                first = (int(top), column_index(left))
+                _check_span(path, sheet, first, (int(bottom or top), column_index(right or left)), limits)
+            if not state.examine(window, final=False):
+                return None
+            _check_canonical(path, sheet, state, window, limits)
+    if not state.examine(window[-_TAIL:], final=True):
+        return None
+    _check_canonical(path, sheet, state, window, limits)
+    if state.upper_bound() > limits.max_sheet_cells:
+        exact = _Canonical(exact=True, max_row=state.max_row, max_col=state.max_col)
+        window = b""
+        with reopen() as stream:
+            while chunk := stream.read(_CHUNK):
+                window = window[-_TAIL:] + chunk
+                if not exact.examine(window, final=False):
+                    return None
+                _check_canonical(path, sheet, exact, window, limits)
+        if not exact.examine(window[-_TAIL:], final=True):
+            return None
+        _check_canonical(path, sheet, exact, window, limits)
+    return unpacked, state.markers
+
+
+def _check_canonical(path: Path, sheet: str, state: _Canonical, window: bytes, limits: Limits) -> None:
+    if state.max_col >= EXCEL_COLUMNS or state.max_row > EXCEL_ROWS:
+        _outside(path, sheet, _first_outside(window))
+    if state.max_col >= 0:
+        _check_span(path, sheet, (1, 0), (state.max_row, state.max_col), limits)
+
+
+def _first_outside(window: bytes) -> str:
+    for found in _CANON_REF.finditer(window):
+        if column_index(found.group(1)) >= EXCEL_COLUMNS or int(found.group(2)) > EXCEL_ROWS:
+            return (found.group(1) + found.group(2)).decode()
+    return "?"  # not reached: the cell that raised the extent is in this window
+
+
+@lru_cache(maxsize=64)
+def _cells_longer(letters: int, digits: int) -> re.Pattern[bytes]:
+    """An odd cell, or a canonical one whose reference has more letters or digits than given."""
+    odd = rb'<c(?:[\t\n\r>/]| (?!r=")| r="'
+    if not letters or not digits:
+        return re.compile(odd + rb")")
+    return re.compile(odd + rb"(?![A-Z]{1,%d}+[1-9][0-9]{0,%d}+\"))" % (letters, digits - 1))
+
+
+@lru_cache(maxsize=256)
+def _cells_beyond(max_col: int, max_row: int) -> re.Pattern[bytes]:
+    """A canonical cell right of `max_col` or below `max_row`."""
+    columns = _greater(column_letter(max_col) if max_col >= 0 else "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 3)
+    rows = _greater(str(max_row) if max_row else "", "0123456789", 7, first="123456789")
+    return re.compile(rb'<c r="(?:(?:' + columns + rb")[1-9]|[A-Z]{1,3}+(?:" + rows + rb')")')
+
+
+def _greater(shown: str, alphabet: str, longest: int, first: str | None = None) -> bytes:
+    """A regex for the strings of `alphabet` up to `longest` long that sort after `shown` as numbers do."""
+    first = first or alphabet
+    options = []
+    if len(shown) < longest:
+        options.append(
+            f"[{first[0]}-{first[-1]}][{alphabet[0]}-{alphabet[-1]}]{{{len(shown)},{longest - 1}}}"
+        )
+    for i, ch in enumerate(shown):
+        allowed = (first if i == 0 else alphabet)[(first if i == 0 else alphabet).index(ch) + 1 :]
+        if allowed:
+            rest = len(shown) - i - 1
+            options.append(
+                f"{re.escape(shown[:i])}[{allowed[0]}-{allowed[-1]}][{alphabet[0]}-{alphabet[-1]}]{{{rest}}}"
+            )
+    return "|".join(options).encode() if options else b"(?!)"
+
+
+def _check_span(
+    path: Path, sheet: str, top_left: tuple[int, int], bottom_right: tuple[int, int], limits: Limits
+) -> None:
+    """Refuse a sheet spanning more cells than the limit; corners are (Excel row, 0-based column)."""
+    rows = abs(bottom_right[0] - top_left[0]) + 1
+    cols = abs(bottom_right[1] - top_left[1]) + 1
+    if rows * cols > limits.max_sheet_cells:
+        ref = f"{_letters(top_left[1])}{top_left[0]}:{_letters(bottom_right[1])}{bottom_right[0]}"
+        raise InputError(
+            f"{path}: sheet '{sheet}' spans {ref} ({rows * cols:,} cells), above the "
             f"{limits.max_sheet_cells:,}-cell limit; delete the stray cells far from the data "
             "(Ctrl+End in Excel shows the last one) and save again"
         )
+
+
+def _letters(column: int) -> str:
+    return column_letter(column) if column < 1_000_000 else "(far past XFD)"
+
+
+class _Declared(Exception):
+    """Stops the walk of a shared-strings table once its first element has been seen."""
+
+
+def _check_strings(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> int:
+    """The shared-strings table's declared counts: the reader reserves room for that many up front."""
+    declared: dict[str, str] = {}
+
+    def start(_name: str, attrs: dict[str, str]) -> None:
+        declared.update(attrs)
+        raise _Declared
+
+    parser = safe_parser()
+    parser.StartElementHandler = start
+    unpacked = 0
+    looking = True
+    for chunk in _chunks(path, stream, budget, limits):
+        unpacked += len(chunk)
+        if looking:
+            try:
+                parser.Parse(chunk, False)
+            except _Declared:
+                looking = False
+    for attribute in ("uniqueCount", "count"):
+        value = declared.get(attribute, "0").strip()
+        count = int(value) if value.isdigit() else 0
+        if count > limits.max_strings:
+            raise InputError(
+                f"{path}: the shared strings table declares {count:,} entries ({attribute}), above the "
+                f"{limits.max_strings:,}-entry limit; refused as unsafe to open (re-save it in Excel "
+                "if it is genuine)"
+            )
+    return unpacked
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+@dataclass
+class _OdsTables:
+    """Running counts of the OpenDocument table being read.
+
+    The reader copies a repeated cell that holds a value once per repeat (a repeated
+    empty cell costs it nothing), so what it allocates is the extent of the valued
+    cells, repeats included; and every copy costs as much time as a written cell.
+    """
+
+    path: Path
+    limits: Limits
+    table: str = ""
+    row: int = 0  # rows of this table before the current one, repeats counted
+    rows: int = 0  # extent of valued cells
+    cols: int = 0
+    copies: int = 0  # valued cells that exist only as repeats
+    row_repeat: int = 1
+    col: int = 0  # columns of this row before the current cell
+    row_cols: int = 0
+    row_valued: int = 0
+    cell_repeat: int = 0
+    cell_valued: bool = False
+    in_cell: bool = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == f"{_TABLE} table":
+            self.table, self.row, self.rows, self.cols, self.copies = (
+                attrs.get(f"{_TABLE} name", "")[:64],
+                0,
+                0,
+                0,
+                0,
+            )
+        elif name == f"{_TABLE} table-row":
+            self.row_repeat = _repeat(attrs, f"{_TABLE} number-rows-repeated")
+            self.col = self.row_cols = self.row_valued = 0
+        elif name in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"):
+            self.in_cell, self.cell_repeat = True, _repeat(attrs, f"{_TABLE} number-columns-repeated")
+            self.cell_valued = f"{_OFFICE} value-type" in attrs
+        elif self.in_cell:
+            self.cell_valued = True  # content (a paragraph) without a declared type
+
+    def end(self, name: str) -> None:
+        if name in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"):
+            self.in_cell = False
+            if self.cell_valued:
+                self.row_cols = self.col + self.cell_repeat
+                self.row_valued += self.cell_repeat
+                self.copies += self.cell_repeat - 1
+            self.col += self.cell_repeat
+        elif name == f"{_TABLE} table-row":
+            if self.row_valued:
+                self.rows, self.cols = self.row + self.row_repeat, max(self.cols, self.row_cols)
+                self.copies += (self.row_repeat - 1) * self.row_valued
+            self.row += self.row_repeat
+            self._check()
+
+    def _check(self) -> None:
+        cells = self.rows * self.cols
+        if cells > self.limits.max_sheet_cells:
+            raise InputError(
+                f"{self.path}: sheet '{self.table}' spans {self.rows:,} rows by {self.cols:,} columns "
+                f"({cells:,} cells, counting repeated rows and columns), above the "
+                f"{self.limits.max_sheet_cells:,}-cell limit; refused as unsafe to open"
+            )
+        if self.copies > self.limits.max_repeated_cells:
+            raise InputError(
+                f"{self.path}: sheet '{self.table}' repeats cells into {self.copies:,} copies, above the "
+                f"{self.limits.max_repeated_cells:,}-copy limit (rows of a return are not copies of each "
+                "other); refused as unsafe to open"
+            )
+
+
+def _repeat(attrs: dict[str, str], name: str) -> int:
+    value = attrs.get(name, "1").strip()
+    return int(value) if value.isdigit() else 1
+
+
+def _walk_ods(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> int:
+    """Each table's extent in an OpenDocument spreadsheet, repeats counted, never expanded.
+
+    The reader expands `table:number-rows-repeated` and `table:number-columns-repeated`
+    into real cells, so a few bytes can declare billions of them.
+    """
+    parser = safe_parser(namespaces=True)
+    tables = _OdsTables(path, limits)
+    parser.StartElementHandler = tables.start
+    parser.EndElementHandler = tables.end
+    unpacked = 0
+    for chunk in _chunks(path, stream, budget, limits):
+        unpacked += len(chunk)
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+    return unpacked
