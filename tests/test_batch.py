@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
 import jsonschema
-from conftest import REF, SPELLING, Month, run
+import pytest
+from conftest import REF, REFERENCE_DATE, SPELLING, Month, run
 
-from annexa_check.api.batch import expand
+from annexa_check.api.batch import Job, expand, run_batch
+from annexa_check.read.safety import Limits
 
 
 def test_a_folder_of_workbooks(two_months: tuple[Month, Month], tmp_path: Path) -> None:
@@ -142,3 +147,101 @@ def test_expand_searches_one_folder_level(tmp_path: Path) -> None:
         [tmp_path / "a.xlsm", tmp_path / "b.XLSX", named],
         [(tmp_path / "older", "folder (sub-folders are not searched)")],
     )
+
+
+# ---------------------------------------------------------------------------- one workbook cannot sink the run
+
+
+JSON_JOBS = ("--format", "json", "--jobs")
+
+
+def _jobs(paths: list[Path], limits: Limits | None = None) -> list[Job]:
+    from annexa_check.report.policy import Policy
+
+    return [
+        Job(
+            path,
+            REFERENCE_DATE,
+            "auto",
+            (),
+            ("non_standard_code",),
+            Policy("error", {}),
+            limits=limits or Limits(),
+        )
+        for path in paths
+    ]
+
+
+def test_a_worker_that_dies_costs_only_its_workbook(two_months: tuple[Month, Month], tmp_path: Path) -> None:
+    """A check that kills its process (here: a memory limit no check fits in) is one line; the rest stand."""
+    march, april = (m.path for m in two_months)
+    doomed = tmp_path / "doomed.xlsx"
+    shutil.copy(march, doomed)
+    jobs = _jobs([march, doomed, april])
+    jobs[1] = replace(jobs[1], limits=Limits(max_memory_mb=1))
+    for workers in (1, 2):
+        outcomes = run_batch(jobs, workers)
+        assert [o.error is None for o in outcomes] == [True, False, True]
+        assert [o.report["totals"]["errors"] for o in (outcomes[0], outcomes[2])] == [11, 12]  # type: ignore[index]
+        error = outcomes[1].error or ""
+        assert error.startswith(f"{doomed}: ") and "1 MB" in error and "\n" not in error
+
+
+def test_a_worker_past_the_time_limit_is_stopped(two_months: tuple[Month, Month]) -> None:
+    march, april = (m.path for m in two_months)
+    jobs = _jobs([march, april])
+    jobs[0] = replace(jobs[0], limits=Limits(max_seconds=0))
+    outcomes = run_batch(jobs, 1)
+    assert outcomes[0].error == (
+        f"{march}: checking it took longer than the 0-second limit and was stopped; "
+        "the workbook is far larger or more complex than an Annex A return"
+    )
+    assert outcomes[1].error is None and outcomes[1].report is not None
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_folder_with_hostile_workbooks_survives(
+    two_months: tuple[Month, Month], tmp_path: Path, jobs: str
+) -> None:
+    """As a user runs it (its own process): the hostile files are one line each, the good ones are checked."""
+    from test_hostile_read import HEADER, xlsx
+
+    folder = tmp_path / "partnership"
+    folder.mkdir()
+    for month in two_months:
+        shutil.copy(month.path, folder / month.path.name)
+    xlsx(folder / "far.xlsx", HEADER + "<row r='1048576'><c r='XFD1048576'/></row>")
+    strings = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="4294967295"/>'
+    )
+    xlsx(folder / "strings.xlsx", HEADER, extra={"xl/sharedStrings.xml": strings})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "annexa_check",
+            "validate",
+            str(folder),
+            "--reference-date",
+            REF,
+            *SPELLING,
+            *JSON_JOBS,
+            jobs,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"annexa-check: error: {folder / 'far.xlsx'}: sheet 'List_6' spans A1:XFD1048576 (17,179,869,184 cells), "
+        "above the 50,000,000-cell limit; delete the stray cells far from the data (Ctrl+End in Excel shows "
+        "the last one) and save again",
+        f"annexa-check: error: {folder / 'strings.xlsx'}: the shared strings table declares 4,294,967,295 "
+        "entries (uniqueCount), above the 50,000,000-entry limit; refused as unsafe to open (re-save it in "
+        "Excel if it is genuine)",
+    ]
+    document = json.loads(done.stdout)
+    assert document["batch"]["checked"] == 2 and document["batch"]["could_not_check"] == 2
+    assert document["totals"]["errors"] == 23

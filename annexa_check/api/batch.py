@@ -1,20 +1,26 @@
 """Several workbooks in one run (e.g. the councils of a regional partnership), on every core.
 
-Each workbook is checked in its own process and writes its own exception lists; the
+Each workbook is checked in a worker process and writes its own exception lists; the
 parent gets back only the summary, the CI renderings and the few fields history needs,
 and combines them. A workbook that cannot be read gets its one-line error and the
-others carry on.
+others carry on: even one that kills its worker (a native reader aborting, the memory
+or time limit reached) costs only that worker, which is replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import time
 import xml.etree.ElementTree as ET
+from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +121,13 @@ def check_one(job: Job) -> Outcome:
         )
     except AnnexaError as exc:
         return Outcome(job.workbook, error=one_line(exc, job.verbose))
+    except MemoryError:
+        return Outcome(
+            job.workbook,
+            error=f"{job.workbook}: checking it ran out of memory (in a run of several workbooks, one "
+            f"may use {job.limits.max_memory_mb:,} MB); the workbook is far larger than an Annex A return, "
+            "or damaged",
+        )
     except Exception as exc:  # a bug: say so without echoing any cell value
         if os.environ.get("ANNEXA_CHECK_DEBUG"):
             raise
@@ -158,20 +171,147 @@ def expand(arguments: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]
 
 
 def run_batch(jobs: list[Job], workers: int | None = None) -> list[Outcome]:
-    """Check every job, in parallel when there are several, and return the outcomes in job order.
+    """Check every job and return the outcomes in job order.
 
-    Without `workers`, a small batch is checked in this process and a large one on every core.
-    Workers are started fresh ('spawn'), never forked: a forked copy of a process that
-    has used polars' thread pool can hang.
+    One workbook is checked in this process. Several are checked in worker processes
+    (one, for a small batch; else one per core), so that a workbook which kills the
+    process reading it ends only its own check. Workers are started fresh ('spawn'),
+    never forked: a forked copy of a process that has used polars' thread pool can hang.
     """
+    if len(jobs) == 1:
+        return [check_one(jobs[0])]
     if workers is None and sum(_size(job.workbook) for job in jobs) < POOL_FROM_BYTES:
         workers = 1  # starting a worker costs about a second of imports: more than small workbooks take
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    if workers == 1:
-        return [check_one(job) for job in jobs]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(check_one, jobs))
+    return _Workers(jobs, workers).run()
+
+
+@dataclass
+class _Slot:
+    process: BaseProcess
+    conn: Connection
+    index: int | None = None  # the job it is checking
+    started: float = 0.0
+
+
+class _Workers:
+    """Worker processes, each given one job at a time; a worker that dies is replaced."""
+
+    def __init__(self, jobs: list[Job], workers: int) -> None:
+        self.jobs = jobs
+        self.workers = workers
+        self.outcomes: list[Outcome | None] = [None] * len(jobs)
+        self.context = multiprocessing.get_context("spawn")
+
+    def run(self) -> list[Outcome]:
+        waiting = deque(range(len(self.jobs)))
+        slots: list[_Slot] = []
+        try:
+            while waiting or any(slot.index is not None for slot in slots):
+                while waiting and len(slots) < self.workers:
+                    slots.append(self._start())
+                for slot in slots:
+                    if slot.index is None and waiting:
+                        slot.index, slot.started = waiting.popleft(), time.monotonic()
+                        slot.conn.send(self.jobs[slot.index])
+                busy = [slot for slot in slots if slot.index is not None]
+                ready = wait(
+                    [slot.conn for slot in busy] + [slot.process.sentinel for slot in busy],
+                    timeout=max(0.0, min(self._deadline(slot) for slot in busy) - time.monotonic()),
+                )
+                for slot in busy:
+                    if slot.conn in ready or slot.process.sentinel in ready:
+                        self._collect(slot, slots)
+                    elif time.monotonic() >= self._deadline(slot):
+                        self._lost(slot, slots, timed_out=True)
+        finally:
+            for slot in slots:
+                self._stop(slot)
+        assert all(outcome is not None for outcome in self.outcomes)
+        return [outcome for outcome in self.outcomes if outcome is not None]
+
+    def _deadline(self, slot: _Slot) -> float:
+        assert slot.index is not None
+        return slot.started + self.jobs[slot.index].limits.max_seconds
+
+    def _start(self) -> _Slot:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(child,), daemon=True)
+        process.start()
+        child.close()
+        return _Slot(process, parent)
+
+    def _collect(self, slot: _Slot, slots: list[_Slot]) -> None:
+        assert slot.index is not None
+        try:
+            outcome = slot.conn.recv()
+        except (EOFError, OSError):  # the worker died before it could answer
+            self._lost(slot, slots, timed_out=False)
+            return
+        self.outcomes[slot.index] = outcome
+        slot.index = None
+
+    def _lost(self, slot: _Slot, slots: list[_Slot], timed_out: bool) -> None:
+        assert slot.index is not None
+        job = self.jobs[slot.index]
+        self._stop(slot, kill=True)
+        slots.remove(slot)
+        if timed_out:
+            reason = (
+                f"{job.workbook}: checking it took longer than the {job.limits.max_seconds:,}-second limit "
+                "and was stopped; the workbook is far larger or more complex than an Annex A return"
+            )
+        else:
+            code = slot.process.exitcode
+            how = signal.Signals(-code).name if code is not None and code < 0 else f"exit code {code}"
+            reason = (
+                f"{job.workbook}: the process reading it stopped ({how}); the workbook is damaged or "
+                f"needs more than the {job.limits.max_memory_mb:,} MB memory limit; open it in Excel and "
+                "save a copy, then check that"
+            )
+        self.outcomes[slot.index] = Outcome(job.workbook, error=reason)
+        slot.index = None
+
+    @staticmethod
+    def _stop(slot: _Slot, kill: bool = False) -> None:
+        if kill or slot.index is not None:
+            slot.process.kill()
+        else:
+            with contextlib.suppress(OSError):
+                slot.conn.send(None)
+        slot.process.join(timeout=10)
+        slot.conn.close()
+
+
+def _serve(conn: Connection) -> None:
+    """A worker: check each job it is sent, under the job's memory limit, until it is sent None.
+
+    What a native library prints as it fails (a Rust panic's message) would reach the
+    terminal from here, so the worker's own output goes nowhere; the parent reports.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    if not os.environ.get("ANNEXA_CHECK_DEBUG"):
+        os.dup2(devnull, 2)
+    os.dup2(devnull, 1)
+    limit = None
+    while (job := conn.recv()) is not None:
+        if job.limits.max_memory_mb != limit:
+            limit = job.limits.max_memory_mb
+            _limit_memory(limit)
+        outcome = check_one(job)
+        conn.send(outcome)
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap this process's heap (data segment and private mappings) where the system allows it."""
+    try:
+        import resource
+
+        cap = megabytes * 1_000_000
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap if hard < 0 else min(cap, hard), hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this system (Windows): the time limit still holds
 
 
 def _size(path: Path) -> int:
