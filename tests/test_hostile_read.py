@@ -15,6 +15,7 @@ from pathlib import Path
 
 import fastexcel
 import pytest
+from builders import write_ods
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -252,30 +253,8 @@ def test_unterminated_cells_are_one_line_not_a_hang(tmp_path):
 # ---------------------------------------------------------------------------- OpenDocument repeats
 
 
-MANIFEST = (
-    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-    '<manifest:file-entry manifest:full-path="/" '
-    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>'
-)
-
-
 def ods(path: Path, table: str) -> Path:
-    ns = (
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
-    )
-    content = (
-        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
-        f'<office:body><office:spreadsheet><table:table table:name="List_6">{table}</table:table>'
-        "</office:spreadsheet></office:body></office:document-content>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", MANIFEST)
-        archive.writestr("content.xml", content)
-    return path
+    return write_ods(path, table)
 
 
 VALUE = '<table:table-cell office:value-type="string"{repeat}><text:p>x</text:p></table:table-cell>'

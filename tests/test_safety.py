@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 import xlwt
-from builders import SAFE, Date, Formula, write_lists, write_xlsx
+from builders import SAFE, Date, Formula, write_lists, write_ods, write_xlsx
 from click.testing import CliRunner
 from test_cli import CIN_OPEN as CIN
 
@@ -107,27 +107,7 @@ def _ods(path: Path, rows: list[list[str]], sheet: str = "List_6") -> Path:
         return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
 
     body = "".join("<table:table-row>" + "".join(cell(t) for t in row) + "</table:table-row>" for row in rows)
-    ns = (
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
-    )
-    content = (
-        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
-        f'<office:body><office:spreadsheet><table:table table:name="{sheet}">{body}</table:table>'
-        "</office:spreadsheet></office:body></office:document-content>"
-    )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", manifest)
-        archive.writestr("content.xml", content)
-    return path
+    return write_ods(path, body, sheet)
 
 
 def _xls(path: Path, rows: list[list[object]], sheet: str = "List_6") -> Path:
