@@ -246,3 +246,21 @@ def test_every_label_maps_back_to_its_code(case, pad, upper):
 def test_every_label_and_alias_maps_back_exactly(codeset, code, template):
     forms = [code.label, *code.aliases]
     assert _codes(forms, codeset, template) == [code.code] * len(forms)
+
+
+def test_child_id_key_treats_invisible_width_and_case_differences_as_one_child() -> None:
+    from annexa_check.annex.values import child_id_key
+
+    written = [
+        "\ufeff１２3\u200b",
+        " 123 ",
+        "123.0",
+        "AB12",
+        "ab\u00ad12",
+        "Straße",
+        "STRASSE",
+        "\u200b",
+        None,
+    ]
+    keys = pl.DataFrame({"id": written}).select(child_id_key("id"))["id"].to_list()
+    assert keys == ["123", "123", "123", "ab12", "ab12", "strasse", "strasse", None, None]

@@ -127,3 +127,27 @@ def age_at(dob: pl.Expr, reference: date) -> pl.Expr:
 def child_id_text(column: str) -> pl.Expr:
     """A child ID as text; `123.0` (an ID that passed through a float) reads back as `123`."""
     return pl.col(column).str.replace(r"^(\d+)\.0+$", "${1}")
+
+
+# Characters that print as nothing: an ID copied through another system can carry them unseen.
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
+
+
+def child_id_key(column: str) -> pl.Expr:
+    """A child ID as compared: the same child whatever invisible or width differences it picked up.
+
+    Unicode NFKC (full-width digits become ASCII), zero-width characters and byte-order marks
+    removed, surrounding space trimmed, case folded (upper then lower, so `ß` meets `SS`), and
+    `123.0` read back as `123`. Used wherever IDs are matched — duplicates, other lists, the same
+    child's details — never for display: a finding shows the ID as the workbook wrote it.
+    """
+    text = (
+        pl.col(column)
+        .str.normalize("NFKC")
+        .str.replace_all(_INVISIBLE, "")
+        .str.strip_chars()
+        .str.to_uppercase()
+        .str.to_lowercase()
+        .str.replace(r"^(\d+)\.0+$", "${1}")
+    )
+    return pl.when(text != "").then(text)  # named after the column, as child_id_text is
