@@ -49,6 +49,7 @@ KINDS: dict[str, dict[str, Any]] = {
         ],
     },
     "constant": {"check": "constant_per_child", "lists": ["list_3"], "column": "referrals_last_12_months"},
+    "unique": {"check": "unique", "lists": ["list_1"], "column": "child_id"},
     "unique_with": {"check": "unique", "lists": ["list_1"], "column": "child_id", "with": ["contact_date"]},
     "strict_order": {
         "check": "date_order",
@@ -202,6 +203,48 @@ def test_check_kind(tmp_path: Path, kind: str, example: Any, expected: list) -> 
     assert flagged(pack(tmp_path, kind), example) == expected
 
 
+ZWSP, BOM = "\u200b", "\ufeff"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("A1", f"A1{ZWSP}"), ("A1", f"{BOM}A1"), ("123", "\uff11\uff12\uff13"), ("A1", "a1")],
+    ids=["zero-width space", "byte-order mark", "full-width digits", "letter case"],
+)
+def test_ids_are_matched_whatever_their_spelling(tmp_path: Path, first: str, second: str) -> None:
+    """One child however the ID was typed or copied; each finding shows the ID as the workbook wrote it."""
+    found = flagged(pack(tmp_path, "unique"), [{"child_id": first}, {"child_id": second}])
+    assert found == [(2, first, f"m {first}"), (3, second, f"m {second}")]
+
+
+def test_ids_that_differ_are_not_duplicates(tmp_path: Path) -> None:
+    assert flagged(pack(tmp_path, "unique"), [{"child_id": "A1"}, {"child_id": "A11"}]) == []
+
+
+def test_a_child_spelt_two_ways_is_one_child_across_rows_and_lists(tmp_path: Path) -> None:
+    constant = [
+        {"child_id": "A", "referrals_last_12_months": "1"},
+        {"child_id": f"a{ZWSP}", "referrals_last_12_months": "2"},
+    ]
+    assert flagged(pack(tmp_path / "constant", "constant"), constant) == [(2, "1", "m 1"), (3, "2", "m 2")]
+    on_list = {
+        "lists": {
+            "list_8": [{"child_id": f"{BOM}b"}],
+            "list_6": [{"child_id": "B", "case_status": "a) Looked after child"}],
+        }
+    }
+    assert flagged(pack(tmp_path / "on_list", "on_list"), on_list) == []
+    consistent = {
+        "lists": {
+            "list_1": [{"child_id": "C", "gender": "a) Male"}],
+            "list_6": [{"child_id": "c", "gender": "b) Female"}],
+        }
+    }
+    assert flagged(pack(tmp_path / "consistent", "consistent"), consistent) == [
+        (2, "a) Male", "m Female (List 6); Male (List 1)")
+    ]
+
+
 def test_on_list_is_skipped_when_the_other_list_is_absent(tmp_path: Path) -> None:
     from annexa_check.engine.examples import example_workbook
     from annexa_check.engine.run import Skipped, run_rules
@@ -222,7 +265,10 @@ def test_on_list_is_skipped_when_the_other_list_is_absent(tmp_path: Path) -> Non
         ({"check": "range", "min": None}, "range needs 'min' and/or 'max'"),
         ({"check": "pattern", "regex": "([A-Z"}, "'regex' does not compile"),
         ({"check": "on_list", "other_list": "list_99", "expect": "present"}, "on_list needs 'other_list'"),
-        ({"check": "on_list", "other_list": "list_6", "expect": "maybe"}, "on_list needs 'expect: present'"),
+        (
+            {"check": "on_list", "other_list": "list_6", "expect": "maybe"},
+            "on_list needs 'expect' (present or absent), not 'maybe'",
+        ),
         (
             {"check": "required", "when": [{"column": "missing_episodes", "above": "0"}]},
             "'above' needs a whole number",

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from test_check_kinds import KINDS, pack
 
+from annexa_check.catalogue.kinds import Kind, Params
 from annexa_check.catalogue.spec import Condition, Spec
 from annexa_check.cli.main import main
 from annexa_check.outputs.catalogue import (
@@ -89,16 +90,22 @@ def test_parameters_name_columns_by_their_headers(small: Spec) -> None:
 
 
 def test_a_new_check_kind_and_field_are_rendered_from_their_data(small: Spec) -> None:
-    """A kind with no summary line yet is still shown, with its parameters, never dropped."""
+    """A new kind is shown with its own summary and its parameters, never dropped."""
+
+    class OnOtherList(Kind[Params]):
+        name = "on_other_list"
+        summary = "the child is on another list"
+
     rule = replace(
         small.rules[0],
         check="on_other_list",
+        kind=OnOtherList(Params()),
         params={"other_list": "list_6", "match": ["child_id"], "ages": {"E17": [18, 25], "K3": [16, None]}},
         when=(Condition(column="placement_type", blank=True),),
     )
     lines = explain_text(rule, small).splitlines()
     assert lines[6:11] == [
-        "checks: on_other_list",
+        "checks: on_other_list — the child is on another list",
         "other list: List 6",
         "match: Child Unique ID (child_id)",
         "ages: E17: 18–25; K3: 16+",

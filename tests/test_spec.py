@@ -97,7 +97,10 @@ def test_a_well_formed_new_rule_needs_no_python(rules_copy: Path) -> None:
         (("severity: error", "severity: fatal"), "severity must be error or warning"),
         (("lists: [list_6]", "lists: [list_12]"), "unknown list 'list_12'"),
         (("code: ZZ001", "code: CLA003"), "rule code CLA003 is used twice"),
-        (("  source: s\n", "  source: s\n  colour: red\n"), "unknown key(s) colour"),
+        (
+            ("  source: s\n", "  source: s\n  colour: red\n"),
+            "required does not take 'colour' (it takes no parameters)",
+        ),
     ],
 )
 def test_malformed_rule_is_refused(rules_copy: Path, change: tuple[str, str], message: str) -> None:

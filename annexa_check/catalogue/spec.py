@@ -25,40 +25,11 @@ from annexa_check.annex.model import (
     load_layout,
     rules_root,
 )
+from annexa_check.catalogue.kinds import KINDS, Kind, make_kind, parameter_names
 from annexa_check.errors import SpecError
 
 SEVERITIES = ("error", "warning")
-CHECKS = (
-    "required",
-    "blank",
-    "codes",
-    "date",
-    "integer",
-    "date_order",
-    "code_age",
-    "unique",
-    "cell_error",
-    "column_present",
-    "column_unique",
-    "list_present",
-    "list_headers",
-    "future_date",
-    "lookback",
-    "placeholder_date",
-    "age_range",
-    "age_matches_dob",
-    "range",
-    "pattern",
-    "combination",
-    "constant_per_child",
-    "code_form",
-    "on_list",
-    "consistent",
-)
-# Checks that read the child's age (from Date of Birth, else the Age column).
-AGE_CHECKS = ("code_age", "age_range", "age_matches_dob")
-# Checks that compare a list with the other lists of the workbook.
-CROSS_LIST_CHECKS = ("on_list", "consistent")
+CHECKS = tuple(KINDS)  # every `check:` a rule may name
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
 _MESSAGE_COLUMN = re.compile(r"\{col:([a-z0-9_]+)\}")  # a message quoting another column of the row
@@ -100,6 +71,7 @@ class Rule:
     column_type: str | None
     message: str
     source: str
+    kind: Kind[Any]  # the check kind with this rule's parameters, checked at load time
     when: tuple[Condition, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     examples: dict[str, Any] = field(default_factory=dict)
@@ -128,12 +100,7 @@ class Rule:
     def reads(self) -> tuple[str, ...]:
         """Column keys the rule reads besides its target column (conditions, parameters, message)."""
         extra = [c.column for c in self.when] + _MESSAGE_COLUMN.findall(self.message)
-        if "not_before" in self.params:
-            extra.append(self.params["not_before"])
-        extra += self.params.get("with", [])
-        if self.check in AGE_CHECKS:
-            extra += ["date_of_birth", "age"]
-        return tuple(extra)
+        return (*extra, *self.kind.reads())
 
 
 @dataclass(frozen=True)
@@ -150,23 +117,6 @@ class Spec(Layout):
         return tuple(sorted({r.error_type for r in self.rules}))
 
 
-_PARAMS = (  # the keys a check kind reads as its parameters
-    "kind",
-    "not_before",
-    "ages",
-    "strict",
-    "slack_days",
-    "not_ages",
-    "months",
-    "min",
-    "max",
-    "regex",
-    "with",
-    "other_list",
-    "expect",
-    "match",
-    "inject_age",
-)
 _RULE_KEYS = {
     "code",
     "error_type",
@@ -185,8 +135,7 @@ _RULE_KEYS = {
     "except",
     "inject",
     "inject_when",
-    *_PARAMS,
-}
+}  # any other key is a parameter of the rule's check kind, which refuses what it does not take
 _NUMBER_OPS = ("equals", "not_equals", "above", "below")
 
 
@@ -214,9 +163,6 @@ def _condition(entry: dict, where: str) -> Condition:
 
 
 def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[str, CodeSet]) -> Rule:
-    unknown = set(entry) - _RULE_KEYS
-    if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     code = str(_need(entry, "code", where))
     where = f"{where} ({code})"
     if not RULE_CODE_RE.match(code):
@@ -249,8 +195,10 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         else:
             columns = _strs(sel)
     when = tuple(_condition(c, f"{where}: when[{i}]") for i, c in enumerate(entry.get("when") or ()))
-    params = {k: entry[k] for k in _PARAMS if k in entry}
-    _check_params(check, params, where, lists)
+    given = {k: entry[k] for k in entry if k not in _RULE_KEYS}
+    names = parameter_names(KINDS[check])
+    params = {k: given[k] for k in sorted(given, key=lambda k: names.index(k) if k in names else len(names))}
+    kind = make_kind(check, params, where, lists)
     other_when: tuple[Condition, ...] = ()
     if check == "on_list":
         other_when = tuple(
@@ -286,6 +234,7 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         column_type=column_type,
         message=_need(entry, "message", where),
         source=_need(entry, "source", where),
+        kind=kind,
         when=when,
         params=params,
         examples=_need(entry, "examples", where),
@@ -301,35 +250,6 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
     if not isinstance(examples, dict) or not examples.get("pass") or not examples.get("fail"):
         raise SpecError(f"{where}: every rule needs 'examples' with both 'pass' and 'fail' cases")
     return rule
-
-
-def _check_params(check: str, params: dict[str, Any], where: str, lists: dict[str, ListSpec]) -> None:
-    """Each check's own parameters, so a typo fails at start-up instead of silently never firing."""
-    if check == "cell_error" and params.get("kind") not in ("error", "formula"):
-        raise SpecError(f"{where}: cell_error needs kind: error or kind: formula")
-    if check == "date_order" and "not_before" not in params:
-        raise SpecError(f"{where}: date_order needs 'not_before'")
-    if check == "code_age" and not (
-        isinstance(params.get("ages"), dict) or isinstance(params.get("not_ages"), dict)
-    ):
-        raise SpecError(f"{where}: code_age needs 'ages' or 'not_ages' (code: [min, max])")
-    if check == "lookback" and not isinstance(params.get("months"), int):
-        raise SpecError(f"{where}: lookback needs 'months' (a whole number)")
-    if check in ("range", "age_range") and "min" not in params and "max" not in params:
-        raise SpecError(f"{where}: {check} needs 'min' and/or 'max'")
-    for bound in ("min", "max", "slack_days"):
-        if bound in params and not isinstance(params[bound], int):
-            raise SpecError(f"{where}: '{bound}' must be a whole number")
-    if check == "pattern":
-        try:
-            re.compile(str(_need(params, "regex", where)))
-        except re.error as exc:
-            raise SpecError(f"{where}: 'regex' does not compile: {exc}") from None
-    if check == "on_list":
-        if params.get("other_list") not in lists:
-            raise SpecError(f"{where}: on_list needs 'other_list' naming a list (list_1 ... list_11)")
-        if params.get("expect") not in ("present", "absent"):
-            raise SpecError(f"{where}: on_list needs 'expect: present' or 'expect: absent'")
 
 
 def _check_rule_columns(

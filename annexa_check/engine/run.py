@@ -1,7 +1,7 @@
 """The rules engine: declarative rules -> polars expressions -> one findings table.
 
-Each rule names a check family (required, codes, date_order, ...) and its parameters;
-this module is the only place that turns a family into an expression. Every (rule,
+Each rule names a check kind (required, codes, date_order, ...; one class each under
+`catalogue/kinds/`) that turns it into an expression; this module runs them. Every (rule,
 column) flag of a list is computed in one lazy pass over that list, then each flag's
 rows become findings carrying everything an output needs: no output re-reads the
 workbook or re-derives a message.
@@ -12,21 +12,19 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
 import polars as pl
 
 from annexa_check.annex import values as v
 from annexa_check.annex.model import Column, ListSpec
-from annexa_check.catalogue.spec import AGE_CHECKS, Condition, Rule, Spec
+from annexa_check.catalogue.spec import Condition, Rule, Spec
 from annexa_check.findings.table import FINDING_COLUMNS, empty_findings, validate_findings
 from annexa_check.read.loader import ROW, LoadedList, LoadedWorkbook
 
 _PLACEHOLDER = re.compile(r"(\{value\}|\{age\}|\{others\}|\{col:[a-z0-9_]+\})")
-_PLACEHOLDER_BEFORE = date(1910, 1, 1)  # earlier dates are sentinels such as 01/01/1900, not events
-_PEOPLE_LISTS = tuple(f"list_{n}" for n in range(1, 11))  # List 11 holds adopters, not children
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
-_WHOLE_LIST_CHECKS = ("list_present", "list_headers")
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,7 @@ class _Context:
     workbook: LoadedWorkbook
     shared: dict[str, pl.DataFrame] = field(default_factory=dict)  # cross-list tables, built once a run
     typed: dict[str, pl.DataFrame] = field(default_factory=dict)  # each list's typed frame, built once
+    memo: dict[str, Any] = field(default_factory=dict)  # what a check kind worked out once for this list
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -92,6 +91,12 @@ class _Context:
     def int(self, key: str) -> pl.Expr:
         return self._typed(key, "int")
 
+    def age(self) -> pl.Expr:
+        return _age(self)
+
+    def condition(self, cond: Condition) -> pl.Expr:
+        return _condition(cond, self)
+
     def on(self, list_key: str) -> _Context:
         """The same run seen from another list (cross-list checks), sharing what is already built."""
         return _Context(
@@ -135,179 +140,12 @@ def _age(ctx: _Context) -> pl.Expr:
     return pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Int64)
 
 
-def _months_before(day: date, months: int) -> date:
-    month = day.month - 1 - months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def _outside(value: pl.Expr, params: dict) -> pl.Expr:
-    low, high = params.get("min"), params.get("max")
-    out = pl.lit(False)
-    if low is not None:
-        out = out | (value < low).fill_null(False)
-    if high is not None:
-        out = out | (value > high).fill_null(False)
-    return out
-
-
-def _code_age(rule: Rule, key: str, ctx: _Context) -> pl.Expr:
-    """A code outside its allowed ages (`ages`) or inside its forbidden ones (`not_ages`)."""
-    code, age = ctx.code(key), _age(ctx)
-    flag = pl.lit(False)
-    for param, inside_is_bad in (("ages", False), ("not_ages", True)):
-        ranges = rule.params.get(param)
-        if not ranges:
-            continue
-        low = code.replace_strict({c: r[0] for c, r in ranges.items()}, default=None, return_dtype=pl.Int64)
-        high = code.replace_strict({c: r[1] for c, r in ranges.items()}, default=None, return_dtype=pl.Int64)
-        below, above = (age < low).fill_null(False), (age > high).fill_null(False)
-        outside = below | above
-        named = code.is_in(list(ranges)).fill_null(False)
-        flag = flag | (named & age.is_not_null() & (~outside if inside_is_bad else outside))
-    return flag
-
-
-def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
-    key = col.key
-    check = rule.check
-    params = rule.params
-    if check == "required":
-        flag = v.is_blank(key)
-    elif check == "blank":
-        flag = v.is_present(key)
-    elif check == "codes":
-        flag = v.is_present(key) & ctx.code(key).is_null()
-    elif check == "date":
-        flag = v.is_present(key) & ctx.date(key).is_null()
-    elif check == "integer":
-        flag = v.is_present(key) & ctx.int(key).is_null()
-    elif check == "date_order":
-        earliest = ctx.date(params["not_before"]) - pl.duration(days=params.get("slack_days", 0))
-        this = ctx.date(key)
-        flag = ((this <= earliest) if params.get("strict") else (this < earliest)).fill_null(False)
-    elif check == "code_age":
-        flag = _code_age(rule, key, ctx)
-    elif check == "unique":
-        ident = v.child_id_text(key)
-        together = [ident, *[pl.col(c) for c in params.get("with", [])]]
-        flag = ident.is_not_null() & (
-            pl.struct(together).is_duplicated() if len(together) > 1 else ident.is_duplicated()
-        )
-    elif check == "cell_error":
-        flag = v.is_error(key) if params["kind"] == "error" else v.is_formula(key)
-    elif check == "future_date":
-        flag = ctx.date(key) > pl.lit(ctx.reference_date)
-    elif check == "lookback":
-        flag = ctx.date(key) < pl.lit(_months_before(ctx.reference_date, params["months"]))
-    elif check == "placeholder_date":
-        flag = ctx.date(key) < pl.lit(_PLACEHOLDER_BEFORE)
-    elif check == "age_range":
-        flag = _outside(_age(ctx), params)
-    elif check == "age_matches_dob":
-        dob, ref = ctx.date("date_of_birth"), ctx.reference_date
-        stated = ctx.int(key)
-        ages = [v.age_at(dob, ref + timedelta(days=d)) for d in (-1, 0, 1)]
-        flag = stated.is_not_null() & dob.is_not_null() & ~pl.any_horizontal(stated == a for a in ages)
-    elif check == "range":
-        flag = _outside(ctx.int(key), params)
-    elif check == "pattern":
-        flag = v.is_present(key) & ~pl.col(key).str.contains(f"(?i)^(?:{params['regex']})$")
-    elif check == "combination":
-        flag = pl.lit(True)
-    elif check == "constant_per_child":
-        child = v.child_id_text("child_id")
-        flag = child.is_not_null() & (pl.col(key).n_unique().over(child) > 1)
-    elif check == "on_list":
-        ident = v.child_id_text(key)
-        others = _other_list_values(rule, key, ctx)
-        found = ident.is_in(others.implode())
-        flag = ident.is_not_null() & (~found if params["expect"] == "present" else found)
-    else:  # list-level and cross-list checks are handled without a row flag here
-        raise ValueError(f"{rule.code}: check '{check}' has no row-level flag")
-        raise ValueError(f"{rule.code}: check '{check}' has no row-level flag")
+def _flag(rule: Rule, col: Column, ctx: _Context, joined: str | None = None) -> pl.Expr:
+    """The rule's kind flags the rows; the rule's `when` narrows them."""
+    flag = rule.kind.flag(rule, col.key, ctx, joined)
     for cond in rule.when:
         flag = flag & _condition(cond, ctx)
     return flag.fill_null(False)
-
-
-def _other_list_values(rule: Rule, key: str, ctx: _Context) -> pl.Series:
-    """The identifiers on the other list (of its rows meeting `other_when`) an on_list rule looks for."""
-    other_key = rule.params["other_list"]
-    match = rule.params.get("match", key)
-    other_ctx = ctx.on(other_key)
-    frame = other_ctx.frame
-    if rule.other_when:  # (a bare literal predicate fails on large multi-chunk frames)
-        keep = pl.all_horizontal(_condition(cond, other_ctx) for cond in rule.other_when)
-        frame = frame.filter(keep.fill_null(False))
-    ids = frame.select(v.child_id_text(match).alias("id"))["id"]
-    return ids.drop_nulls().unique()
-
-
-def _consistency(key: str, ctx: _Context) -> pl.DataFrame:
-    """Per child whose `key` (gender, ethnicity, date of birth) differs between lists: what each list says."""
-    if key in ctx.shared:
-        return ctx.shared[key]
-    parts = []
-    for list_key in _PEOPLE_LISTS:
-        loaded = ctx.workbook.lists.get(list_key)
-        if (
-            loaded is None
-            or not loaded.present
-            or key not in loaded.matched
-            or "child_id" not in loaded.matched
-        ):
-            continue
-        there = ctx.on(list_key)
-        lst = there.lst
-        column = lst.column(key)
-        assert column is not None
-        if column.codeset:
-            norm = there.code(key)
-        elif column.type == "date":
-            norm = there.date(key).dt.strftime("%d/%m/%Y")
-        else:
-            norm = pl.col(key)
-        parts.append(
-            there.frame.lazy()
-            .select(
-                v.child_id_text("child_id").alias("__child"),
-                norm.alias("__norm"),
-                pl.lit(lst.number).alias("__n"),
-            )
-            .drop_nulls()
-        )
-    if not parts:
-        table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
-    else:
-        said = pl.concat(parts).unique()
-        differ = (
-            said.group_by("__child").agg(pl.col("__norm").n_unique().alias("__k")).filter(pl.col("__k") > 1)
-        )
-        table = (  # described only for the few children whose lists disagree
-            said.join(differ.select("__child"), on="__child", how="semi")
-            .group_by("__child", "__norm")
-            .agg(pl.col("__n").sort())
-            .with_columns(
-                (
-                    pl.col("__norm")
-                    + " (List "
-                    + pl.col("__n").cast(pl.List(pl.String)).list.join(", List ")
-                    + ")"
-                ).alias("__said")
-            )
-            .group_by("__child")
-            .agg(pl.col("__said").sort().str.join("; ").alias("__others"))
-            .select("__child", "__others")
-            .collect()
-        )
-    ctx.shared[key] = table
-    return table
 
 
 def _message(rule: Rule, col: Column, ctx: _Context, others: str | None = None) -> pl.Expr:
@@ -331,7 +169,7 @@ def _message(rule: Rule, col: Column, ctx: _Context, others: str | None = None) 
 def _missing_reads(rule: Rule, col: Column, ctx: _Context) -> list[str]:
     present = set(ctx.loaded.matched)
     needed = [col.key, *rule.reads()]
-    if rule.check in AGE_CHECKS and rule.check != "age_matches_dob":  # either source of the age will do
+    if rule.kind.either_age:  # either source of the age will do
         needed = [n for n in needed if n not in ("date_of_birth", "age")]
         if not {"date_of_birth", "age"} & present:
             needed.append("date_of_birth")
@@ -458,20 +296,6 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
     )
 
 
-def _cell_error_columns(ctx: _Context) -> set[str]:
-    """Columns holding any text that starts like an Excel error or a formula.
-
-    Checking every column of every row for both is the costliest part of a clean run,
-    and almost always finds nothing; one cheap pass says where to look.
-    """
-    frame = ctx.loaded.frame
-    if frame is None or frame.height == 0:
-        return set()
-    columns = list(ctx.loaded.matched)
-    hits = frame.select(pl.col(columns).str.contains(r"^[#=]").any()).row(0)
-    return {c for c, hit in zip(columns, hits, strict=True) if hit}
-
-
 def _plan(
     rules: list[Rule], ctx: _Context, skipped: list[Skipped]
 ) -> tuple[list[pl.DataFrame], list[_Instance]]:
@@ -482,11 +306,10 @@ def _plan(
     """
     list_level: list[pl.DataFrame] = []
     instances: list[_Instance] = []
-    suspect = _cell_error_columns(ctx)
     for rule in rules:
-        if ctx.lst.key not in rule.lists or rule.check in _WHOLE_LIST_CHECKS:
+        if ctx.lst.key not in rule.lists or rule.kind.level == "list":
             continue
-        if rule.check in ("column_present", "column_unique", "code_form"):
+        if rule.kind.level == "column":
             check = {
                 "column_present": _column_findings,
                 "column_unique": _duplicate_columns,
@@ -496,18 +319,10 @@ def _plan(
             if found is not None:
                 list_level.append(found)
             continue
-        if rule.check == "on_list":
-            other = ctx.workbook.lists.get(rule.params["other_list"])
-            match = rule.params.get("match", rule.columns[0] if rule.columns else "child_id")
-            if other is None or not other.present or match not in other.matched:
-                name = ctx.spec.lists[rule.params["other_list"]].name
-                reason = (
-                    f"{name} is not in the workbook"
-                    if other is None or not other.present
-                    else (f"{name} has no '{match}' column")
-                )
-                skipped.append(Skipped(rule.code, ctx.lst.name, reason))
-                continue
+        reason = rule.kind.skip(rule, ctx)
+        if reason is not None:
+            skipped.append(Skipped(rule.code, ctx.lst.name, reason))
+            continue
         for lst, col in rule.targets(ctx.spec):
             if lst.key != ctx.lst.key:
                 continue
@@ -516,7 +331,7 @@ def _plan(
             missing = _missing_reads(rule, col, ctx)
             if missing and rule.columns is not None:
                 skipped.append(Skipped(rule.code, ctx.lst.name, f"column(s) not found: {', '.join(missing)}"))
-            if missing or (rule.check == "cell_error" and col.key not in suspect):
+            if missing or not rule.kind.runs_on(col.key, ctx):
                 continue
             instances.append((rule, col))
     return list_level, instances
@@ -535,20 +350,14 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
     lazy = frame.lazy()
     others: dict[int, str] = {}
     for i, (rule, col) in enumerate(instances):
-        if rule.check == "consistent":
-            table = _consistency(col.key, ctx).rename({"__others": f"__o{i}"})
-            lazy = lazy.with_columns(v.child_id_text("child_id").alias("__join")).join(
+        joined = rule.kind.joined(col.key, ctx)
+        if joined is not None:
+            table = joined.rename({"__others": f"__o{i}"})
+            lazy = lazy.with_columns(v.child_id_key("child_id").alias("__join")).join(
                 table.lazy(), left_on="__join", right_on="__child", how="left"
             )
             others[i] = f"__o{i}"
-    flags = [
-        (
-            (pl.col(others[i]).is_not_null() & v.is_present(col.key))
-            if i in others
-            else _flag(rule, col, ctx)
-        ).alias(f"__f{i}")
-        for i, (rule, col) in enumerate(instances)
-    ]
+    flags = [_flag(rule, col, ctx, others.get(i)).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
     flagged = (
         lazy.select(
             pl.col(ROW),
@@ -637,9 +446,7 @@ def run_rules(
     for key, loaded in workbook.lists.items():
         lst = spec.lists[key]
         if not loaded.present:
-            whole = [
-                _whole_list(r, loaded) for r in rules if r.check in _WHOLE_LIST_CHECKS and key in r.lists
-            ]
+            whole = [_whole_list(r, loaded) for r in rules if r.kind.level == "list" and key in r.lists]
             parts += [found for found in whole if found is not None]
             continue
         ctx = _Context(

@@ -13,41 +13,15 @@ from dataclasses import fields
 from typing import Any
 
 from annexa_check.annex.model import TEMPLATES
+from annexa_check.catalogue.kinds import KINDS
 from annexa_check.catalogue.spec import SEVERITIES, Condition, Rule, Spec
 
 DOCS_COMMAND = "annexa-check rules --format markdown > docs/rules.md"
 
-# One line per check kind, for people; a kind missing here is still shown by name and parameters.
-CHECK_SUMMARY = {
-    "required": "the cell must not be blank",
-    "blank": "the cell must be blank",
-    "codes": "a value must be a code of the column's code set for the template year",
-    "date": "a value must be a real Excel date or dd/mm/yyyy text",
-    "integer": "a value must be a whole number",
-    "date_order": "the date must not be before another date of the same row",
-    "code_age": "the code is allowed only for children of the ages given",
-    "unique": "a child appears on one row only",
-    "cell_error": "the cell must not hold an Excel error value, or a formula saved without its result",
-    "column_present": "the list must have the column",
-    "column_unique": "the column must appear once on the sheet",
-    "list_present": "the workbook must have the list",
-    "list_headers": "the list's sheet must have a header row",
-    "future_date": "the date must not be after the reference date",
-    "lookback": "the date should fall inside the list's look-back window before the reference date",
-    "placeholder_date": "the date must not be a placeholder such as 01/01/1900",
-    "age_range": "the age at the reference date (from Date of Birth, else Age) must be in the range given",
-    "age_matches_dob": "the Age column must agree with Date of Birth at the reference date",
-    "range": "a whole number must be in the range given",
-    "pattern": "a value must match the pattern given, as a whole",
-    "combination": "the values in the conditions must not occur together",
-    "constant_per_child": "a value must be the same on every row of a child",
-    "code_form": "a code should be written in the template's form (such as `a) WBRI`)",
-    "on_list": "the child must (or must not) be on another list",
-    "consistent": "a child's value must be the same on every list",
-}
 # Rule fields shown in their own place, or that are bookkeeping rather than meaning.
 _SHOWN = {"code", "error_type", "severity", "title", "check", "lists", "columns", "column_type", "message"}
 _SHOWN |= {"source", "when", "params", "examples", "file", "templates", "inject", "inject_when", "exclude"}
+_SHOWN |= {"kind"}  # the check and its parameters, shown as `check` and `params`
 
 
 def filter_rules(
@@ -154,14 +128,13 @@ def _example(example: Any) -> str:
 
 def describe(rule: Rule, spec: Spec) -> list[tuple[str, str]]:
     """A rule in full as (label, text) pairs: the one source of `explain` and of docs/rules.md."""
-    summary = CHECK_SUMMARY.get(rule.check)
     pairs = [
         ("error type", rule.error_type),
         ("severity", rule.severity),
         ("templates", ", ".join(rule.templates)),
         ("lists", _lists(rule, spec)),
         ("columns", _columns(rule, spec)),
-        ("checks", f"{rule.check} — {summary}" if summary else rule.check),
+        ("checks", f"{rule.check} — {rule.kind.summary}"),
     ]
     pairs += _parameters(rule, spec)
     pairs += [("only when", cond.describe()) for cond in rule.when]
@@ -278,7 +251,7 @@ def catalogue_markdown(rules: list[Rule], spec: Spec) -> str:
     kinds = sorted({r.check for r in rules})
     out += ["", "## Check kinds", "", "| Check | What it checks | Rules |", "|---|---|--:|"]
     for kind in kinds:
-        summary = _cell(CHECK_SUMMARY.get(kind, "(see each rule)"))
+        summary = _cell(KINDS[kind].summary)
         out.append(f"| `{kind}` | {summary} | {sum(1 for r in rules if r.check == kind)} |")
     several = [r for r in rules if len(r.lists) > 1]
     if several:

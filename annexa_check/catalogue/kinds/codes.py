@@ -1,0 +1,21 @@
+"""`codes`: a value must be a code of the column's code set for the template year."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from annexa_check.annex import values as v
+from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
+
+if TYPE_CHECKING:
+    from annexa_check.catalogue.spec import Rule
+
+
+class Codes(Kind[Params]):
+    name = "codes"
+    summary = "a value must be a code of the column's code set for the template year"
+
+    def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
+        return v.is_present(key) & ctx.code(key).is_null()

@@ -1,0 +1,91 @@
+"""`consistent`: a child's value (gender, ethnicity, date of birth) must be the same on every list.
+
+Children are matched across Lists 1-10 by `child_id_key`; List 11 holds adopters, not children.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from annexa_check.annex import values as v
+from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
+
+if TYPE_CHECKING:
+    from annexa_check.catalogue.spec import Rule
+
+_PEOPLE_LISTS = tuple(f"list_{n}" for n in range(1, 11))  # List 11 holds adopters, not children
+
+
+def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
+    """Per child whose `key` (gender, ethnicity, date of birth) differs between lists: what each list says."""
+    if key in ctx.shared:
+        return ctx.shared[key]
+    parts = []
+    for list_key in _PEOPLE_LISTS:
+        loaded = ctx.workbook.lists.get(list_key)
+        if (
+            loaded is None
+            or not loaded.present
+            or key not in loaded.matched
+            or "child_id" not in loaded.matched
+        ):
+            continue
+        there = ctx.on(list_key)
+        lst = there.lst
+        column = lst.column(key)
+        assert column is not None
+        if column.codeset:
+            norm = there.code(key)
+        elif column.type == "date":
+            norm = there.date(key).dt.strftime("%d/%m/%Y")
+        else:
+            norm = pl.col(key)
+        parts.append(
+            there.frame.lazy()
+            .select(
+                v.child_id_key("child_id").alias("__child"),
+                norm.alias("__norm"),
+                pl.lit(lst.number).alias("__n"),
+            )
+            .drop_nulls()
+        )
+    if not parts:
+        table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
+    else:
+        said = pl.concat(parts).unique()
+        differ = (
+            said.group_by("__child").agg(pl.col("__norm").n_unique().alias("__k")).filter(pl.col("__k") > 1)
+        )
+        table = (  # described only for the few children whose lists disagree
+            said.join(differ.select("__child"), on="__child", how="semi")
+            .group_by("__child", "__norm")
+            .agg(pl.col("__n").sort())
+            .with_columns(
+                (
+                    pl.col("__norm")
+                    + " (List "
+                    + pl.col("__n").cast(pl.List(pl.String)).list.join(", List ")
+                    + ")"
+                ).alias("__said")
+            )
+            .group_by("__child")
+            .agg(pl.col("__said").sort().str.join("; ").alias("__others"))
+            .select("__child", "__others")
+            .collect()
+        )
+    ctx.shared[key] = table
+    return table
+
+
+class Consistent(Kind[Params]):
+    name = "consistent"
+    summary = "a child's value must be the same on every list"
+
+    def joined(self, key: str, ctx: KindContext) -> pl.DataFrame | None:
+        return _consistency(key, ctx)
+
+    def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
+        assert joined is not None  # the column `joined` added: what the other lists say
+        return pl.col(joined).is_not_null() & v.is_present(key)
