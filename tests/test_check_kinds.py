@@ -21,6 +21,9 @@ from annexa_check.errors import SpecError
 
 BASE = {"severity": "error", "title": "t", "message": "m {value}", "source": "s"}
 KINDS: dict[str, dict[str, Any]] = {
+    "valid_code": {"check": "valid", "lists": ["list_8"], "column": "placement_type"},
+    "valid_date": {"check": "valid", "lists": ["list_1"], "column": "date_of_birth"},
+    "valid_int": {"check": "valid", "lists": ["list_8"], "column": "missing_episodes"},
     "future_date": {"check": "future_date", "lists": ["list_1"], "column": "contact_date"},
     "except": {
         "check": "future_date",
@@ -114,6 +117,14 @@ def flagged(spec: Spec, example: Any) -> list[tuple[int | None, str | None, str]
 @pytest.mark.parametrize(
     ("kind", "example", "expected"),
     [
+        ("valid_code", {"placement_type": "U1"}, []),
+        ("valid_code", {"placement_type": "b) U1: Foster placement"}, []),
+        ("valid_code", {"placement_type": "U9"}, [(2, "U9", "m U9")]),
+        ("valid_code", {"placement_type": ""}, []),
+        ("valid_date", {"date_of_birth": "29/02/2012"}, []),
+        ("valid_date", {"date_of_birth": "31/02/2010"}, [(2, "31/02/2010", "m 31/02/2010")]),
+        ("valid_int", {"missing_episodes": "-1"}, []),
+        ("valid_int", {"missing_episodes": "1.5"}, [(2, "1.5", "m 1.5")]),
         ("future_date", {"contact_date": "31/03/2025"}, []),
         ("future_date", {"contact_date": "01/04/2025"}, [(2, "01/04/2025", "m 01/04/2025")]),
         ("except", {"date_of_birth": "01/06/2025", "contact_date": "01/04/2025"}, [(2, "01/04/2025", "m 01/04/2025")]),

@@ -92,7 +92,7 @@ def _refusal(tmp_path: Path, rule: dict[str, Any]) -> str:
 def test_every_kind_with_parameters_has_a_case() -> None:
     takes = {kind: parameter_names(cls)[:-1] for kind, cls in KINDS.items()}
     assert {kind for kind, names in takes.items() if names} == set(CASES)
-    assert len(KINDS) == 25
+    assert len(KINDS) == 23
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -127,6 +127,14 @@ def test_a_wrong_typed_value_is_refused(tmp_path: Path, kind: str) -> None:
 )  # fmt: skip
 def test_refusals_read_as_one_line(tmp_path: Path, rule: dict[str, Any], expected: str) -> None:
     assert _refusal(tmp_path, rule) == f"list_8.yaml: rule 1 (TST001): {expected}"
+
+
+def test_valid_refuses_a_column_that_has_no_type_to_read_as(tmp_path: Path) -> None:
+    message = _refusal(tmp_path, {"check": "valid", "column": "placement_postcode"})
+    assert message == (
+        "list_8.yaml: rule 1 (TST001): valid reads codes, dates and whole numbers; "
+        "placement_postcode is none of them"
+    )
 
 
 def test_parameters_keep_the_order_rules_are_documented_in() -> None:

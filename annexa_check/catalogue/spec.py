@@ -259,6 +259,9 @@ def _check_rule_columns(
     spec_like = Spec(lists=lists, codesets=codesets, rules=(), root=Path())
     if not rule.targets(spec_like):
         raise SpecError(f"{where}: none of its lists has the column(s) it checks")
+    refused = rule.kind.refuse([col for _lst, col in rule.targets(spec_like)])
+    if refused:
+        raise SpecError(f"{where}: {refused}")
     for name in (rule.columns or ()) + rule.reads():
         if not any(lists[lk].column(name) for lk in rule.lists):
             raise SpecError(f"{where}: column '{name}' is on none of the rule's lists")

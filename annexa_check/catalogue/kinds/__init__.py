@@ -17,16 +17,13 @@ from annexa_check.catalogue.kinds.blank import Blank
 from annexa_check.catalogue.kinds.cell_error import CellError
 from annexa_check.catalogue.kinds.code_age import CodeAge
 from annexa_check.catalogue.kinds.code_form import CodeForm
-from annexa_check.catalogue.kinds.codes import Codes
 from annexa_check.catalogue.kinds.column_present import ColumnPresent
 from annexa_check.catalogue.kinds.column_unique import ColumnUnique
 from annexa_check.catalogue.kinds.combination import Combination
 from annexa_check.catalogue.kinds.consistent import Consistent
 from annexa_check.catalogue.kinds.constant_per_child import ConstantPerChild
-from annexa_check.catalogue.kinds.date import Date
 from annexa_check.catalogue.kinds.date_order import DateOrder
 from annexa_check.catalogue.kinds.future_date import FutureDate
-from annexa_check.catalogue.kinds.integer import Integer
 from annexa_check.catalogue.kinds.list_headers import ListHeaders
 from annexa_check.catalogue.kinds.list_present import ListPresent
 from annexa_check.catalogue.kinds.lookback import Lookback
@@ -36,6 +33,7 @@ from annexa_check.catalogue.kinds.placeholder_date import PlaceholderDate
 from annexa_check.catalogue.kinds.range import Range
 from annexa_check.catalogue.kinds.required import Required
 from annexa_check.catalogue.kinds.unique import Unique
+from annexa_check.catalogue.kinds.valid import Valid
 from annexa_check.errors import SpecError
 
 __all__ = ["KINDS", "Kind", "KindContext", "Params", "make_kind", "parameter_names"]
@@ -43,9 +41,7 @@ __all__ = ["KINDS", "Kind", "KindContext", "Params", "make_kind", "parameter_nam
 _ALL: tuple[type[Kind[Any]], ...] = (
     Required,
     Blank,
-    Codes,
-    Date,
-    Integer,
+    Valid,
     DateOrder,
     CodeAge,
     Unique,

@@ -83,6 +83,10 @@ class Kind(Generic[P]):
         """True on the rows of column `key` that break the rule (before the rule's `when`)."""
         raise ValueError(f"{rule.code}: check '{self.name}' has no row-level flag")
 
+    def refuse(self, targets: list[Column]) -> str | None:
+        """Why the kind cannot check these columns (said at load time), else None."""
+        return None
+
     def joined(self, key: str, ctx: KindContext) -> pl.DataFrame | None:
         """A table keyed by `__child` joined to the list before flagging (cross-list kinds)."""
         return None
