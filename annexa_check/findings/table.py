@@ -8,12 +8,15 @@ wrong type or an unknown error type is a bug caught here, not a corrupt report.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
 import polars as pl
 
 from annexa_check.catalogue.spec import SEVERITIES, Spec
 from annexa_check.findings.messages import PARAMS, PARAMS_DTYPE, TEMPLATE
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
 
 # The nine error types councils count in a dry run: a public contract, keys never change.
 KEY_ERROR_TYPES = (
@@ -70,6 +73,8 @@ def empty_findings() -> pl.DataFrame:
 
 @cache
 def _pandera_schema(error_types: tuple[str, ...], rule_codes: tuple[str, ...]) -> pa.DataFrameSchema:
+    import pandera.polars as pa  # imported when a table is checked: a tenth of a second every run otherwise
+
     return pa.DataFrameSchema(
         {
             "error_type": pa.Column(pl.String, pa.Check.isin(list(error_types))),
