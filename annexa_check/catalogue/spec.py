@@ -32,7 +32,7 @@ SEVERITIES = ("error", "warning")
 CHECKS = tuple(KINDS)  # every `check:` a rule may name
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
-_MESSAGE_COLUMN = re.compile(r"\{col:([a-z0-9_]+)\}")  # a message quoting another column of the row
+MESSAGE_COLUMN = re.compile(r"\{col:([a-z0-9_]+)\}")  # a message quoting another column of the row
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Rule:
 
     def reads(self) -> tuple[str, ...]:
         """Column keys the rule reads besides its target column (conditions, parameters, message)."""
-        extra = [c.column for c in self.when] + _MESSAGE_COLUMN.findall(self.message)
+        extra = [c.column for c in self.when] + MESSAGE_COLUMN.findall(self.message)
         return (*extra, *self.kind.reads())
 
 
@@ -245,6 +245,8 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         inject=inject,
         inject_when=inject_when,
     )
+    if len(MESSAGE_COLUMN.findall(rule.message)) > 1:  # a finding carries one quoted column as data
+        raise SpecError(f"{where}: a message quotes at most one other column ({{col:...}})")
     _check_rule_columns(rule, where, lists, codesets)
     examples = rule.examples
     if not isinstance(examples, dict) or not examples.get("pass") or not examples.get("fail"):

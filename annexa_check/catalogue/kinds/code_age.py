@@ -8,12 +8,20 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from annexa_check.annex.model import Column, ListSpec
-from annexa_check.catalogue.kinds.base import Kind, KindContext, Params, value_of
+from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
 
 if TYPE_CHECKING:
     from annexa_check.catalogue.spec import Rule, Spec
 
 _AGES = "code: [min, max]"
+
+
+def _span(low: int | None, high: int | None) -> str:
+    if low is None:
+        return f"{high} or under"
+    if high is None:
+        return f"{low} or over"
+    return str(low) if low == high else f"{low}-{high}"
 
 
 class CodeAgeParams(Params):
@@ -60,14 +68,19 @@ class CodeAge(Kind[CodeAgeParams]):
         return flag
 
     def correct(self, rule: Rule, lst: ListSpec, col: Column, spec: Spec, template: str) -> str:
-        if self.p.ages is None:  # only forbidden ages: any valid code of another age fits
-            return value_of(col, spec, template)
+        """The ages each code fits (`ages`), or the ages it must not be used at (`not_ages`)."""
         assert col.codeset is not None
         labels = {c.code: c.label for c in spec.codesets[col.codeset].codes_for(template)}
-        parts = []
-        for code, (low, high) in self.p.ages.items():
-            if code not in labels:
-                continue
-            span = f"{low} or over" if high is None else f"{low}-{high}"
-            parts.append(f"{labels[code]} if aged {span}")
-        return "The category that fits the age at the reference date: " + "; ".join(parts)
+        allowed = [
+            f"{labels[code]} if aged {_span(low, high)}"
+            for code, (low, high) in (self.p.ages or {}).items()
+            if code in labels
+        ]
+        if allowed:
+            return "The category that fits the age at the reference date: " + "; ".join(allowed)
+        forbidden = [
+            f"not {labels[code]} if aged {_span(low, high)}"
+            for code, (low, high) in (self.p.not_ages or {}).items()
+            if code in labels
+        ]
+        return "A code that fits the age at the reference date: " + "; ".join(forbidden)
