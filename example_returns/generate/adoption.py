@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 # Reasons ceased (spec's cla_end_reason codes) that mean the child was adopted.
 ADOPTED_ENDS = ("E11", "E12")
+# Adopters' genders (codes of the spec's adopter_gender set).
+ADOPTER_GENDER_W = {"Male": 48, "Female": 50, "Neither": 1, "Not stated": 1}
 
 
 def list_10_11(b: Builder) -> None:
@@ -114,7 +116,7 @@ def list_10_11(b: Builder) -> None:
                 "family_id": fam["id"],
                 "gender": c.render(
                     "adopter_gender",
-                    c.pick("adopter_gender", {"Male": 48, "Female": 50, "Neither": 1, "Not stated": 1}),
+                    c.pick("adopter_gender", ADOPTER_GENDER_W),
                 ),
                 "ethnicity": None,
                 "disability": b.yn(0.05),

@@ -18,6 +18,7 @@ from annexa_check.catalogue.spec import Spec
 from example_returns.generate import adoption, care, cin, front_door, leavers
 from example_returns.generate.codes import Codes
 from example_returns.generate.people import (
+    DISABILITY_W,
     ETHNICITY_W,
     FIRST,
     LAST,
@@ -130,7 +131,6 @@ class Builder:
         n_unborn = max(3, round(n * 0.005))
         n_leavers = max(10, round(n * 0.1))
         kid_age_w = [6, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 7, 8, 8, 8, 6]
-        dis_w = {"Yes": 8, "No": 85, "Unknown": 7}
 
         def gender() -> str:
             r = rng.random()
@@ -139,11 +139,16 @@ class Builder:
         def person(i: int, age: int) -> Person:
             dob = self.dob_for_age(age)
             return Person(
-                ids[i], dob, age, gender(), c.pick("ethnicity", ETHNICITY_W), c.pick("yes_no_unknown", dis_w)
+                ids[i],
+                dob,
+                age,
+                gender(),
+                c.pick("ethnicity", ETHNICITY_W),
+                c.pick("yes_no_unknown", DISABILITY_W),
             )
 
         self.unborn = [
-            Person(ids[i], None, -1, "Not stated", "NOBT", c.pick("yes_no_unknown", dis_w))
+            Person(ids[i], None, -1, "Not stated", "NOBT", c.pick("yes_no_unknown", DISABILITY_W))
             for i in range(n_unborn)
         ]
         self.leavers = []

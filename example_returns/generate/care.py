@@ -38,6 +38,8 @@ PROVIDERS = {
 }  # fmt: skip
 # Not registered with Ofsted, so no URN, besides the types urn_not_expected names (SSDA903 rule 218).
 UNREGISTERED = ("H5",)
+# Return interviews offered after a missing episode (codes of the spec's yes_no_unknown set).
+RETURN_INTERVIEW_W = {"Yes": 75, "No": 15, "Unknown": 10}
 # What a placement type the template year has withdrawn becomes (supported accommodation).
 WITHDRAWN_BECOMES = "K3"
 
@@ -141,7 +143,7 @@ def list_8(b: Builder) -> None:
         elsewhere = None if drawn_inside else rng.choice(OTHER_LAS)  # drawn as before: seeds hold
         cells["placement_la"] = HOME_LA if inside else elsewhere
         if missing:
-            offered = c.pick("yes_no_unknown", {"Yes": 75, "No": 15, "Unknown": 10})
+            offered = c.pick("yes_no_unknown", RETURN_INTERVIEW_W)
             cells["return_interview_offered"] = c.render("yes_no_unknown", offered)
             if offered == "Yes":
                 cells["return_interview_accepted"] = c.render(

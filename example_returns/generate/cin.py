@@ -14,6 +14,9 @@ PRIMARY_NEED_W = {
     "N1": 55, "N2": 8, "N3": 4, "N4": 8, "N5": 12, "N6": 3, "N7": 1, "N8": 4, "N9": 3,
 }  # fmt: skip
 CLOSURE_W = {"RC1": 2, "RC2": 1, "RC3": 3, "RC4": 4, "RC5": 5, "RC6": 3, "RC7": 50, "RC8": 15, "RC9": 15}
+# Initial abuse category of a CP plan (abuse_category), and whether the child was seen alone (yes_no_unknown).
+ABUSE_W = {"NEG": 50, "EMO": 30, "PHY": 8, "SAB": 4, "MUL": 8}
+SEEN_ALONE_W = {"Yes": 75, "No": 20, "Unknown": 5}
 # A child leaving care (List 8's reason ceased) closes the CIN episode with the matching reason.
 ENDS_TO_RC = {
     "E11": "RC1",
@@ -47,7 +50,7 @@ def list_7(b: Builder) -> None:
         ended = start < refo and rng.random() < 0.3
         end = b.rd(max(start + 1, refo - WINDOW + 1), refo) if ended else None
         last = end or refo
-        initial = c.pick("abuse_category", {"NEG": 50, "EMO": 30, "PHY": 8, "SAB": 4, "MUL": 8})
+        initial = c.pick("abuse_category", ABUSE_W)
         latest = initial if rng.random() < 0.85 else c.any("abuse_category")
         team, worker = b.team("cp")
         cells = b.person_cells(p)
@@ -63,9 +66,7 @@ def list_7(b: Builder) -> None:
         )
         if rng.random() < 0.95:
             cells["cp_last_visit_date"] = b.d(b.rd(max(start, last - 14), last))
-            cells["cp_seen_alone"] = c.render(
-                "yes_no_unknown", c.pick("yes_no_unknown", {"Yes": 75, "No": 20, "Unknown": 5})
-            )
+            cells["cp_seen_alone"] = c.render("yes_no_unknown", c.pick("yes_no_unknown", SEEN_ALONE_W))
         if last - start >= 30:
             review = within(b.rd(start + 30, last), last, 180)  # reviews at most six months apart
             cells["cp_latest_review_date"] = b.d(review)

@@ -16,6 +16,8 @@ SOURCE_W = {
     "1A": 4, "1B": 4, "1C": 3, "1D": 2, "2A": 18, "2B": 4, "3A": 5, "3B": 4, "3C": 3, "3D": 2,
     "3E": 2, "3F": 2, "4": 3, "5A": 5, "5B": 3, "5C": 3, "5D": 2, "6": 28, "7": 1, "8": 3, "9": 1, "10": 1,
 }  # fmt: skip
+# Whether the child was seen during the assessment (codes of the spec's yes_no_unknown set).
+CHILD_SEEN_W = {"Yes": 90, "No": 8, "Unknown": 2}
 
 
 def list_1(b: Builder) -> None:
@@ -88,9 +90,7 @@ def list_4(b: Builder) -> None:
         team, worker = b.team("assessment")
         cells.update(
             assessment_start_date=b.d(start),
-            assessment_child_seen=c.render(
-                "yes_no_unknown", c.pick("yes_no_unknown", {"Yes": 90, "No": 8, "Unknown": 2})
-            ),
+            assessment_child_seen=c.render("yes_no_unknown", c.pick("yes_no_unknown", CHILD_SEEN_W)),
             allocated_team=team,
             allocated_worker=worker,
         )

@@ -51,6 +51,11 @@ ACTIVITY_W = {
 IN_TOUCH_W = {"Yes": 80, "No": 7, "Died": 1, "Refu": 3, "NREQ": 5, "Rhom": 4}
 # Accommodation always recorded as unsuitable (homeless, emergency, bed and breakfast, not known).
 UNSUITABLE = ("S", "V", "W", "R")
+# Eligibility categories of care leavers under and over 18 (codes of eligibility_category).
+UNDER_18_W = {"Relevant": 55, "Qualifying": 15}
+ADULT_W = {"Former relevant": 90, "Qualifying": 10}
+# In-touch answers given to the first rows (after the two age edge cases), so each one is there.
+FORCED_TOUCH = ("No", "No", "NREQ", "NREQ", "Died", "Refu", "Rhom")
 
 
 def barred_under_18(spec: Spec) -> frozenset[str]:
@@ -69,7 +74,7 @@ def list_9(b: Builder) -> None:
     def under_18(code: str) -> bool:
         return code not in barred
 
-    forced_touch = ["No", "No", "NREQ", "NREQ", "Died", "Refu", "Rhom"]
+    forced_touch = list(FORCED_TOUCH)
     # Eligible children (2023 template) are still in care: 16-17-year-olds open on List 8.
     eligible = [
         p
@@ -95,13 +100,13 @@ def list_9(b: Builder) -> None:
         elif p.age < 18:
             category = c.pick(
                 "eligibility_category",
-                {"Relevant": 55, "Qualifying": 15},  # not looked after, so not eligible
+                UNDER_18_W,  # not looked after, so not eligible
                 lambda x, fits=fits: x in fits,
             )
         else:
             category = c.pick(
                 "eligibility_category",
-                {"Former relevant": 90, "Qualifying": 10},
+                ADULT_W,
                 lambda x, fits=fits: x in fits,
             )
         protected = i < 2 or is_eligible

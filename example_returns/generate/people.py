@@ -40,6 +40,8 @@ ETHNICITY_W = {
     "MOTH": 20, "AIND": 20, "APKN": 45, "ABAN": 12, "AOTH": 15, "BCRB": 15, "BAFR": 30, "BOTH": 8,
     "CHNE": 4, "OOTH": 25, "REFU": 10, "NOBT": 25,
 }  # fmt: skip
+# Disability (codes of the spec's yes_no_unknown set).
+DISABILITY_W = {"Yes": 8, "No": 85, "Unknown": 7}
 
 
 @dataclass

@@ -18,9 +18,13 @@ def code_tables() -> list[tuple[str, str, Iterable[str]]]:
     """(table name, code set, codes) for every table of codes in the generator."""
     return [
         ("people.ETHNICITY_W", "ethnicity", people.ETHNICITY_W),
+        ("people.DISABILITY_W", "yes_no_unknown", people.DISABILITY_W),
+        ("front_door.CHILD_SEEN_W", "yes_no_unknown", front_door.CHILD_SEEN_W),
         ("front_door.SOURCE_W", "referral_source", front_door.SOURCE_W),
         ("cin.PRIMARY_NEED_W", "primary_need", cin.PRIMARY_NEED_W),
         ("cin.CLOSURE_W", "closure_reason", cin.CLOSURE_W),
+        ("cin.ABUSE_W", "abuse_category", cin.ABUSE_W),
+        ("cin.SEEN_ALONE_W", "yes_no_unknown", cin.SEEN_ALONE_W),
         ("cin.ENDS_TO_RC (keys)", "cla_end_reason", cin.ENDS_TO_RC),
         ("cin.ENDS_TO_RC (values)", "closure_reason", cin.ENDS_TO_RC.values()),
         ("care.CATEGORY_W", "category_of_need", care.CATEGORY_W),
@@ -32,12 +36,17 @@ def code_tables() -> list[tuple[str, str, Iterable[str]]]:
         ("care.PLACEMENT_MAX_AGE", "placement_type", care.PLACEMENT_MAX_AGE),
         ("care.PROVIDERS (values)", "placement_provider", {p for ps in care.PROVIDERS.values() for p in ps}),
         ("care.UNREGISTERED", "placement_type", care.UNREGISTERED),
+        ("care.RETURN_INTERVIEW_W", "yes_no_unknown", care.RETURN_INTERVIEW_W),
         ("care.WITHDRAWN_BECOMES", "placement_type", (care.WITHDRAWN_BECOMES,)),
         ("leavers.ACCOM_W", "accommodation_type", leavers.ACCOM_W),
         ("leavers.UNSUITABLE", "accommodation_type", leavers.UNSUITABLE),
         ("leavers.ACTIVITY_W", "activity_status", leavers.ACTIVITY_W),
         ("leavers.IN_TOUCH_W", "la_in_touch", leavers.IN_TOUCH_W),
+        ("leavers.FORCED_TOUCH", "la_in_touch", leavers.FORCED_TOUCH),
+        ("leavers.UNDER_18_W", "eligibility_category", leavers.UNDER_18_W),
+        ("leavers.ADULT_W", "eligibility_category", leavers.ADULT_W),
         ("adoption.ADOPTED_ENDS", "cla_end_reason", adoption.ADOPTED_ENDS),
+        ("adoption.ADOPTER_GENDER_W", "adopter_gender", adoption.ADOPTER_GENDER_W),
     ]
 
 
