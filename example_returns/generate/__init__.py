@@ -7,6 +7,10 @@ text dates, numeric IDs, header variants), and dirty workbooks whose every error
 recorded, row by row, in a JSON manifest. Headers and codes come from the spec
 under `rules/`; every person, ID, name and team is invented.
 
+`builder` makes the cohort and builds the lists in order, one module per list group
+(`front_door`, `cin`, `care`, `leavers`, `adoption`) makes their rows, `inject` places
+the errors and `write` writes the workbook (see example_returns/README.md).
+
     python -m example_returns.generate OUT.xlsx [--seed N] [--children N]
         [--template 2019|2023] [--style template|extract]
         [--clean | --dirty | --small-dirty] [--reference-date YYYY-MM-DD]

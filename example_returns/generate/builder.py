@@ -188,6 +188,7 @@ class Builder:
         return free
 
     def build(self) -> dict[str, Sheet]:
+        """Every list's rows, in the spec's list order; the call order below is the draw order."""
         self.cohort()
         front_door.list_1(self)
         front_door.list_2(self)

@@ -34,6 +34,11 @@ def code_tables() -> list[tuple[str, str, Iterable[str]]]:
         ("care.PLACEMENT_W", "placement_type", care.PLACEMENT_W),
         ("care.PLACEMENT_MIN_AGE", "placement_type", care.PLACEMENT_MIN_AGE),
         ("care.PLACEMENT_MAX_AGE", "placement_type", care.PLACEMENT_MAX_AGE),
+        (
+            "care.PROVIDERS (keys)",
+            "placement_type",
+            [k for k in care.PROVIDERS if len(k) > 1],
+        ),  # else a letter
         ("care.PROVIDERS (values)", "placement_provider", {p for ps in care.PROVIDERS.values() for p in ps}),
         ("care.UNREGISTERED", "placement_type", care.UNREGISTERED),
         ("care.RETURN_INTERVIEW_W", "yes_no_unknown", care.RETURN_INTERVIEW_W),
