@@ -199,18 +199,9 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
     names = parameter_names(KINDS[check])
     params = {k: given[k] for k in sorted(given, key=lambda k: names.index(k) if k in names else len(names))}
     kind = make_kind(check, params, where, lists)
-    other_when: tuple[Condition, ...] = ()
-    if check == "on_list":
-        other_when = tuple(
-            _condition(c, f"{where}: other_when[{i}]") for i, c in enumerate(entry.get("other_when") or ())
-        )
-        other = lists[params["other_list"]]
-        for cond in other_when:
-            if other.column(cond.column) is None:
-                raise SpecError(f"{where}: other_when column '{cond.column}' is not on {other.name}")
-        match = params.get("match", "child_id")
-        if other.column(match) is None:
-            raise SpecError(f"{where}: match column '{match}' is not on {other.name}")
+    other_when = tuple(
+        _condition(c, f"{where}: other_when[{i}]") for i, c in enumerate(entry.get("other_when") or ())
+    )
     inject = entry.get("inject")
     if inject is not None and not isinstance(inject, dict):
         raise SpecError(f"{where}: 'inject' is a mapping of column to value")
@@ -261,7 +252,7 @@ def _check_rule_columns(
     spec_like = Spec(lists=lists, codesets=codesets, rules=(), root=Path())
     if not rule.targets(spec_like):
         raise SpecError(f"{where}: none of its lists has the column(s) it checks")
-    refused = rule.kind.refuse([col for _lst, col in rule.targets(spec_like)])
+    refused = rule.kind.refuse(rule, [col for _lst, col in rule.targets(spec_like)], lists, codesets)
     if refused:
         raise SpecError(f"{where}: {refused}")
     for name in (rule.columns or ()) + rule.reads():
@@ -279,13 +270,6 @@ def _check_rule_columns(
                 raise SpecError(f"{where}: '{cond.column}' has no code set to compare codes with")
             known = {c.code for c in codesets[col.codeset].codes}
             missing = [w for w in wanted if w not in known]
-            if missing:
-                raise SpecError(f"{where}: codes {', '.join(missing)} are not in code set '{col.codeset}'")
-    if rule.check == "code_age":
-        for _lst, col in rule.targets(spec_like):
-            known = {c.code for c in codesets[col.codeset].codes} if col.codeset else set()
-            named = [*rule.params.get("ages", {}), *rule.params.get("not_ages", {})]
-            missing = [c for c in named if c not in known]
             if missing:
                 raise SpecError(f"{where}: codes {', '.join(missing)} are not in code set '{col.codeset}'")
 

@@ -7,19 +7,22 @@ which the engine's context satisfies, so kinds stay below the engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
-from annexa_check.annex.model import Column, ListSpec
+from annexa_check.annex.model import CodeSet, Column, ListSpec
 from annexa_check.read.loader import HEADER_SEARCH_ROWS, LoadedList, LoadedWorkbook
 
 if TYPE_CHECKING:
     from annexa_check.catalogue.spec import Condition, Rule, Spec
 
 DATE_EXAMPLE = "an Excel date or dd/mm/yyyy text, e.g. 01/09/2024"
+Lists = Mapping[str, ListSpec]  # the specification's lists by key
+CodeSets = Mapping[str, CodeSet]  # its code sets by name
 Level = Literal["row", "column", "list"]  # a flag per row / findings per column of a list / per whole list
 
 
@@ -83,8 +86,10 @@ class Kind(Generic[P]):
         """True on the rows of column `key` that break the rule (before the rule's `when`)."""
         raise ValueError(f"{rule.code}: check '{self.name}' has no row-level flag")
 
-    def refuse(self, targets: list[Column]) -> str | None:
-        """Why the kind cannot check these columns (said at load time), else None."""
+    def refuse(self, rule: Rule, targets: list[Column], lists: Lists, codesets: CodeSets) -> str | None:
+        """Why this rule cannot be checked as written (said at load time, with the rule named), else None."""
+        if rule.other_when:
+            return f"{self.name} does not take 'other_when' (only on_list does)"
         return None
 
     def joined(self, key: str, ctx: KindContext) -> pl.DataFrame | None:

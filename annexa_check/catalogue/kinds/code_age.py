@@ -8,7 +8,7 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from annexa_check.annex.model import Column, ListSpec
-from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
+from annexa_check.catalogue.kinds.base import CodeSets, Kind, KindContext, Lists, Params
 
 if TYPE_CHECKING:
     from annexa_check.catalogue.spec import Rule, Spec
@@ -66,6 +66,15 @@ class CodeAge(Kind[CodeAgeParams]):
             named = code.is_in(list(ranges)).fill_null(False)
             flag = flag | (named & age.is_not_null() & (~outside if inside_is_bad else outside))
         return flag
+
+    def refuse(self, rule: Rule, targets: list[Column], lists: Lists, codesets: CodeSets) -> str | None:
+        """Every code it names must be in the code set of each column it checks."""
+        for col in targets:
+            known = {c.code for c in codesets[col.codeset].codes} if col.codeset else set()
+            missing = [c for c in self.named_codes() if c not in known]
+            if missing:
+                return f"codes {', '.join(missing)} are not in code set '{col.codeset}'"
+        return super().refuse(rule, targets, lists, codesets)
 
     def correct(self, rule: Rule, lst: ListSpec, col: Column, spec: Spec, template: str) -> str:
         """The ages each code fits (`ages`), or the ages it must not be used at (`not_ages`)."""

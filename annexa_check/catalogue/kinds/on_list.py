@@ -12,7 +12,8 @@ import polars as pl
 from pydantic import Field, ValidationInfo, field_validator
 
 from annexa_check.annex import values as v
-from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
+from annexa_check.annex.model import Column
+from annexa_check.catalogue.kinds.base import CodeSets, Kind, KindContext, Lists, Params
 
 if TYPE_CHECKING:
     from annexa_check.catalogue.spec import Rule
@@ -53,6 +54,17 @@ class OnList(Kind[OnListParams]):
         others = _other_list_values(rule, self.p.other_list, self.p.match or key, ctx)
         found = ident.is_in(others.implode())
         return ident.is_not_null() & (~found if self.p.expect == "present" else found)
+
+    def refuse(self, rule: Rule, targets: list[Column], lists: Lists, codesets: CodeSets) -> str | None:
+        """The other list must have the columns its `other_when` and `match` read."""
+        other = lists[self.p.other_list]
+        for cond in rule.other_when:
+            if other.column(cond.column) is None:
+                return f"other_when column '{cond.column}' is not on {other.name}"
+        match = self.p.match or "child_id"
+        if other.column(match) is None:
+            return f"match column '{match}' is not on {other.name}"
+        return None
 
     def skip(self, rule: Rule, ctx: KindContext) -> str | None:
         other = ctx.workbook.lists.get(self.p.other_list)

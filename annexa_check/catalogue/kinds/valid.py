@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from annexa_check.annex import values as v
-from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
+from annexa_check.catalogue.kinds.base import CodeSets, Kind, KindContext, Lists, Params
 
 if TYPE_CHECKING:
     from annexa_check.annex.model import Column
@@ -33,8 +33,8 @@ class Valid(Kind[Params]):
         typed = {"code": ctx.code, "date": ctx.date, "int": ctx.int}[col.type]
         return v.is_present(key) & typed(key).is_null()
 
-    def refuse(self, targets: list[Column]) -> str | None:
+    def refuse(self, rule: Rule, targets: list[Column], lists: Lists, codesets: CodeSets) -> str | None:
         odd = sorted({c.key for c in targets if c.type not in READABLE})
         if odd:
             return f"valid reads codes, dates and whole numbers; {', '.join(odd)} is none of them"
-        return None
+        return super().refuse(rule, targets, lists, codesets)
