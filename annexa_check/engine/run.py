@@ -61,7 +61,7 @@ class _Context:
             self.typed[key] = frame.with_columns(
                 self._convert(col.key, col.type).alias(self._name(col.key, col.type))
                 for col in self.lst.columns
-                if col.key in self.loaded.matched and col.type in ("code", "date", "int")
+                if col.key in self.loaded.matched and col.type in ("code", "date", "int", "id")
             )
         return self.typed[key]
 
@@ -70,6 +70,8 @@ class _Context:
             col = self.lst.column(key)
             assert col is not None and col.codeset is not None
             return v.as_code(key, self.spec.codesets[col.codeset], self.template)
+        if kind == "id":
+            return v.child_id_key(key)
         return v.as_date(key) if kind == "date" else v.as_int(key)
 
     def _name(self, key: str, kind: str) -> str:
@@ -89,6 +91,9 @@ class _Context:
 
     def int(self, key: str) -> pl.Expr:
         return self._typed(key, "int")
+
+    def child_key(self, key: str) -> pl.Expr:
+        return self._typed(key, "id")
 
     def age(self) -> pl.Expr:
         return _age(self)
@@ -373,13 +378,13 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
         joined = rule.kind.joined(col.key, ctx)
         if joined is not None:
             table = joined.rename({"__others": f"__o{i}"})
-            lazy = lazy.with_columns(v.child_id_key("child_id").alias("__join")).join(
+            lazy = lazy.with_columns(ctx.child_key("child_id").alias("__join")).join(
                 table.lazy(), left_on="__join", right_on="__child", how="left"
             )
             others[i] = f"__o{i}"
         elif rule.check == "unique":  # an ID written two ways is one child: the message shows both
             table = _spellings(col.key, frame).rename({"__spelt": f"__s{i}"})
-            lazy = lazy.join(table.lazy(), left_on=v.child_id_key(col.key), right_on="__k", how="left")
+            lazy = lazy.join(table.lazy(), left_on=ctx.child_key(col.key), right_on="__k", how="left")
             spellings[i] = f"__s{i}"
     flags = [_flag(rule, col, ctx, others.get(i)).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
     flagged = (

@@ -45,7 +45,7 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
         parts.append(
             there.frame.lazy()
             .select(
-                v.child_id_key("child_id").alias("__child"),
+                there.child_key("child_id").alias("__child"),
                 norm.alias("__norm"),
                 pl.lit(lst.number).alias("__n"),
             )

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from annexa_check.annex import values as v
 from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
 
 if TYPE_CHECKING:
@@ -18,5 +17,5 @@ class ConstantPerChild(Kind[Params]):
     summary = "a value must be the same on every row of a child"
 
     def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
-        child = v.child_id_key("child_id")
+        child = ctx.child_key("child_id")
         return child.is_not_null() & (pl.col(key).n_unique().over(child) > 1)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 from pydantic import Field, ValidationInfo, field_validator
 
-from annexa_check.annex import values as v
 from annexa_check.annex.model import Column
 from annexa_check.catalogue.kinds.base import CodeSets, Kind, KindContext, Lists, Params
 
@@ -40,7 +39,7 @@ def _other_list_values(rule: Rule, other_list: str, match: str, ctx: KindContext
     if rule.other_when:  # (a bare literal predicate fails on large multi-chunk frames)
         keep = pl.all_horizontal(other_ctx.condition(cond) for cond in rule.other_when)
         frame = frame.filter(keep.fill_null(False))
-    ids = frame.select(v.child_id_key(match).alias("id"))["id"]
+    ids = frame.select(other_ctx.child_key(match).alias("id"))["id"]
     return ids.drop_nulls().unique()
 
 
@@ -50,7 +49,7 @@ class OnList(Kind[OnListParams]):
     summary = "the child must (or must not) be on another list"
 
     def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
-        ident = v.child_id_key(key)
+        ident = ctx.child_key(key)
         others = _other_list_values(rule, self.p.other_list, self.p.match or key, ctx)
         found = ident.is_in(others.implode())
         return ident.is_not_null() & (~found if self.p.expect == "present" else found)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 from pydantic import Field
 
-from annexa_check.annex import values as v
 from annexa_check.annex.model import Column, ListSpec
 from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
 
@@ -32,7 +31,7 @@ class Unique(Kind[UniqueParams]):
         return tuple(self.p.with_)
 
     def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
-        ident = v.child_id_key(key)
+        ident = ctx.child_key(key)
         together = [ident, *[pl.col(c) for c in self.p.with_]]
         return ident.is_not_null() & (
             pl.struct(together).is_duplicated() if len(together) > 1 else ident.is_duplicated()
