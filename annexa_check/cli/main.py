@@ -129,7 +129,8 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--select",
         multiple=True,
         metavar="CODES",
-        help="Only these rule codes, code prefixes or error types. Example: --select CIN,ETH001",
+        help="Only these rule codes, families (CL is List 9's rules, not CLA; CLA04 is CLA040-CLA049) or "
+        "error types. Example: --select CIN,ETH001",
     )(command)
 
 
