@@ -66,9 +66,11 @@ _RATIO_FLOOR = 10 * MB  # small parts may pack very well (a blank sheet) without
 class Limits:
     """Ceilings a workbook must stay under before it is read (documented in the README).
 
+    Each is a key of the settings file's `[limits]` table (`max_unpacked_mb` also at its
+    top level, and as `--max-unpacked-mb`, which wins), so a council with a genuine
+    workbook past one can raise it; every refusal names the limit and how to raise it.
     `max_unpacked_mb` is the one a genuine return can meet (a million rows unpacks to
-    about 560 MB); `--max-unpacked-mb` or `max_unpacked_mb` in the settings file sets
-    it (the command line wins).
+    about 560 MB).
     """
 
     max_unpacked_mb: int = 1000  # everything inside the zip, unpacked
@@ -82,6 +84,24 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+LIMIT_UNITS = {
+    "max_unpacked_mb": "megabytes",
+    "max_sheet_cells": "cells",
+    "max_ratio": "times",
+    "max_parts": "files",
+    "max_strings": "entries",
+    "max_repeated_cells": "cells",
+    "max_memory_mb": "megabytes",
+    "max_seconds": "seconds",
+}
+_LIMIT_OPTIONS = {"max_unpacked_mb": "--max-unpacked-mb"}
+
+
+def raise_with(name: str) -> str:
+    """How to raise one of the `Limits`: its command-line option where one exists, and its setting."""
+    setting = f"{name} under [limits] in the settings file"
+    option = _LIMIT_OPTIONS.get(name)
+    return f"raise the limit with {option}, or {setting}" if option else f"raise the limit with {setting}"
 
 
 @dataclass
@@ -207,8 +227,9 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limi
     """What the zip directory declares, before anything is unpacked."""
     if len(infos) > limits.max_parts:
         raise InputError(
-            f"{path}: the zip package holds {len(infos):,} files, more than the {limits.max_parts:,} "
-            "a workbook plausibly has; refused as unsafe to open"
+            f"{path}: the zip package holds {len(infos):,} files, more than the {limits.max_parts:,}-file "
+            "limit (a workbook has tens); refused as unsafe to open; "
+            f"if it is genuine, {raise_with('max_parts')}"
         )
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_unpacked_mb * MB:
@@ -217,8 +238,9 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limi
         ratio = info.file_size // max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
             raise InputError(
-                f"{path}: '{info.filename}' unpacks to {ratio:,} times its packed size "
-                f"(more than {limits.max_ratio:,}: a zip bomb); refused as unsafe to open"
+                f"{path}: '{info.filename}' unpacks to {ratio:,} times its packed size, more than the "
+                f"{limits.max_ratio:,}-times limit (a zip bomb); refused as unsafe to open; "
+                f"if it is genuine, {raise_with('max_ratio')}"
             )
 
 
@@ -226,7 +248,7 @@ def _too_big(path: Path, unpacked: int, limits: Limits) -> str:
     return (
         f"{path}: a {_size(path.stat().st_size)} file that unpacks to {_size(unpacked)} or more, above the "
         f"{limits.max_unpacked_mb:,} MB limit (a zip bomb, or far larger than an Annex A return); "
-        "if the workbook is genuine, raise the limit with --max-unpacked-mb"
+        f"if the workbook is genuine, {raise_with('max_unpacked_mb')}"
     )
 
 
@@ -517,7 +539,7 @@ def _check_span(
         raise InputError(
             f"{path}: sheet '{sheet}' spans {ref} ({rows * cols:,} cells), above the "
             f"{limits.max_sheet_cells:,}-cell limit; delete the stray cells far from the data "
-            "(Ctrl+End in Excel shows the last one) and save again"
+            f"(Ctrl+End in Excel shows the last one) and save again, or {raise_with('max_sheet_cells')}"
         )
 
 
@@ -554,8 +576,8 @@ def _check_strings(path: Path, stream: IO[bytes], budget: int, limits: Limits) -
         if count > limits.max_strings:
             raise InputError(
                 f"{path}: the shared strings table declares {count:,} entries ({attribute}), above the "
-                f"{limits.max_strings:,}-entry limit; refused as unsafe to open (re-save it in Excel "
-                "if it is genuine)"
+                f"{limits.max_strings:,}-entry limit; refused as unsafe to open; if it is genuine, "
+                f"{raise_with('max_strings')}"
             )
     return unpacked
 
@@ -629,13 +651,14 @@ class _OdsTables:
             raise InputError(
                 f"{self.path}: sheet '{self.table}' spans {self.rows:,} rows by {self.cols:,} columns "
                 f"({cells:,} cells, counting repeated rows and columns), above the "
-                f"{self.limits.max_sheet_cells:,}-cell limit; refused as unsafe to open"
+                f"{self.limits.max_sheet_cells:,}-cell limit; refused as unsafe to open; if it is genuine, "
+                f"{raise_with('max_sheet_cells')}"
             )
         if self.copies > self.limits.max_repeated_cells:
             raise InputError(
                 f"{self.path}: sheet '{self.table}' repeats cells into {self.copies:,} copies, above the "
                 f"{self.limits.max_repeated_cells:,}-copy limit (rows of a return are not copies of each "
-                "other); refused as unsafe to open"
+                f"other); refused as unsafe to open; if it is genuine, {raise_with('max_repeated_cells')}"
             )
 
 
