@@ -184,3 +184,65 @@ def test_the_command_line_refuses_what_would_abort_the_reader(tmp_path) -> None:
         f"annexa-check: error: {path}: sheet 'List_6' spans A1:E4294967295 (21,474,836,475 cells), above the "
         f"50,000,000-cell limit; {STRAY}, {RAISE}\n"
     )
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _small_xls(path: Path, rows: int, cols: int, sheet: str = "List_6") -> Path:
+    """A compound file written by hand whose workbook stream (under 4,096 bytes) lives in the mini stream."""
+    bof = struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0)
+    bound = (
+        len(_record(0x0809, bof)) + len(_record(0x0085, bytes(8 + len(sheet)))) + len(_record(0x000A, b""))
+    )
+    stream = (
+        _record(0x0809, bof)
+        + _record(0x0085, struct.pack("<IBBBB", bound, 0, 0, len(sheet), 0) + sheet.encode("latin-1"))
+        + _record(0x000A, b"")
+        + _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
+        + _record(0x0200, struct.pack("<IIHHH", 0, rows, 0, cols, 0))
+        + _record(0x000A, b"")
+    )
+    minis = -(-len(stream) // 64)
+    container = stream.ljust(minis * 64, b"\0")
+    container_sectors = -(-len(container) // 512)
+    end, free = 0xFFFFFFFE, 0xFFFFFFFF
+    fat = [0xFFFFFFFD, end, end] + [4 + n for n in range(container_sectors - 1)] + [end]
+    minifat = [n + 1 for n in range(minis - 1)] + [end]
+
+    def entry(name: str, kind: int, start: int, size: int) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le")
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB3I", len(encoded), kind, 1, free, free, free)
+            + bytes(36)
+            + struct.pack("<IQ", start, size)
+        )
+
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<9I", 0, 1, 1, 0, 4096, 2, 1, end, 0)
+        + struct.pack("<109I", 0, *[free] * 108)
+    )
+    directory = entry("Root Entry", 5, 3, len(container)) + entry("Workbook", 2, 0, len(stream))
+    sectors = [
+        struct.pack(f"<{len(fat)}I", *fat).ljust(512, b"\xff"),
+        directory.ljust(512, b"\0"),
+        struct.pack(f"<{len(minifat)}I", *minifat).ljust(512, b"\xff"),
+        container.ljust(container_sectors * 512, b"\0"),
+    ]
+    path.write_bytes(header + b"".join(sectors))
+    return path
+
+
+def test_a_small_workbook_stream_is_read_from_the_mini_stream(tmp_path, reader_never_called) -> None:
+    assert inspect(_small_xls(tmp_path / "small.xls", 3, 5)).format == "xls"
+    path = _small_xls(tmp_path / "declared.xls", 0xFFFFFFFF, 5)
+    assert refusal(path) == (
+        f"{path}: sheet 'List_6' spans A1:E4294967295 (21,474,836,475 cells), above the 50,000,000-cell limit; "
+        f"{STRAY}, {RAISE}"
+    )
