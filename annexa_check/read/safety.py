@@ -5,8 +5,9 @@ cell at, XFD1048576 makes it reserve hundreds of gigabytes and abort the whole p
 (no exception to catch), and a zip bomb drives it to gigabytes of memory. So before the
 real read this module tells the format from the file's first bytes, reads the zip
 directory, and streams every part once (never holding one in memory) to check declared
-and real sizes and each sheet's extent against `Limits`. Every refusal is one line
-naming the file (and sheet) and what to do about it; none quotes a cell.
+and real sizes and each sheet's extent against `Limits`; a legacy .xls has its
+workbook stream's records walked the same way. Every refusal is one line naming the
+file (and sheet), the limit and how to raise it; none quotes a cell.
 
 The same pass notes which worksheets may hold error cells or formulas, so the cell scan
 in `cells.py` does not decompress them a second time.
@@ -239,14 +240,13 @@ class _Compound:
         if shift not in (9, 12) or mini_shift != 6:
             raise _Damaged
         self.sector = 1 << shift
-        self.sectors = max(
-            -(-self.size // self.sector) - 1, 0
-        )  # after the header, the last one perhaps short
+        # sectors after the header (the last one perhaps short)
+        self.sectors = max(-(-self.size // self.sector) - 1, 0)
         fat_count, self.first_dir = struct.unpack_from("<II", header, 44)
         self.cutoff, self.first_minifat, _, difat_next, difat_count = struct.unpack_from("<IIIII", header, 56)
         if fat_count > self.sectors:
             raise _Damaged
-        fat_sectors = [n for n in struct.unpack_from("<109I", header, 76)[:fat_count]]
+        fat_sectors = list(struct.unpack_from("<109I", header, 76)[:fat_count])
         per = self.sector // 4
         for _ in range(min(difat_count, self.sectors)):
             if len(fat_sectors) >= fat_count:
@@ -320,7 +320,7 @@ class _Compound:
         return iter([data])
 
 
-_BIFF_BOF, _BIFF_SHEET, _BIFF_DIMENSIONS, _BIFF_SST, _BIFF_EOF = 0x0809, 0x0085, 0x0200, 0x00FC, 0x000A
+_BIFF_BOF, _BIFF_SHEET, _BIFF_DIMENSIONS, _BIFF_SST = 0x0809, 0x0085, 0x0200, 0x00FC
 # records that hold one cell (row and column first) and those that hold a run (last column at the end)
 _BIFF_CELLS = frozenset((0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0204, 0x0205, 0x00D6, 0x0406))
 _BIFF_RUNS = frozenset((0x00BD, 0x00BE))

@@ -61,9 +61,7 @@ class Config:
     rule_severity: dict[str, str] = field(default_factory=dict)  # rule code -> severity, changed rules only
     aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # list -> column -> headers
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # code set -> synonym -> code
-    limits: dict[str, int] = field(
-        default_factory=dict
-    )  # the pre-check's limits the file sets (safety.Limits)
+    limits: dict[str, int] = field(default_factory=dict)  # pre-check limit -> value (safety.Limits)
 
     def limits_over(self, limits: Limits) -> Limits:
         """The pre-check's limits with the file's values in place of the given ones."""
