@@ -38,6 +38,7 @@ _SPECIAL = {"absent", "list_absent", "list_without_headers", "duplicate"}
 # Kinds whose findings describe a whole sheet or column (no row), so rows of other
 # examples on the same sheet would change them: their examples run alone.
 _SHEET_LEVEL = {"list_present", "list_headers", "column_present", "column_unique", "code_form"}
+_CROSS_LIST = ("on_list", "consistent")  # kinds that read other lists, and skip when one is absent
 _Rows = list[dict[str, Any]]
 _Lists = dict[str, _Rows]  # an example's rows, by list key
 _Batch = list[tuple["Example", _Lists]]
@@ -82,19 +83,8 @@ def _fill(loaded: LoadedList, rows: list[dict[str, Any]], template: str) -> None
 
 
 def run_example(rule: Rule, example: Any, spec: Spec) -> pl.DataFrame:
-    """The findings the rule alone produces on one example."""
-    own, others = rule.lists[0], None
-    if isinstance(example, dict) and "lists" in example:  # a cross-list example: rows on several lists
-        others = {k: rows for k, rows in example["lists"].items() if k != own}
-        example = example["lists"].get(own, [])
-    rows = example if isinstance(example, list) else [example]
-    workbook = example_workbook(spec, own, rows, EXAMPLE_TEMPLATE, others)
-    reference = rule.examples.get("reference_date")
-    reference_date = date.fromisoformat(str(reference)) if reference else EXAMPLE_REFERENCE_DATE
-    findings, _ = run_rules(
-        workbook, spec, template=EXAMPLE_TEMPLATE, reference_date=reference_date, rules=[rule]
-    )
-    return findings.filter(pl.col("list") == spec.lists[rule.lists[0]].name)
+    """The findings the rule alone produces on one example (as written in its rule file)."""
+    return _run_alone(Example(rule, "pass", 0, _example_lists(rule, example)), spec, EXAMPLE_TEMPLATE)
 
 
 @dataclass(frozen=True)
@@ -230,9 +220,10 @@ def run_examples(spec: Spec, examples: list[Example], template: str) -> dict[str
     """Each example's findings of its own rule on its own list, by example id, from few engine runs.
 
     Rows are numbered as if the example ran alone (its first row is row 2). Examples are
-    grouped by reference date and the lists they fill (a list present in a batch is present
-    for every example in it); within a group, examples whose identifiers could match go to
-    different batches, so duplicate and cross-list rules never see another example's rows.
+    grouped by reference date, and a cross-list rule's examples also by the lists they fill
+    (a list present in a batch is present for every example in it); within a group,
+    examples whose identifiers could still match go to different batches, so duplicate
+    and cross-list rules never see another example's rows.
     """
     id_columns = ["child_id", *sorted({str(r.params["match"]) for r in spec.rules if "match" in r.params})]
     results: dict[str, pl.DataFrame] = {}
@@ -247,7 +238,9 @@ def run_examples(spec: Spec, examples: list[Example], template: str) -> dict[str
             continue
         lists = _with_ids(example, number, id_columns)
         keys = _keys(lists, id_columns)
-        batches = groups.setdefault((example.reference_date, tuple(sorted(lists))), [])
+        # only a cross-list rule reads which other lists the workbook has
+        filled = tuple(sorted(lists)) if example.rule.check in _CROSS_LIST else ()
+        batches = groups.setdefault((example.reference_date, filled), [])
         for batch in batches:
             if not keys & batch_keys[id(batch)]:
                 break
