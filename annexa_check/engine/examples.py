@@ -9,10 +9,11 @@ is `{lists: {list_8: [rows], list_6: [rows]}}`; findings are counted on the rule
 Columns an example does not mention are present and blank, except the identifier,
 which defaults to C1, C2, ... so that a row is never wholly blank.
 
-`run_examples` runs many examples at once: one workbook per group of examples (same
-template, reference date and lists), every example's rows stacked on its lists, one
-engine run, and each finding handed back to the example owning its row. Running 900
-examples one engine run each costs most of the time in per-run overhead.
+`run_examples` runs many examples at once: one workbook per batch of examples (same
+template and reference date), every example's rows stacked on its lists with its
+identifiers made its own, one engine run, and each finding handed back to the example
+owning its row. Running 900 examples one engine run each costs most of the time in
+per-run overhead.
 """
 
 from __future__ import annotations
@@ -227,8 +228,7 @@ def run_examples(spec: Spec, examples: list[Example], template: str) -> dict[str
     """
     id_columns = ["child_id", *sorted({str(r.params["match"]) for r in spec.rules if "match" in r.params})]
     results: dict[str, pl.DataFrame] = {}
-    groups: dict[tuple[date, tuple[str, ...]], list[_Batch]] = {}
-    batch_keys: dict[int, set[str]] = {}
+    groups: dict[tuple[date, tuple[str, ...]], list[tuple[_Batch, set[str]]]] = {}  # batches, their IDs
     seen: dict[tuple[str, str], bool] = {}
     for number, example in enumerate(examples):
         if not example.fits(spec, template, seen):
@@ -241,17 +241,14 @@ def run_examples(spec: Spec, examples: list[Example], template: str) -> dict[str
         # only a cross-list rule reads which other lists the workbook has
         filled = tuple(sorted(lists)) if example.rule.check in _CROSS_LIST else ()
         batches = groups.setdefault((example.reference_date, filled), [])
-        for batch in batches:
-            if not keys & batch_keys[id(batch)]:
-                break
-        else:
-            batch = []
-            batches.append(batch)
-            batch_keys[id(batch)] = set()
-        batch.append((example, lists))
-        batch_keys[id(batch)] |= keys
+        free = next((b for b in batches if not keys & b[1]), None)
+        if free is None:
+            free = ([], set())
+            batches.append(free)
+        free[0].append((example, lists))
+        free[1].update(keys)
     for (reference_date, _), batches in groups.items():
-        for batch in batches:
+        for batch, _ in batches:
             results.update(_run_batch(batch, spec, template, reference_date))
     return results
 
