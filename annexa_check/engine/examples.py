@@ -226,7 +226,9 @@ def run_examples(spec: Spec, examples: list[Example], template: str) -> dict[str
     examples whose identifiers could still match go to different batches, so duplicate
     and cross-list rules never see another example's rows.
     """
-    id_columns = ["child_id", *sorted({str(r.params["match"]) for r in spec.rules if "match" in r.params})]
+    id_columns = sorted(
+        {c.key for lst in spec.lists.values() for c in lst.columns if c.type == "id"} | {"child_id"}
+    )
     results: dict[str, pl.DataFrame] = {}
     groups: dict[tuple[date, tuple[str, ...]], list[tuple[_Batch, set[str]]]] = {}  # batches, their IDs
     seen: dict[tuple[str, str], bool] = {}
