@@ -93,15 +93,43 @@ def test_a_store_another_user_is_writing_says_so(
     assert [r.id for r in history.runs(store)] == [1]
 
 
+_READER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN")
+conn.execute("SELECT count(*) FROM runs").fetchone()
+print("reading", flush=True)
+sys.stdin.read()
+"""
+
+
+def _writer_waits_to_commit(store: Path) -> bool:
+    """Whether a writer holds the store's pending lock: its rows are written, its commit waits for readers."""
+    probe = sqlite3.connect(store, timeout=0, isolation_level=None)
+    try:
+        probe.execute("SELECT count(*) FROM runs").fetchone()
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc), exc
+        return True
+    finally:
+        probe.close()
+    return False
+
+
 def test_a_run_killed_mid_write_leaves_earlier_runs_intact(
     two_months: tuple[Month, Month], tmp_path: Path
 ) -> None:
+    """A reader keeps the recording run from committing; the run is killed while it waits."""
     march, april = two_months
     store = tmp_path / "history.sqlite"
     record(march.path, store)
     before = history.run_findings(store, 1)
-    marker = tmp_path / "writing"
-    env = {**os.environ, "ANNEXA_CHECK_TEST_PAUSE_IN_WRITE": str(marker)}
+    # Another user reading the store, in a process of its own (SQLite's locks are per process):
+    # its open read transaction keeps any writer from committing until it ends.
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER, str(store)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert reader.stdout is not None and reader.stdout.readline() == "reading\n"
     command = [
         sys.executable,
         "-m",
@@ -112,16 +140,18 @@ def test_a_run_killed_mid_write_leaves_earlier_runs_intact(
         REF,
         *SPELLING,
     ]
-    child = subprocess.Popen([*command, "--record", "--history", str(store), "-q"], env=env)
+    child = subprocess.Popen([*command, "--record", "--history", str(store), "-q"])
     try:
         deadline = time.monotonic() + 60
-        while not marker.exists():  # the run has written its rows and not yet committed
-            assert child.poll() is None, "the run ended before it paused"
-            assert time.monotonic() < deadline, "the run never reached its write"
+        while not _writer_waits_to_commit(store):  # the run has written its rows and not yet committed
+            assert child.poll() is None, "the run ended before it tried to commit"
+            assert time.monotonic() < deadline, "the run never reached its commit"
             time.sleep(0.05)
+        assert Path(f"{store}-journal").exists()
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait(timeout=30)
+        reader.communicate(timeout=30)  # closing its input ends the read
     assert child.returncode == -signal.SIGKILL
     assert [r.id for r in history.runs(store)] == [1]
     assert history.run_findings(store, 1).equals(before)

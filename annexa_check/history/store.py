@@ -11,9 +11,7 @@ councils keep a shared history.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +26,6 @@ from annexa_check.findings.table import HISTORY_COLUMNS
 
 _QUOTED = ", ".join(f'"{c}"' for c in HISTORY_COLUMNS)  # "column" is an SQL keyword
 BUSY_SECONDS = 30  # how long to wait for another user's write on a shared drive
-_PAUSE_ENV = "ANNEXA_CHECK_TEST_PAUSE_IN_WRITE"  # tests only: a file to create, then wait, mid-transaction
 
 # Migrations in order; migration N takes the store from version N-1 to N. Never edit one that shipped.
 MIGRATIONS = (
@@ -204,7 +201,6 @@ def record(path: Path, report: dict[str, Any], findings: pl.DataFrame) -> int:
                     f"INSERT INTO run_findings VALUES (?, {', '.join('?' * len(HISTORY_COLUMNS))})",
                     [(run_id, *row) for row in rows],
                 )
-                _test_pause()
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -213,13 +209,6 @@ def record(path: Path, report: dict[str, Any], findings: pl.DataFrame) -> int:
     finally:
         conn.close()
     return run_id
-
-
-def _test_pause() -> None:
-    marker = os.environ.get(_PAUSE_ENV)
-    if marker:
-        Path(marker).write_text("writing\n", encoding="utf-8")
-        time.sleep(60)
 
 
 def runs(path: Path) -> list[Run]:
