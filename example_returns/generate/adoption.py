@@ -7,12 +7,47 @@ from typing import TYPE_CHECKING, Any
 from example_returns.generate.people import ETHNICITY_W
 
 if TYPE_CHECKING:
-    from example_returns.generate.builder import Builder
+    from example_returns.generate.builder import Builder, Sheet
+    from example_returns.generate.people import Person
 
 # Reasons ceased (spec's cla_end_reason codes) that mean the child was adopted.
 ADOPTED_ENDS = ("E11", "E12")
 # Adopters' genders (codes of the spec's adopter_gender set).
 ADOPTER_GENDER_W = {"Male": 48, "Female": 50, "Neither": 1, "Not stated": 1}
+
+
+def adopted_rows(b: Builder, sheet: Sheet, adopted: list[Person]) -> None:
+    """A List 10 row for each adopted child the sample left out: List 8 holds care ended in
+    the last six months, List 10 every adoption in the last twelve.
+
+    Their dates are spaced without a random draw, and the rows go last, written plainly and
+    kept from injection, so seeded output elsewhere holds.
+    """
+    listed = {row[sheet.idx("child_id")] for row in sheet.rows}
+    c = b.codes
+    for p in adopted:
+        if p.id in listed:
+            continue
+        f = b.cla_facts[p.id]
+        entered, order = f["start"], f["end"]
+        placed = max(entered, order - 90)
+        matched = max(entered, placed - 30)
+        shobpa = max(entered, matched - 60)
+        cells = {
+            "child_id": p.id,
+            "gender": c.label("gender", p.gender),
+            "ethnicity": c.label("ethnicity", p.ethnicity),
+            "date_of_birth": p.dob,
+            "age": p.age,
+            "disability": c.label("yes_no_unknown", p.disability),
+            "entered_care_date": b.d(entered),
+            "shobpa_decision_date": b.d(shobpa),
+            "placement_order_date": b.d(shobpa),
+            "matched_date": b.d(matched),
+            "placed_for_adoption_date": b.d(placed),
+            "adoption_order_date": b.d(order),
+        }
+        b.add(sheet, cells, b.meta(p, protected=True), text_dates=False)
 
 
 def list_10_11(b: Builder) -> None:
@@ -78,6 +113,7 @@ def list_10_11(b: Builder) -> None:
         rows10.append((p.id, cells, b.meta(p)))
     for _, cells, meta in sorted(rows10, key=lambda r: int(r[0])):
         b.add(s10, cells, meta)
+    adopted_rows(b, s10, [p for p in b.cla if b.cla_facts[p.id]["reason"] in ADOPTED_ENDS])
     # Adopters: the families above plus families still in assessment (about 1 per 50 children).
     for _ in range(max(2, len(families), round(b.n * 0.02))):
         fam_no += rng.randint(1, 9)

@@ -104,10 +104,12 @@ class Builder:
         self.sheets[key] = sheet
         return sheet
 
-    def add(self, sheet: Sheet, values: dict[str, Any], meta: dict[str, Any]) -> None:
+    def add(
+        self, sheet: Sheet, values: dict[str, Any], meta: dict[str, Any], text_dates: bool | None = None
+    ) -> None:
         sheet.rows.append([values.get(k) for k in sheet.keys])
         sheet.meta.append(meta)
-        sheet.text_dates.append(self.rng.random() < 0.03)
+        sheet.text_dates.append(self.rng.random() < 0.03 if text_dates is None else text_dates)
 
     def person_cells(self, p: Person, gender_cs: str = "gender") -> dict[str, Any]:
         c = self.codes

@@ -132,6 +132,7 @@ def list_9(b: Builder) -> None:
         if touch in in_touch_codes:
             accom = c.pick("accommodation_type", ACCOM_W, None if p.age >= 18 else under_18)
             unsuitable = accom in UNSUITABLE or rng.random() < 0.06
+            unsuitable = unsuitable or accom == "X"  # custody is never suitable (SSDA903 rule 133)
             cells.update(
                 latest_contact_date=b.d(b.rd(refo - 60, refo)),
                 accommodation_type=c.render("accommodation_type", accom),
