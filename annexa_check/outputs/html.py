@@ -24,7 +24,7 @@ import polars as pl
 from annexa_check.catalogue.expected import EXPECTED, with_expected
 from annexa_check.engine.check import CheckResult
 from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by
-from annexa_check.outputs.files import _atomic_write
+from annexa_check.outputs.files import write_text
 from annexa_check.outputs.teams import UNALLOCATED, allocation, meanings
 from annexa_check.report.change import NO_TEAM, Comparison
 from annexa_check.report.model import headline, summary
@@ -360,4 +360,4 @@ def write_html(
     section; the report itself never opens the history.
     """
     text = render_html(result, pseudonymised=pseudonymised, comparison=comparison)
-    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), result.workbook.path)
+    write_text(path, text, result.workbook.path)

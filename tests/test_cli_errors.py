@@ -1,0 +1,161 @@
+"""Every way the command line can be handed a bad path, a hostile name or a full disk: one line, exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from builders import CHILD, write_lists
+from conftest import run
+
+from annexa_check.errors import one_line, printable
+
+CIN = {
+    **CHILD,
+    "cin_start_date": "01/01/2025",
+    "primary_need": "N1 - Abuse or neglect",
+    "case_status": "c) Child in need plan",
+}
+DATE = ("--reference-date", "2025-03-31")
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    """List 6 with two children, one with an unknown ethnicity: exit 1, one error."""
+    rows = [{**CIN, "child_id": "C1"}, {**CIN, "child_id": "C2", "ethnicity": "zz"}]
+    return write_lists(tmp_path / "plain.xlsx", {"list_6": rows})
+
+
+def _renamed_sheet(source: Path, target: Path, name: bytes) -> Path:
+    """A copy whose List 6 sheet has `name` (XML-escaped): characters Excel's own writers refuse."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b'name="List 6"', b'name="' + name + b'"')
+            out.writestr(item, data)
+    return target
+
+
+def test_printable_escapes_controls_and_keeps_markup_for_the_renderer() -> None:
+    assert printable("a\x1b[31m\nb\u202ec\udcffd[/]") == "a\\x1b[31m\\x0ab\\u202ec\ufffdd[/]"
+    assert printable(b"x\xff.xlsx") == "x\ufffd.xlsx"
+
+
+def test_a_sheet_name_with_markup_and_newlines_is_shown_literally(workbook: Path, tmp_path: Path) -> None:
+    path = _renamed_sheet(workbook, tmp_path / "hostile.xlsx", b"List 6 [/][bold]&#10;x&#13;")
+    result = run("validate", str(path), *DATE)
+    assert result.exit_code == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith("List 6 Children in Need "))
+    assert line.split("│")[1].strip() == "List 6 [/][bold]\\x0ax\\x0d"
+    assert "internal error" not in result.output
+
+
+def test_a_path_with_markup_and_escapes_is_one_literal_line(workbook: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "x["
+    folder.mkdir()
+    path = folder / "]\x1b[31mred\n.xlsx"
+    path.write_bytes(workbook.read_bytes())
+    out = folder / "]out.csv"
+    result = run("validate", str(path), *DATE, "-o", str(out))
+    assert result.exit_code == 1
+    shown = f"{tmp_path}/x[/]\\x1b[31mred\\x0a.xlsx"
+    assert result.stdout.splitlines()[0] == f"annexa-check 0.1.0  ·  {shown}"
+    assert result.stdout.splitlines()[-1] == f"Wrote {tmp_path}/x[/]out.csv"
+    assert out.exists()
+    missing = folder / "]\x1b[2Jgone\n.xlsx"
+    result = run("validate", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"annexa-check: error: {tmp_path}/x[/]\\x1b[2Jgone\\x0a.xlsx: file not found\n"
+
+
+def test_an_empty_path_is_refused_not_the_current_folder(workbook: Path) -> None:
+    for args in (
+        ("validate", ""),
+        ("validate", str(workbook), "-o", ""),
+        ("validate", str(workbook), "--report", ""),
+    ):
+        result = run(*args)
+        assert result.exit_code == 2
+        option = {"validate": "'WORKBOOKS...'", "-o": "'--output' / '-o'", "--report": "'--report'"}[args[-2]]
+        assert result.stderr == (
+            f"annexa-check: error: Invalid value for {option}: the path is empty; name a file or folder; "
+            "see 'annexa-check validate -h'\n"
+        )
+
+
+def test_a_name_over_255_bytes_is_refused(tmp_path: Path) -> None:
+    name = "é" * 130 + ".xlsx"  # 265 bytes
+    result = run("validate", str(tmp_path / name))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "annexa-check: error: Invalid value for 'WORKBOOKS...': 'éééééééééééééééééééé…' is a name of 265 "
+        "bytes; a file or folder name may have at most 255; see 'annexa-check validate -h'\n"
+    )
+
+
+def test_a_pipe_or_a_folder_where_a_workbook_file_is_expected(tmp_path: Path, workbook: Path) -> None:
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    result = run("validate", str(fifo))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"annexa-check: error: {fifo}: is not a regular file (a pipe, socket or device); give a workbook file\n"
+    )
+    folder = tmp_path / "out.html"
+    folder.mkdir()
+    result = run("validate", str(workbook), "--report", str(folder))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"annexa-check: error: Invalid value for '--report': File '{folder}' is a directory; "
+        "see 'annexa-check validate -h'\n"
+    )
+    taken = tmp_path / "taken.xlsx"
+    taken.mkdir()
+    result = run("validate", str(workbook), "-o", str(taken))
+    assert result.exit_code == 2
+    assert result.stderr == f"annexa-check: error: {taken}: is a folder; give a file name to write\n"
+
+
+def test_a_workbook_whose_name_is_not_utf8_is_checked(workbook: Path, tmp_path: Path) -> None:
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.xlsx"  # Latin-1 'café', as an old file server writes it
+    with open(raw, "wb") as handle:
+        handle.write(workbook.read_bytes())
+    out = tmp_path / "out.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "annexa_check", "validate", raw, *DATE, "-o", str(out), "--format", "json"],
+        capture_output=True,
+        check=False,
+    )
+    assert result.stderr == b""
+    assert result.returncode == 1
+    assert f'"workbook": "{tmp_path}/caf\ufffd.xlsx"'.encode() in result.stdout
+    assert f"{tmp_path}/caf\ufffd.xlsx" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv", "junit", "markdown"])
+def test_a_full_standard_output_is_one_line(workbook: Path, fmt: str) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "annexa_check", "validate", str(workbook), *DATE, "--format", fmt],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "annexa-check: error: cannot write to standard output (No space left on device)\n"
+
+
+def test_internal_errors_say_they_are_bugs_to_report() -> None:
+    assert one_line(ValueError("C1\nsecret")) == (
+        "internal error (ValueError); this is a bug: please report it (set ANNEXA_CHECK_DEBUG=1 for details)"
+    )
+    assert one_line(ValueError("row\x1b[2J"), verbose=True) == (
+        "internal error (ValueError: row\\x1b[2J); this is a bug: please report it "
+        "(set ANNEXA_CHECK_DEBUG=1 for details)"
+    )
