@@ -270,7 +270,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--split-by",
     type=click.Choice(["team", "worker"]),
-    help="Also write one exception workbook per allocated team or worker (blank: Unallocated) "
+    help="Also write one exception workbook per allocated team or worker (blank: '(no team recorded)') "
     "into --out-dir. Example: --split-by team --out-dir exceptions/",
 )
 @click.option(

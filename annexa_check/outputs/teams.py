@@ -22,9 +22,9 @@ from annexa_check.engine.check import CheckResult
 from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import counts_by, distinct_people
 from annexa_check.outputs.files import atomic_writes, write_cell, write_table, xlsx_book
+from annexa_check.report.change import allocation, unallocated
 
 SPLITS = ("team", "worker")
-UNALLOCATED = "Unallocated"
 SUMMARY_SHEET, FINDINGS_SHEET = "Summary", "Findings"
 
 # Findings-table column -> the header a team manager reads; the order they appear in.
@@ -60,12 +60,6 @@ _WRAP = ("What is wrong", "What a correct value looks like", "Column", "Current 
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 _NOT_SAFE = re.compile(r"[^A-Za-z0-9 ._'()&,+-]+")
 MAX_STEM = 80
-
-
-def allocation(by: str) -> pl.Expr:
-    """The team or worker a finding belongs to; blank (Lists 1, 2, 10, 11, list-level) is Unallocated."""
-    text = pl.col(by).str.strip_chars()
-    return pl.when(text.is_null() | (text == "")).then(pl.lit(UNALLOCATED)).otherwise(text)
 
 
 def safe_stem(name: str) -> str:
@@ -176,7 +170,9 @@ def write_split(result: CheckResult, by: str, out_dir: Path, *, pseudonymised: b
     findings = with_expected(result.findings, result.spec, result.template).with_columns(
         allocation(by).alias("__group")
     )
-    groups = sorted(findings["__group"].unique().to_list(), key=lambda g: (g == UNALLOCATED, g.casefold()))
+    groups = sorted(
+        findings["__group"].unique().to_list(), key=lambda g: (g == unallocated(by), g.casefold())
+    )
     names = file_names(groups)
     other, other_header = _OTHER[by]
     columns = [*_COLUMNS, other]
