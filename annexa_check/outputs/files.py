@@ -165,7 +165,6 @@ def _temporary_prefix(path: Path) -> str:
     return f".{os.fsdecode(name)}.{os.getpid()}."
 
 
-_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid>\d+)\.)?[A-Za-z0-9_]{8}\.tmp$", re.DOTALL)
 STALE_SECONDS = 3600  # a temporary file of no known process is left this long before it is removed
 
 
@@ -180,9 +179,10 @@ def _remove_stale(path: Path) -> None:
         candidates = [p for p in path.parent.iterdir() if p.name.startswith(f".{stem}.")]
     except OSError:
         return
+    ours = re.compile(rf"\.{re.escape(stem)}\.(?:(?P<pid>\d+)\.)?[A-Za-z0-9_]{{8}}\.tmp", re.DOTALL)
     for candidate in candidates:
-        match = _TEMPORARY.match(candidate.name)
-        if match is None or match["name"] != stem:
+        match = ours.fullmatch(candidate.name)
+        if match is None:
             continue
         try:
             if match["pid"] is not None:
