@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 from builders import CHILD, write_lists
+from click.testing import CliRunner
 from conftest import run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from annexa_check.catalogue.spec import load_spec
+from annexa_check.cli.main import main
 from annexa_check.errors import one_line, printable
 
 CIN = {
@@ -159,3 +164,59 @@ def test_internal_errors_say_they_are_bugs_to_report() -> None:
         "internal error (ValueError: row\\x1b[2J); this is a bug: please report it "
         "(set ANNEXA_CHECK_DEBUG=1 for details)"
     )
+
+
+# ------------------------------------------------------------------------------------------------- fuzz
+
+_XML_UNSAFE = set(range(0x00, 0x09)) | {0x0B, 0x0C} | set(range(0x0E, 0x20)) | {0xFFFE, 0xFFFF}
+_HOSTILE = st.sampled_from(
+    ["[/]", "[bold]", "[red]x[/red]", "\x1b[2J", "\x1b]8;;http://x\x07", "\n", "\r", "\t", "\u202e", "\u2028",
+     "\x85", "\x7f", "\x00", "\udcff", "\\", "'", '"', "&", "<", "=", "@", "é", "😀", "\u200b"]
+)  # fmt: skip
+_TEXT = st.lists(st.one_of(_HOSTILE, st.text(max_size=4)), min_size=1, max_size=6).map("".join)
+
+
+def _xml_safe(text: str) -> str:
+    return "".join(c for c in text if ord(c) not in _XML_UNSAFE and not 0xD800 <= ord(c) <= 0xDFFF)
+
+
+def _assert_printable(text: str) -> None:
+    import re
+
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", text), text
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sheet=_TEXT, team=_TEXT, header=_TEXT, name=_TEXT, exists=st.booleans())
+def test_hostile_names_never_break_a_message(
+    tmp_path_factory: pytest.TempPathFactory, sheet: str, team: str, header: str, name: str, exists: bool
+) -> None:
+    """Whatever a sheet, team, header or path holds: one-line errors, printable output, exit 0/1/2."""
+    from xml.sax.saxutils import quoteattr
+
+    from builders import write_xlsx
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    spec_columns = load_spec().lists["list_6"].columns_for("2023")
+    row = {**CIN, "child_id": "C1", "ethnicity": "zz", "allocated_team": _xml_safe(team)}
+    headers = [c.header for c in spec_columns] + [_xml_safe(header) or "x"]
+    plain = write_xlsx(folder / "plain.xlsx", {"List 6": [headers, [row.get(c.key) for c in spec_columns]]})
+    safe_name = "".join(c for c in name if c not in "/\x00")[:60] or "_"
+    path = folder / f"{safe_name}.xlsx"
+    if exists:
+        sheet_name = quoteattr(_xml_safe(sheet) or "s")[1:-1].replace("\n", "&#10;").replace("\r", "&#13;")
+        _renamed_sheet(plain, path, sheet_name.encode("utf-8"))
+    result = CliRunner().invoke(
+        main,
+        ["validate", str(path), *DATE, "-o", str(folder / "out.csv"), "--split-by", "team",
+         "--out-dir", str(folder / "teams"), "--report", str(folder / "r.html")],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "internal error" not in result.output
+    assert result.stderr.count("\n") <= 1
+    if result.exit_code == 2:
+        assert result.stderr.startswith("annexa-check: error: ")
+    _assert_printable(result.stdout + result.stderr)
+    json_result = CliRunner().invoke(main, ["validate", str(path), *DATE, "--format", "json"])
+    assert json_result.exit_code == result.exit_code
+    assert "internal error" not in json_result.output
