@@ -93,6 +93,15 @@ def test_an_empty_path_is_refused_not_the_current_folder(workbook: Path) -> None
         )
 
 
+def test_compare_refuses_an_empty_or_over_long_side(workbook: Path) -> None:
+    for side in ("", "a" * 300):
+        result = run("compare", side, str(workbook))
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"annexa-check: error: '{side}' is not a workbook, a run id or the reference date of a recorded run\n"
+        )
+
+
 def test_a_name_over_255_bytes_is_refused(tmp_path: Path) -> None:
     name = "é" * 130 + ".xlsx"  # 265 bytes
     result = run("validate", str(tmp_path / name))
@@ -140,6 +149,14 @@ def test_a_workbook_whose_name_is_not_utf8_is_checked(workbook: Path, tmp_path: 
     assert result.returncode == 1
     assert f'"workbook": "{tmp_path}/caf\ufffd.xlsx"'.encode() in result.stdout
     assert f"{tmp_path}/caf\ufffd.xlsx" in out.read_text(encoding="utf-8")
+    for fmt in ("text", "markdown", "junit", "csv"):
+        shown = subprocess.run(
+            [sys.executable, "-m", "annexa_check", "validate", raw, *DATE, "--format", fmt],
+            capture_output=True,
+            check=False,
+        )
+        assert (shown.returncode, shown.stderr) == (1, b"")
+        assert "caf\ufffd.xlsx".encode() in shown.stdout or fmt == "csv"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "csv", "junit", "markdown"])

@@ -22,7 +22,7 @@ import click
 from rich.console import Console
 
 from annexa_check.catalogue.spec import load_spec
-from annexa_check.errors import AnnexaError, Stopped, one_line, printable
+from annexa_check.errors import AnnexaError, Stopped, decodable, one_line, printable
 from annexa_check.outputs.catalogue import (
     DOCS_COMMAND,
     catalogue_markdown,
@@ -472,11 +472,11 @@ def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
     if fmt == "json":
         click.echo(json_text(report), nl=False)
     elif fmt == "csv":
-        click.echo(csv_text(outcome.result), nl=False)
+        click.echo(decodable(csv_text(outcome.result)), nl=False)
     elif fmt == "junit":
-        click.echo(formats.junit(outcome.result, verdict), nl=False)
+        click.echo(decodable(formats.junit(outcome.result, verdict)), nl=False)
     elif fmt == "markdown":
-        click.echo(formats.markdown(report, verdict), nl=False)
+        click.echo(decodable(formats.markdown(report, verdict)), nl=False)
     elif not quiet:
         console = _console()
         render(report, console, outcome.result.findings)
@@ -519,10 +519,11 @@ def _show_batch(
             else formats.junit_failed_suite(str(o.workbook), o.error)
             for o in outcomes
         ]
-        click.echo(formats.junit_document(suites), nl=False)
+        click.echo(decodable(formats.junit_document(suites)), nl=False)
     elif fmt == "markdown":
         click.echo(
-            formats.markdown_batch(document, [o.markdown for o in outcomes if o.error is None]), nl=False
+            decodable(formats.markdown_batch(document, [o.markdown for o in outcomes if o.error is None])),
+            nl=False,
         )
     elif not quiet:
         console = _console()
@@ -652,7 +653,7 @@ def compare(
             codes = [r.code for r in select_rules(load_spec(), _split(select), _split(ignore))]
             sides = [_side(arg, reference_date or date.today(), history_path, codes) for arg in (old, new)]
             comparison = compare_sides(*sides)
-            protect = tuple(Path(arg) for arg in (old, new) if Path(arg).exists())
+            protect = tuple(Path(arg) for arg in (old, new) if _exists(arg))
             for path in outputs:
                 write_changes(comparison, path, protect)
         except AnnexaError as exc:
@@ -683,13 +684,24 @@ def _side(argument: str, reference_date: date, history_path: Path | None, codes:
     from annexa_check.report.change import Side
 
     path = Path(argument)
-    if path.exists():
+    if _exists(argument):
         result = check_workbook(path, reference_date=reference_date, select=codes)
         return Side(path.name, reference_date.isoformat(), result.findings)
     if not (argument.isdigit() or _is_date(argument)):
         raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
     store = _store(history_path)
     return run_side(store, history.find_run(store, argument), codes)
+
+
+def _exists(argument: str) -> bool:
+    """Does an argument name an existing file? An empty one (not the current folder) or an
+    over-long one does not."""
+    if not argument:
+        return False
+    try:
+        return Path(argument).exists()
+    except OSError:
+        return False
 
 
 def _is_date(text: str) -> bool:
