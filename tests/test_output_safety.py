@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import CHILD, write_lists
+from builders import CHILD, rename_sheet, write_lists
 from conftest import run
 
 CIN = {
@@ -192,7 +192,8 @@ def test_no_text_cell_of_any_spreadsheet_is_a_formula(tmp_path: Path) -> None:
         {**CIN, "child_id": text, "ethnicity": text, "allocated_team": text, "allocated_worker": text}
         for text in UNSAFE
     ]
-    book = write_lists(tmp_path / "evil.xlsx", {"list_6": rows})
+    plain = write_lists(tmp_path / "plain6.xlsx", {"list_6": rows})
+    book = rename_sheet(plain, tmp_path / "evil.xlsx", "List 6", b"=HYPERLINK(1)")  # found by its headers
     out = tmp_path / "out"
     out.mkdir()
     result = run(
@@ -220,12 +221,13 @@ def test_no_text_cell_of_any_spreadsheet_is_a_formula(tmp_path: Path) -> None:
                     ):
                         assert cell.quotePrefix, (path.name, sheet.title, cell.coordinate, cell.value)
                         seen.add(cell.value.split(" ")[0])
-    assert {"=1+1", "+SUM(A1)", "-2+3", "@cmd"} <= seen
+    assert {"=1+1", "+SUM(A1)", "-2+3", "@cmd", "=HYPERLINK(1)"} <= seen
     for path in (out / "x.csv", out / "c.csv"):
         text = path.read_text(encoding="utf-8-sig")
         for unsafe in UNSAFE:
             assert f",{unsafe}" not in text and f"\n{unsafe}" not in text
         assert ",'=1+1," in text and ",'@cmd," in text
+    assert ",'=HYPERLINK(1)," in (out / "x.csv").read_text(encoding="utf-8-sig")
     # a team named like a formula is summarised as that team, kept as text
     summary = openpyxl.load_workbook(out / "teams" / "_1+1.xlsx")["Summary"]
     assert summary["B2"].value == "=1+1" and summary["B2"].quotePrefix
