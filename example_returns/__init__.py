@@ -2,8 +2,8 @@
 
 Use `from example_returns.generate import generate`: it writes a realistic, seeded
 workbook plus an exact manifest of the errors it injected, so the checker can be
-tested against known answers. Nothing is imported here eagerly, so that
-`python -m example_returns.generate` runs the module only once.
+tested against known answers. Nothing is imported here eagerly: the generator
+loads the spec, which a plain `import example_returns` should not pay for.
 """
 
 from __future__ import annotations

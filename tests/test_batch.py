@@ -194,7 +194,8 @@ def test_a_worker_past_the_time_limit_is_stopped(two_months: tuple[Month, Month]
     outcomes = run_batch(jobs, 1)
     assert outcomes[0].error == (
         f"{march}: checking it took longer than the 0-second limit and was stopped; "
-        "the workbook is far larger or more complex than an Annex A return"
+        "the workbook is far larger or more complex than an Annex A return; if it is genuine, raise the limit "
+        "with max_seconds under [limits] in the settings file"
     )
     assert outcomes[1].error is None and outcomes[1].report is not None
 
@@ -237,10 +238,10 @@ def test_a_folder_with_hostile_workbooks_survives(
     assert done.stderr.splitlines() == [
         f"annexa-check: error: {folder / 'far.xlsx'}: sheet 'List_6' spans A1:XFD1048576 (17,179,869,184 cells), "
         "above the 50,000,000-cell limit; delete the stray cells far from the data (Ctrl+End in Excel shows "
-        "the last one) and save again",
+        "the last one) and save again, or raise the limit with max_sheet_cells under [limits] in the settings file",
         f"annexa-check: error: {folder / 'strings.xlsx'}: the shared strings table declares 4,294,967,295 "
-        "entries (uniqueCount), above the 50,000,000-entry limit; refused as unsafe to open (re-save it in "
-        "Excel if it is genuine)",
+        "entries (uniqueCount), above the 50,000,000-entry limit; refused as unsafe to open; if it is genuine, "
+        "raise the limit with max_strings under [limits] in the settings file",
     ]
     document = json.loads(done.stdout)
     assert document["batch"]["checked"] == 2 and document["batch"]["could_not_check"] == 2

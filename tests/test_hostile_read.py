@@ -25,7 +25,10 @@ from annexa_check.read.safety import DEFAULT_LIMITS, Limits, inspect
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FAR = "A1:XFD1048576 (17,179,869,184 cells)"
-SPANS = "above the 50,000,000-cell limit; delete the stray cells far from the data (Ctrl+End in Excel shows the last one) and save again"
+SPANS = (
+    "above the 50,000,000-cell limit; delete the stray cells far from the data (Ctrl+End in Excel shows the last "
+    "one) and save again, or raise the limit with max_sheet_cells under [limits] in the settings file"
+)
 HEADER = (
     '<row r="1"><c r="A1" t="inlineStr"><is><t>Child Unique ID</t></is></c>'
     '<c r="B1" t="inlineStr"><is><t>Gender</t></is></c></row>'
@@ -130,7 +133,8 @@ def test_cells_without_a_reference_are_placed_by_position(tmp_path, reader_never
     path = xlsx(tmp_path / "implied.xlsx", HEADER + f"<row>{row}</row>")
     assert refusal(path, Limits(max_sheet_cells=30_000)) == (
         f"{path}: sheet 'List_6' spans A1:XFD2 (32,768 cells), above the 30,000-cell limit; "
-        "delete the stray cells far from the data (Ctrl+End in Excel shows the last one) and save again"
+        "delete the stray cells far from the data (Ctrl+End in Excel shows the last one) and save again, "
+        "or raise the limit with max_sheet_cells under [limits] in the settings file"
     )
     far = xlsx(tmp_path / "far.xlsx", HEADER + f'<row r="1048576">{row}</row>')
     assert refusal(far) == f"{far}: sheet 'List_6' spans {FAR}, {SPANS}"
@@ -188,7 +192,8 @@ def test_shared_strings_declaring_four_billion_entries(tmp_path, reader_never_ca
     path = xlsx(tmp_path / "sst.xlsx", HEADER, extra={"xl/sharedStrings.xml": strings})
     assert refusal(path) == (
         f"{path}: the shared strings table declares 4,294,967,295 entries (uniqueCount), above the "
-        "50,000,000-entry limit; refused as unsafe to open (re-save it in Excel if it is genuine)"
+        "50,000,000-entry limit; refused as unsafe to open; if it is genuine, raise the limit with "
+        "max_strings under [limits] in the settings file"
     )
 
 
@@ -274,7 +279,8 @@ def test_ods_repeats_are_counted_not_expanded(tmp_path, reader_never_called, row
     path = ods(tmp_path / "repeat.ods", table)
     assert refusal(path) == (
         f"{path}: sheet 'List_6' spans {message}, counting repeated rows and columns), above the "
-        "50,000,000-cell limit; refused as unsafe to open"
+        "50,000,000-cell limit; refused as unsafe to open; if it is genuine, raise the limit with "
+        "max_sheet_cells under [limits] in the settings file"
     )
 
 
@@ -287,7 +293,8 @@ def test_a_million_copied_rows_are_refused(tmp_path, reader_never_called):
     )
     assert refusal(path) == (
         f"{path}: sheet 'List_6' repeats cells into 9,999,990 copies, above the 1,000,000-copy limit "
-        "(rows of a return are not copies of each other); refused as unsafe to open"
+        "(rows of a return are not copies of each other); refused as unsafe to open; if it is genuine, "
+        "raise the limit with max_repeated_cells under [limits] in the settings file"
     )
 
 

@@ -293,7 +293,8 @@ def test_a_sheet_declaring_the_far_corner_is_refused_before_the_reader(tmp_path,
     path = _far_corner(tmp_path / "far.xlsx")
     assert refused(path) == (
         f"{path}: sheet 'List_6' spans A1:XFD1048576 (17,179,869,184 cells), above the 50,000,000-cell limit; "
-        "delete the stray cells far from the data (Ctrl+End in Excel shows the last one) and save again"
+        "delete the stray cells far from the data (Ctrl+End in Excel shows the last one) and save again, "
+        "or raise the limit with max_sheet_cells under [limits] in the settings file"
     )
 
 
@@ -382,7 +383,8 @@ def test_a_zip_bomb_is_refused_above_the_unpacked_limit(tmp_path, monkeypatch, r
     assert size < 1_000_000
     assert refused(path, "--max-unpacked-mb", "20") == (
         f"{path}: a {size // 1000} KB file that unpacks to 30.0 MB or more, above the 20 MB limit (a zip bomb, "
-        "or far larger than an Annex A return); if the workbook is genuine, raise the limit with --max-unpacked-mb"
+        "or far larger than an Annex A return); if the workbook is genuine, raise the limit with --max-unpacked-mb, "
+        "or max_unpacked_mb under [limits] in the settings file"
     )
     monkeypatch.undo()  # the reader may be called now
     result = run("validate", str(path), "--reference-date", "2025-03-31", "--max-unpacked-mb", "40", "-q")
@@ -401,7 +403,7 @@ def test_the_settings_file_sets_the_unpacked_limit_and_the_command_line_wins(tmp
     assert result.exit_code == 0, result.stderr
     settings.write_text("max_unpacked_mb = 0\n", encoding="utf-8")
     assert refused(path, "--config", str(settings)) == (
-        f"{settings}: max_unpacked_mb: must be a whole number of megabytes, at least 1"
+        f"{settings}: max_unpacked_mb: must be a whole number of megabytes, at least 1 (got 0)"
     )
 
 
@@ -411,8 +413,9 @@ def test_a_part_far_more_packed_than_xml_ever_is(tmp_path, reader_never_called):
         archive.writestr("xl/media/image1.png", b"\0" * 60_000_000)
     message = refused(path)
     assert re.fullmatch(
-        rf"{re.escape(str(path))}: 'xl/media/image1.png' unpacks to 1,0\d\d times its packed size "
-        r"\(more than 1,000: a zip bomb\); refused as unsafe to open",
+        rf"{re.escape(str(path))}: 'xl/media/image1.png' unpacks to 1,0\d\d times its packed size, more than the "
+        r"1,000-times limit \(a zip bomb\); refused as unsafe to open; if it is genuine, raise the limit with "
+        r"max_ratio under \[limits\] in the settings file",
         message,
     )
 
@@ -453,8 +456,9 @@ def test_too_many_parts(tmp_path):
     with pytest.raises(InputError) as exc:
         inspect(path, Limits(max_parts=20))
     assert str(exc.value) == (
-        f"{path}: the zip package holds 40 files, more than the 20 a workbook plausibly has; "
-        "refused as unsafe to open"
+        f"{path}: the zip package holds 40 files, more than the 20-file limit (a workbook has tens); "
+        "refused as unsafe to open; if it is genuine, raise the limit with max_parts under [limits] in the "
+        "settings file"
     )
 
 

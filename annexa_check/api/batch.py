@@ -31,7 +31,7 @@ import polars as pl
 
 from annexa_check.engine.check import CheckResult
 from annexa_check.errors import AnnexaError, decodable, one_line
-from annexa_check.read.safety import DEFAULT_LIMITS, Limits
+from annexa_check.read.safety import DEFAULT_LIMITS, Limits, raise_with
 from annexa_check.report.policy import Policy, Verdict
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -179,7 +179,7 @@ def check_one(job: Job) -> Outcome:
             job.workbook,
             error=f"{job.workbook}: checking it ran out of memory (in a run of several workbooks, one "
             f"may use {job.limits.max_memory_mb:,} MB); the workbook is far larger than an Annex A return, "
-            "or damaged",
+            f"or damaged; if it is genuine, {raise_with('max_memory_mb')}",
         )
     except Exception as exc:  # a bug: say so without echoing any cell value
         if os.environ.get("ANNEXA_CHECK_DEBUG"):
@@ -312,7 +312,8 @@ class _Workers:
         if timed_out:
             reason = (
                 f"{job.workbook}: checking it took longer than the {job.limits.max_seconds:,}-second limit "
-                "and was stopped; the workbook is far larger or more complex than an Annex A return"
+                "and was stopped; the workbook is far larger or more complex than an Annex A return; "
+                f"if it is genuine, {raise_with('max_seconds')}"
             )
         else:
             code = slot.process.exitcode
@@ -320,7 +321,7 @@ class _Workers:
             reason = (
                 f"{job.workbook}: the process reading it stopped ({how}); the workbook is damaged or "
                 f"needs more than the {job.limits.max_memory_mb:,} MB memory limit; open it in Excel and "
-                "save a copy, then check that"
+                f"save a copy, then check that, or {raise_with('max_memory_mb')}"
             )
         self.outcomes[slot.index] = Outcome(job.workbook, error=reason)
         slot.index = None

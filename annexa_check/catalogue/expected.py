@@ -44,16 +44,31 @@ def _value_of(col: Column, spec: Spec, template: str) -> str:
     return f"The {col.header} as recorded in the case-management system"
 
 
+def _span(low: int | None, high: int | None) -> str:
+    if low is None:
+        return f"{high} or under"
+    if high is None:
+        return f"{low} or over"
+    return str(low) if low == high else f"{low}-{high}"
+
+
 def _ages(rule: Rule, col: Column, spec: Spec, template: str) -> str:
+    """The ages each code fits (`ages`), or the ages it must not be used at (`not_ages`)."""
     assert col.codeset is not None
     labels = {c.code: c.label for c in spec.codesets[col.codeset].codes_for(template)}
-    parts = []
-    for code, (low, high) in rule.params["ages"].items():
-        if code not in labels:
-            continue
-        span = f"{low} or over" if high is None else f"{low}-{high}"
-        parts.append(f"{labels[code]} if aged {span}")
-    return "The category that fits the age at the reference date: " + "; ".join(parts)
+    allowed = [
+        f"{labels[code]} if aged {_span(low, high)}"
+        for code, (low, high) in rule.params.get("ages", {}).items()
+        if code in labels
+    ]
+    if allowed:
+        return "The category that fits the age at the reference date: " + "; ".join(allowed)
+    forbidden = [
+        f"not {labels[code]} if aged {_span(low, high)}"
+        for code, (low, high) in rule.params.get("not_ages", {}).items()
+        if code in labels
+    ]
+    return "A code that fits the age at the reference date: " + "; ".join(forbidden)
 
 
 def expected_value(rule: Rule, lst: ListSpec, col: Column | None, spec: Spec, template: str) -> str:

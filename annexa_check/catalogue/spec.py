@@ -61,7 +61,7 @@ AGE_CHECKS = ("code_age", "age_range", "age_matches_dob")
 CROSS_LIST_CHECKS = ("on_list", "consistent")
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
-_MESSAGE_COLUMN = re.compile(r"\{col:([a-z0-9_]+)\}")  # a message quoting another column of the row
+MESSAGE_COLUMN = re.compile(r"\{col:([a-z0-9_]+)\}")  # a message quoting another column of the row
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Rule:
 
     def reads(self) -> tuple[str, ...]:
         """Column keys the rule reads besides its target column (conditions, parameters, message)."""
-        extra = [c.column for c in self.when] + _MESSAGE_COLUMN.findall(self.message)
+        extra = [c.column for c in self.when] + MESSAGE_COLUMN.findall(self.message)
         if "not_before" in self.params:
             extra.append(self.params["not_before"])
         extra += self.params.get("with", [])
@@ -296,6 +296,8 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         inject=inject,
         inject_when=inject_when,
     )
+    if len(MESSAGE_COLUMN.findall(rule.message)) > 1:  # a finding carries one quoted column as data
+        raise SpecError(f"{where}: a message quotes at most one other column ({{col:...}})")
     _check_rule_columns(rule, where, lists, codesets)
     examples = rule.examples
     if not isinstance(examples, dict) or not examples.get("pass") or not examples.get("fail"):

@@ -214,7 +214,8 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--select",
         multiple=True,
         metavar="CODES",
-        help="Only these rule codes, code prefixes or error types. Example: --select CIN,ETH001",
+        help="Only these rule codes, families (CL is List 9's rules, not CLA; CLA04 is CLA040-CLA049) or "
+        "error types. Example: --select CIN,ETH001",
     )(command)
 
 
@@ -401,8 +402,9 @@ def validate(
         config = load_config(config_file, spec) if config_file else None
         if reference_date is None:
             reference_date = (config.reference_date_on(date.today()) if config else None) or date.today()
-        if max_unpacked_mb is None:
-            max_unpacked_mb = (config.max_unpacked_mb if config else None) or DEFAULT_LIMITS.max_unpacked_mb
+        limits = config.limits_over(DEFAULT_LIMITS) if config else DEFAULT_LIMITS
+        if max_unpacked_mb is not None:  # the command line wins
+            limits = replace(limits, max_unpacked_mb=max_unpacked_mb)
     except AnnexaError as exc:
         _fail(str(exc))
     paths, skipped = expand(workbooks)
@@ -423,7 +425,7 @@ def validate(
             config_file=config_file,
             progress=single and not quiet and fmt == "text",
             keep_result=single,
-            limits=replace(DEFAULT_LIMITS, max_unpacked_mb=max_unpacked_mb),
+            limits=limits,
             verbose=verbose,
             history=_store(history_path) if report_path else None,
         )

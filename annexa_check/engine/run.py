@@ -10,7 +10,6 @@ workbook or re-derives a message.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -18,11 +17,11 @@ import polars as pl
 
 from annexa_check.annex import values as v
 from annexa_check.annex.model import Column, ListSpec
-from annexa_check.catalogue.spec import AGE_CHECKS, Condition, Rule, Spec
-from annexa_check.findings.table import FINDING_COLUMNS, empty_findings, validate_findings
+from annexa_check.catalogue.spec import AGE_CHECKS, MESSAGE_COLUMN, Condition, Rule, Spec
+from annexa_check.findings.messages import PARAMS, TEMPLATE, no_params, render_messages
+from annexa_check.findings.table import FINDING_COLUMNS, MESSAGE_COLUMNS, empty_findings, validate_findings
 from annexa_check.read.loader import ROW, LoadedList, LoadedWorkbook
 
-_PLACEHOLDER = re.compile(r"(\{value\}|\{age\}|\{others\}|\{col:[a-z0-9_]+\})")
 _PLACEHOLDER_BEFORE = date(1910, 1, 1)  # earlier dates are sentinels such as 01/01/1900, not events
 _PEOPLE_LISTS = tuple(f"list_{n}" for n in range(1, 11))  # List 11 holds adopters, not children
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
@@ -194,7 +193,7 @@ def _flag(rule: Rule, col: Column, ctx: _Context) -> pl.Expr:
     elif check == "code_age":
         flag = _code_age(rule, key, ctx)
     elif check == "unique":
-        ident = v.child_id_text(key)
+        ident = v.child_id_key(key)
         together = [ident, *[pl.col(c) for c in params.get("with", [])]]
         flag = ident.is_not_null() & (
             pl.struct(together).is_duplicated() if len(together) > 1 else ident.is_duplicated()
@@ -310,22 +309,40 @@ def _consistency(key: str, ctx: _Context) -> pl.DataFrame:
     return table
 
 
-def _message(rule: Rule, col: Column, ctx: _Context, others: str | None = None) -> pl.Expr:
+def _spellings(key: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Each child ID written in more than one way on a list (`123`, `１２３`): how, for the message."""
+    raw = pl.col("__raw")
+    return (
+        frame.lazy()
+        .select(v.child_id_key(key).alias("__k"), pl.col(key).alias("__raw"))
+        .drop_nulls()
+        .unique()
+        .group_by("__k")
+        .agg(raw.sort())
+        .filter(raw.list.len() > 1)
+        .select("__k", (pl.lit(" (written as '") + raw.list.join("', '") + pl.lit("')")).alias("__spelt"))
+        .collect()
+    )
+
+
+def _message(rule: Rule, col: Column, ctx: _Context, others: str | None = None) -> tuple[str, pl.Expr]:
+    """The message's template, and the values it quotes from the row as data (rendered at the end).
+
+    Only the header as written and the template year go into the text here; the cell's
+    value, the age, what other lists say and any other column stay separate fields, so
+    pseudonymisation replaces them before anything is rendered.
+    """
     header = ctx.loaded.matched.get(col.key, col.header)
     text = rule.message.replace("{column}", header).replace("{template}", ctx.template)
-    parts: list[pl.Expr] = []
-    for piece in _PLACEHOLDER.split(text):
-        if piece == "{value}":
-            parts.append(pl.col(col.key).fill_null(""))
-        elif piece == "{age}":
-            parts.append(_age(ctx).cast(pl.String).fill_null("unknown"))
-        elif piece == "{others}":
-            parts.append(pl.col(others) if others else pl.lit(""))
-        elif piece.startswith("{col:"):
-            parts.append(pl.col(piece[5:-1]).fill_null("(blank)"))
-        elif piece:
-            parts.append(pl.lit(piece))
-    return pl.concat_str(parts)
+    quoted = MESSAGE_COLUMN.search(text)
+    none = pl.lit(None, dtype=pl.String)
+    params = pl.struct(
+        (_age(ctx).cast(pl.String) if "{age}" in text else none).alias("age"),
+        (pl.col(others) if others and "{others}" in text else none).alias("others"),
+        (pl.col(quoted.group(1)) if quoted else none).alias("quoted"),
+        pl.lit(quoted.group(1) if quoted else None, dtype=pl.String).alias("quoted_column"),
+    )
+    return text, params
 
 
 def _missing_reads(rule: Rule, col: Column, ctx: _Context) -> list[str]:
@@ -374,6 +391,8 @@ def _list_level(rule: Rule, loaded: LoadedList, columns: list[str], messages: li
             "worker": nulls,
             "sheet": pl.Series([loaded.sheet] * n, dtype=pl.String),
             "fingerprint": [f"{rule.code}|{loaded.spec.name}|||{c}" for c in columns],
+            TEMPLATE: messages,  # a list or column finding quotes nothing from a row: its text is final
+            PARAMS: no_params(n),
         }
     )
 
@@ -534,6 +553,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
 
     lazy = frame.lazy()
     others: dict[int, str] = {}
+    spellings: dict[int, str] = {}
     for i, (rule, col) in enumerate(instances):
         if rule.check == "consistent":
             table = _consistency(col.key, ctx).rename({"__others": f"__o{i}"})
@@ -541,6 +561,10 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
                 table.lazy(), left_on="__join", right_on="__child", how="left"
             )
             others[i] = f"__o{i}"
+        elif rule.check == "unique":  # an ID written two ways is one child: the message shows both
+            table = _spellings(col.key, frame).rename({"__spelt": f"__s{i}"})
+            lazy = lazy.join(table.lazy(), left_on=v.child_id_key(col.key), right_on="__k", how="left")
+            spellings[i] = f"__s{i}"
     flags = [
         (
             (pl.col(others[i]).is_not_null() & v.is_present(col.key))
@@ -564,7 +588,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
             else pl.lit("").alias("__key"),
             *flags,
             *[pl.col(c) for c in matched],
-            *[pl.col(name) for name in others.values()],
+            *[pl.col(name) for name in (*others.values(), *spellings.values())],
             *[pl.col(c) for c in frame.columns if c.startswith(("__code_", "__date_", "__int_"))],
         )
         .filter(pl.any_horizontal(f.meta.output_name() for f in flags))
@@ -577,6 +601,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
     for i, (rule, col) in enumerate(instances):
         if not hit_counts[i]:
             continue
+        template, params = _message(rule, col, ctx, others.get(i) or spellings.get(i))
         out.append(
             flagged.filter(pl.col(f"__f{i}")).select(
                 pl.lit(rule.error_type).alias("error_type"),
@@ -587,7 +612,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
                 pl.col("__child").alias("child_id"),
                 pl.lit(matched[col.key]).alias("column"),
                 pl.col(col.key).alias("value"),
-                _message(rule, col, ctx, others.get(i)).alias("message"),
+                pl.lit(template).alias("message"),  # rendered from template and params at the end
                 pl.col("__team").alias("team"),
                 pl.col("__worker").alias("worker"),
                 pl.lit(ctx.loaded.sheet).alias("sheet"),
@@ -600,6 +625,8 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
                         pl.lit(f"|{col.key}"),
                     ]
                 ).alias("fingerprint"),
+                pl.lit(template).alias(TEMPLATE),
+                params.alias(PARAMS),
             )
         )
     return out
@@ -654,7 +681,7 @@ def run_rules(
         )
         list_level, instances = _plan(rules, ctx, skipped)
         parts += list_level + _row_findings(instances, ctx)
-    findings = pl.concat(parts, how="vertical") if parts else empty_findings()
+    findings = render_messages(pl.concat(parts, how="vertical") if parts else empty_findings())
     order = {r.code: i for i, r in enumerate(spec.rules)}
     list_order = {lst.name: lst.number for lst in spec.lists.values()}
     findings = (
@@ -667,6 +694,6 @@ def run_rules(
         .sort(
             ["__list", "row", "__rule", "column", "value", "message"], nulls_last=False, maintain_order=True
         )
-        .select(FINDING_COLUMNS)
+        .select(FINDING_COLUMNS + MESSAGE_COLUMNS)
     )
     return validate_findings(_fingerprints(findings), spec), skipped

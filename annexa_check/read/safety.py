@@ -5,8 +5,9 @@ cell at, XFD1048576 makes it reserve hundreds of gigabytes and abort the whole p
 (no exception to catch), and a zip bomb drives it to gigabytes of memory. So before the
 real read this module tells the format from the file's first bytes, reads the zip
 directory, and streams every part once (never holding one in memory) to check declared
-and real sizes and each sheet's extent against `Limits`. Every refusal is one line
-naming the file (and sheet) and what to do about it; none quotes a cell.
+and real sizes and each sheet's extent against `Limits`; a legacy .xls has its
+workbook stream's records walked the same way. Every refusal is one line naming the
+file (and sheet), the limit and how to raise it; none quotes a cell.
 
 The same pass notes which worksheets may hold error cells or formulas, so the cell scan
 in `cells.py` does not decompress them a second time.
@@ -15,7 +16,9 @@ in `cells.py` does not decompress them a second time.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -66,9 +69,11 @@ _RATIO_FLOOR = 10 * MB  # small parts may pack very well (a blank sheet) without
 class Limits:
     """Ceilings a workbook must stay under before it is read (documented in the README).
 
+    Each is a key of the settings file's `[limits]` table (`max_unpacked_mb` also at its
+    top level, and as `--max-unpacked-mb`, which wins), so a council with a genuine
+    workbook past one can raise it; every refusal names the limit and how to raise it.
     `max_unpacked_mb` is the one a genuine return can meet (a million rows unpacks to
-    about 560 MB); `--max-unpacked-mb` or `max_unpacked_mb` in the settings file sets
-    it (the command line wins).
+    about 560 MB).
     """
 
     max_unpacked_mb: int = 1000  # everything inside the zip, unpacked
@@ -82,6 +87,24 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+LIMIT_UNITS = {
+    "max_unpacked_mb": "megabytes",
+    "max_sheet_cells": "cells",
+    "max_ratio": "times",
+    "max_parts": "files",
+    "max_strings": "entries",
+    "max_repeated_cells": "cells",
+    "max_memory_mb": "megabytes",
+    "max_seconds": "seconds",
+}
+_LIMIT_OPTIONS = {"max_unpacked_mb": "--max-unpacked-mb"}
+
+
+def raise_with(name: str) -> str:
+    """How to raise one of the `Limits`: its command-line option where one exists, and its setting."""
+    setting = f"{name} under [limits] in the settings file"
+    option = _LIMIT_OPTIONS.get(name)
+    return f"raise the limit with {option}, or {setting}" if option else f"raise the limit with {setting}"
 
 
 @dataclass
@@ -167,17 +190,227 @@ def _check_compound(path: Path, expected: str, limits: Limits) -> None:
     """An OLE2 file is an encrypted (password-protected) workbook or a legacy .xls.
 
     Its directory may sit anywhere in the file, so the stream names (UTF-16) are looked
-    for in the whole of it; the format caps an .xls at 65,536 rows, so that is cheap.
+    for in the whole of it, a megabyte at a time. An .xls then has its workbook stream
+    walked (`_check_biff`): the reader trusts the sheet sizes it declares.
     """
     if path.stat().st_size > limits.max_unpacked_mb * MB:
         raise InputError(_too_big(path, path.stat().st_size, limits))
-    content = path.read_bytes()
-    if any(name in content for name in _ENCRYPTED_STREAMS):
+    found: set[bytes] = set()
+    with path.open("rb") as handle:
+        window = b""
+        while chunk := handle.read(_CHUNK):
+            window = window[-_TAIL:] + chunk
+            found.update(n for n in (*_ENCRYPTED_STREAMS, *_XLS_STREAMS) if n in window)
+    if found & set(_ENCRYPTED_STREAMS):
         raise InputError(f"{path}: the workbook is password-protected; save an unprotected copy")
-    if not any(name in content for name in _XLS_STREAMS):
+    if not found & set(_XLS_STREAMS):
         raise InputError(f"{path}: not an Excel workbook (an Office file of another kind, such as a .doc)")
     if expected != "xls":
         raise _misnamed(path, "xls")
+    with path.open("rb") as handle:
+        try:
+            _check_biff(path, _Compound(handle).stream(("workbook", "book")), limits)
+        except (_Damaged, struct.error):
+            raise InputError(
+                f"{path}: the workbook is damaged (its compound file structure is corrupt); "
+                "copy it again or re-save it in Excel"
+            ) from None
+
+
+class _Damaged(Exception):
+    """The compound file's own structure (header, allocation table, directory) does not hold together."""
+
+
+class _Compound:
+    """Just enough of an OLE2 compound file to stream one named stream, a run of sectors at a time.
+
+    Every sector number is checked against the file, and every chain is bounded by the
+    number of sectors, so a looping or out-of-range table ends in `_Damaged`, never a hang.
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        handle.seek(0, 2)
+        self.size = handle.tell()
+        handle.seek(0)
+        header = handle.read(512)
+        if len(header) < 512:
+            raise _Damaged
+        shift, mini_shift = struct.unpack_from("<HH", header, 30)
+        if shift not in (9, 12) or mini_shift != 6:
+            raise _Damaged
+        self.sector = 1 << shift
+        # sectors after the header (the last one perhaps short)
+        self.sectors = max(-(-self.size // self.sector) - 1, 0)
+        fat_count, self.first_dir = struct.unpack_from("<II", header, 44)
+        self.cutoff, self.first_minifat, _, difat_next, difat_count = struct.unpack_from("<IIIII", header, 56)
+        if fat_count > self.sectors:
+            raise _Damaged
+        fat_sectors = list(struct.unpack_from("<109I", header, 76)[:fat_count])
+        per = self.sector // 4
+        for _ in range(min(difat_count, self.sectors)):
+            if len(fat_sectors) >= fat_count:
+                break
+            entries = struct.unpack(f"<{per}I", self._read(difat_next, self.sector))
+            fat_sectors += entries[: per - 1]
+            difat_next = entries[-1]
+        self.fat = array("I", b"".join(self._read(n, self.sector) for n in fat_sectors[:fat_count]))
+
+    def _read(self, sector: int, length: int) -> bytes:
+        if sector >= self.sectors:
+            raise _Damaged
+        self.handle.seek((sector + 1) * self.sector)
+        data = self.handle.read(length)
+        if len(data) < length:
+            raise _Damaged
+        return data
+
+    def _chain(self, start: int, table: array[int]) -> Iterator[int]:
+        sector, seen = start, bytearray(len(table))
+        while sector < 0xFFFFFFFA:  # up there: the end of the chain (or a free or special sector)
+            if sector >= len(table) or seen[sector]:  # outside the table, or a loop
+                raise _Damaged
+            seen[sector] = 1
+            yield sector
+            sector = table[sector]
+
+    def _runs(self, start: int, size: int) -> Iterator[bytes]:
+        """A stream in the regular sectors: consecutive sectors read together, up to a megabyte."""
+        left, first, count = size, -1, 0
+        for sector in self._chain(start, self.fat):
+            if count and sector == first + count and count * self.sector < _CHUNK:
+                count += 1
+                continue
+            if count:
+                data = self._read(first, min(count * self.sector, left))
+                left -= len(data)
+                yield data
+            first, count = sector, 1
+            if left <= 0:
+                return
+        if count and left > 0:
+            yield self._read(first, min(count * self.sector, left))
+
+    def stream(self, names: tuple[str, ...]) -> Iterator[bytes]:
+        """The named stream (the first directory entry matching, ignoring case), in pieces."""
+        directory = b"".join(self._runs(self.first_dir, len(self.fat) * self.sector))
+        root_start, root_size = 0, 0
+        for offset in range(0, len(directory) - 127, 128):
+            entry = directory[offset : offset + 128]
+            length, kind = struct.unpack_from("<HB", entry, 64)
+            name = entry[: max(min(length, 64) - 2, 0)].decode("utf-16-le", "replace").casefold()
+            start, size = struct.unpack_from("<IQ", entry, 116)
+            if self.sector == 512:  # version 3 files: the high half may hold garbage
+                size &= 0xFFFFFFFF
+            if kind == 5:
+                root_start, root_size = start, size
+            elif kind == 2 and name in names:
+                if size >= self.cutoff:
+                    return self._runs(start, size)
+                return self._mini(start, size, root_start, root_size)
+        raise _Damaged
+
+    def _mini(self, start: int, size: int, root_start: int, root_size: int) -> Iterator[bytes]:
+        """A small stream, kept in 64-byte sectors inside the root entry's own stream."""
+        minifat = array("I", b"".join(self._runs(self.first_minifat, len(self.fat) * self.sector)))
+        container = b"".join(self._runs(root_start, min(root_size, len(self.fat) * self.sector)))
+        data = b"".join(container[n * 64 : n * 64 + 64] for n in self._chain(start, minifat))[:size]
+        if len(data) < size:
+            raise _Damaged
+        return iter([data])
+
+
+_BIFF_BOF, _BIFF_SHEET, _BIFF_DIMENSIONS, _BIFF_SST = 0x0809, 0x0085, 0x0200, 0x00FC
+# records that hold one cell (row and column first) and those that hold a run (last column at the end)
+_BIFF_CELLS = frozenset((0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0204, 0x0205, 0x00D6, 0x0406))
+_BIFF_RUNS = frozenset((0x00BD, 0x00BE))
+_RECORD = struct.Struct("<HHHH").unpack_from  # type, length, then a cell's row and column (or BOF's fields)
+
+
+@dataclass
+class _BiffSheet:
+    """What one worksheet substream of an .xls declares and holds."""
+
+    name: str
+    max_row: int = 0  # 1-based, as Excel numbers rows
+    max_col: int = -1
+
+
+def _check_biff(path: Path, stream: Iterator[bytes], limits: Limits) -> None:
+    """Each sheet's declared (DIMENSIONS) and real extent, and the shared-strings count, of an .xls.
+
+    The reader reserves what DIMENSIONS declares and allocates the rectangle its cells
+    span, and BIFF's 32-bit rows and 16-bit columns reach far past its own 65,536 x 256
+    grid, so both are held to `max_sheet_cells`. Records are walked as the stream
+    arrives (a record is at most 8,228 bytes); a cell record costs one unpack and two
+    comparisons unless it reaches past the extent so far.
+    """
+    names: dict[int, str] = {}
+    sheet = _NO_SHEET
+    biff8 = True
+    buffer, consumed, position = b"", 0, 0
+    for piece in stream:
+        buffer = buffer[position:] + piece
+        consumed += position
+        position, end = 0, len(buffer)
+        while position + 8 <= end:
+            kind, length, row, col = _RECORD(buffer, position)
+            body = position + 4
+            if body + length > end:
+                break
+            position = body + length
+            if kind in _BIFF_CELLS:
+                if length >= 4 and (row >= sheet.max_row or col > sheet.max_col):
+                    _reach(path, sheet, row, col, limits)
+            elif kind in _BIFF_RUNS:
+                if length >= 6 and sheet is not _NO_SHEET:
+                    _reach(path, sheet, row, struct.unpack_from("<H", buffer, position - 2)[0], limits)
+            elif kind == _BIFF_BOF and length >= 4:
+                if col == 0x0005:  # the workbook globals: BIFF8 (Excel 97 on) or older
+                    biff8 = row == 0x0600
+                at = consumed + body - 4
+                sheet = _BiffSheet(names.get(at, f"sheet {len(names) + 1}")) if col == 0x0010 else _NO_SHEET
+            elif kind == _BIFF_SHEET and length >= 8:
+                offset = struct.unpack_from("<I", buffer, body)[0]
+                names[offset] = _biff_name(buffer[body + 6 : position], biff8)
+            elif kind == _BIFF_DIMENSIONS and sheet is not _NO_SHEET:
+                _declared(path, sheet, buffer[body:position], limits)
+            elif kind == _BIFF_SST and length >= 8:
+                total, unique = struct.unpack_from("<II", buffer, body)
+                _check_string_count(path, {"count": total, "uniqueCount": unique}, limits)
+
+
+def _biff_name(data: bytes, biff8: bool) -> str:
+    """A sheet name as BOUNDSHEET writes it: a length, a 16-bit flag (BIFF8), the characters."""
+    if len(data) < 2:
+        return "?"
+    count, wide = data[0], biff8 and data[1] & 1
+    raw = data[2 : 2 + count * 2] if wide else data[1 + biff8 : 1 + biff8 + count]
+    return raw.decode("utf-16-le" if wide else "latin-1", "replace")[:64]
+
+
+def _declared(path: Path, sheet: _BiffSheet, data: bytes, limits: Limits) -> None:
+    """DIMENSIONS: first row, one past the last row, first column, one past the last column."""
+    if len(data) >= 12:
+        first_row, end_row, first_col, end_col = struct.unpack_from("<IIHH", data)
+    elif len(data) >= 8:  # BIFF5 and older: 16-bit rows
+        first_row, end_row, first_col, end_col = struct.unpack_from("<HHHH", data)
+    else:
+        return
+    if end_row > first_row and end_col > first_col:
+        _check_span(path, sheet.name, (first_row + 1, first_col), (end_row, end_col - 1), limits)
+    elif end_row or end_col:  # an empty sheet declares zeros; anything else inverted is not a sheet
+        farthest = (max(end_row, first_row + 1), max(end_col - 1, first_col))
+        _check_span(path, sheet.name, (1, 0), farthest, limits)
+
+
+_NO_SHEET = _BiffSheet("", max_row=1 << 32, max_col=1 << 16)  # a chart or macro substream: no cell counts
+
+
+def _reach(path: Path, sheet: _BiffSheet, row: int, col: int, limits: Limits) -> None:
+    """A cell at (0-based row, column) that may lie past the sheet's extent so far."""
+    sheet.max_row, sheet.max_col = max(sheet.max_row, row + 1), max(sheet.max_col, col)
+    _check_span(path, sheet.name, (1, 0), (sheet.max_row, sheet.max_col), limits)
 
 
 def _check_zip(path: Path, expected: str, limits: Limits) -> Inspection:
@@ -207,8 +440,9 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limi
     """What the zip directory declares, before anything is unpacked."""
     if len(infos) > limits.max_parts:
         raise InputError(
-            f"{path}: the zip package holds {len(infos):,} files, more than the {limits.max_parts:,} "
-            "a workbook plausibly has; refused as unsafe to open"
+            f"{path}: the zip package holds {len(infos):,} files, more than the {limits.max_parts:,}-file "
+            "limit (a workbook has tens); refused as unsafe to open; "
+            f"if it is genuine, {raise_with('max_parts')}"
         )
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_unpacked_mb * MB:
@@ -217,8 +451,9 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limi
         ratio = info.file_size // max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
             raise InputError(
-                f"{path}: '{info.filename}' unpacks to {ratio:,} times its packed size "
-                f"(more than {limits.max_ratio:,}: a zip bomb); refused as unsafe to open"
+                f"{path}: '{info.filename}' unpacks to {ratio:,} times its packed size, more than the "
+                f"{limits.max_ratio:,}-times limit (a zip bomb); refused as unsafe to open; "
+                f"if it is genuine, {raise_with('max_ratio')}"
             )
 
 
@@ -226,7 +461,7 @@ def _too_big(path: Path, unpacked: int, limits: Limits) -> str:
     return (
         f"{path}: a {_size(path.stat().st_size)} file that unpacks to {_size(unpacked)} or more, above the "
         f"{limits.max_unpacked_mb:,} MB limit (a zip bomb, or far larger than an Annex A return); "
-        "if the workbook is genuine, raise the limit with --max-unpacked-mb"
+        f"if the workbook is genuine, {raise_with('max_unpacked_mb')}"
     )
 
 
@@ -517,7 +752,7 @@ def _check_span(
         raise InputError(
             f"{path}: sheet '{sheet}' spans {ref} ({rows * cols:,} cells), above the "
             f"{limits.max_sheet_cells:,}-cell limit; delete the stray cells far from the data "
-            "(Ctrl+End in Excel shows the last one) and save again"
+            f"(Ctrl+End in Excel shows the last one) and save again, or {raise_with('max_sheet_cells')}"
         )
 
 
@@ -548,16 +783,20 @@ def _check_strings(path: Path, stream: IO[bytes], budget: int, limits: Limits) -
                 parser.Parse(chunk, False)
             except _Declared:
                 looking = False
+    counts = {a: declared.get(a, "0").strip() for a in ("uniqueCount", "count")}
+    _check_string_count(path, {a: int(v) if v.isdigit() else 0 for a, v in counts.items()}, limits)
+    return unpacked
+
+
+def _check_string_count(path: Path, counts: dict[str, int], limits: Limits) -> None:
+    """A shared-strings table's declared counts (`uniqueCount` first): the reader reserves that many."""
     for attribute in ("uniqueCount", "count"):
-        value = declared.get(attribute, "0").strip()
-        count = int(value) if value.isdigit() else 0
-        if count > limits.max_strings:
+        if (count := counts[attribute]) > limits.max_strings:
             raise InputError(
                 f"{path}: the shared strings table declares {count:,} entries ({attribute}), above the "
-                f"{limits.max_strings:,}-entry limit; refused as unsafe to open (re-save it in Excel "
-                "if it is genuine)"
+                f"{limits.max_strings:,}-entry limit; refused as unsafe to open; if it is genuine, "
+                f"{raise_with('max_strings')}"
             )
-    return unpacked
 
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -629,13 +868,14 @@ class _OdsTables:
             raise InputError(
                 f"{self.path}: sheet '{self.table}' spans {self.rows:,} rows by {self.cols:,} columns "
                 f"({cells:,} cells, counting repeated rows and columns), above the "
-                f"{self.limits.max_sheet_cells:,}-cell limit; refused as unsafe to open"
+                f"{self.limits.max_sheet_cells:,}-cell limit; refused as unsafe to open; if it is genuine, "
+                f"{raise_with('max_sheet_cells')}"
             )
         if self.copies > self.limits.max_repeated_cells:
             raise InputError(
                 f"{self.path}: sheet '{self.table}' repeats cells into {self.copies:,} copies, above the "
                 f"{self.limits.max_repeated_cells:,}-copy limit (rows of a return are not copies of each "
-                "other); refused as unsafe to open"
+                f"other); refused as unsafe to open; if it is genuine, {raise_with('max_repeated_cells')}"
             )
 
 

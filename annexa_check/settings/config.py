@@ -14,7 +14,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,12 +28,25 @@ from annexa_check.catalogue.selection import check_patterns
 from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.errors import AnnexaError, ConfigError
 from annexa_check.read.loader import LoadedWorkbook
+from annexa_check.read.safety import LIMIT_UNITS, Limits
 
 CONFIG_NAME = "annexa-check.toml"
 EARLIEST_REFERENCE = date(2000, 1, 1)
 REFERENCE_DATE_RULES = ("today", "end-of-last-month")
-_TOP_KEYS = ("reference_date", "select", "ignore", "severity", "lists", "codesets", "max_unpacked_mb")
+_TOP_KEYS = (
+    "reference_date",
+    "select",
+    "ignore",
+    "severity",
+    "lists",
+    "codesets",
+    "limits",
+    "max_unpacked_mb",
+)
+_MOST = 10**12  # far past any real need, and still safe to multiply into bytes
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_MAX_DEPTH = 32  # arrays and inline tables inside each other; a settings file needs two
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,11 @@ class Config:
     rule_severity: dict[str, str] = field(default_factory=dict)  # rule code -> severity, changed rules only
     aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # list -> column -> headers
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # code set -> synonym -> code
-    max_unpacked_mb: int | None = None  # the zip-bomb guard's ceiling (safety.Limits)
+    limits: dict[str, int] = field(default_factory=dict)  # pre-check limit -> value (safety.Limits)
+
+    def limits_over(self, limits: Limits) -> Limits:
+        """The pre-check's limits with the file's values in place of the given ones."""
+        return replace(limits, **self.limits)
 
     def reference_date_on(self, today: date) -> date | None:
         """The reference date the file asks for, on a given day (None: the file does not say)."""
@@ -85,12 +102,37 @@ def find_config(explicit: Path | None, folder: Path | None = None) -> Path | Non
 
 def _key(*parts: str) -> str:
     """A dotted TOML key as the user would write it (`codesets.ethnicity.synonyms."White British"`)."""
-    return ".".join(p if _BARE_KEY.match(p) else '"' + p.replace('"', '\\"') + '"' for p in parts)
+    return ".".join(
+        p if _BARE_KEY.fullmatch(p) else '"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for p in parts
+    )
+
+
+def _printable(text: str) -> str:
+    """Text as one printable line: a key or value may hold a newline or a terminal escape."""
+    return "".join(
+        ch
+        if ch.isprintable()
+        else _ESCAPES.get(ch, f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+        for ch in text
+    )
+
+
+def _error(file: Path, problem: str) -> ConfigError:
+    """The one line every mistake in the file gets, naming the file (and the key, in `problem`)."""
+    return ConfigError(_printable(f"{file}: {problem}"))
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _shown(value: Any) -> str:
+    """A wrong value as the message quotes it: a number or true/false as written, else its kind."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:,}" if isinstance(value, (int, float)) else _kind(value)
 
 
 def _kind(value: Any) -> str:
@@ -116,7 +158,7 @@ class _Reader:
         self.file, self.spec = file, spec
 
     def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.file}: {key}: {problem}")
+        return _error(self.file, f"{key}: {problem}")
 
     def table(self, value: Any, key: str, allowed: Iterable[str] | None = None) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -139,6 +181,23 @@ class _Reader:
         if any(not i.strip() for i in items):
             raise self.fail(key, "a blank entry")
         return tuple(i.strip() for i in items)
+
+    def limits(self, data: dict[str, Any]) -> dict[str, int]:
+        """The `[limits]` table, and `max_unpacked_mb` at the top (its older place)."""
+        names = [f.name for f in fields(Limits)]
+        out = {_key("limits", k): v for k, v in self.table(data.get("limits", {}), "limits", names).items()}
+        if "max_unpacked_mb" in data:
+            if "limits.max_unpacked_mb" in out:
+                raise self.fail("max_unpacked_mb", "also set as limits.max_unpacked_mb; keep one")
+            out["max_unpacked_mb"] = data["max_unpacked_mb"]
+        checked = {}
+        for key, value in out.items():
+            name = key.rpartition(".")[2]
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MOST:
+                unit = LIMIT_UNITS[name]
+                raise self.fail(key, f"must be a whole number of {unit}, at least 1 (got {_shown(value)})")
+            checked[name] = value
+        return checked
 
     def reference_date(self, value: Any) -> str:
         if isinstance(value, date) and not isinstance(value, datetime):  # reference_date = 2025-03-31
@@ -177,9 +236,10 @@ class _Reader:
         chosen: dict[str, str] = {}
         for name, severity in table.items():
             key = _key("severity", name)
+            if not isinstance(severity, str):
+                raise self.fail(key, f'expected "error" or "warning", got {_kind(severity)}')
             if severity not in SEVERITIES:
-                shown = severity if isinstance(severity, str) else _kind(severity)
-                raise self.fail(key, f"'{shown}' is not error or warning")
+                raise self.fail(key, f"'{severity}' is not error or warning")
             if name in by_type:
                 chosen.update({r.code: severity for r in by_type[name]})
             elif name.upper() not in rules:
@@ -285,13 +345,17 @@ def _standard_meanings(codeset: CodeSet, texts: list[str]) -> dict[str, str]:
 def load_config(file: Path, spec: Spec) -> Config:
     """Read and check a configuration file against the rule data it will change."""
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may save a byte-order mark
+        text = file.read_text(encoding="utf-8-sig")  # Notepad may save a byte-order mark
+        _check_depth(file, text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        raise _error(file, f"not valid TOML: {exc}") from None
+    except RecursionError:  # not reached: _check_depth refuses deep nesting first
+        raise _error(file, f"not valid TOML: nested more than {_MAX_DEPTH} levels deep") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{file}: not UTF-8 text; save it with UTF-8 encoding") from None
+        raise _error(file, "not UTF-8 text; save it with UTF-8 encoding") from None
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot be read ({exc.strerror or exc})") from None
+        raise _error(file, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     reader = _Reader(file, spec)
     for name in data:
         if name not in _TOP_KEYS:
@@ -308,14 +372,55 @@ def load_config(file: Path, spec: Spec) -> Config:
         rule_severity=rule_severity,
         aliases=reader.aliases(data.get("lists", {})),
         synonyms=reader.synonyms(data.get("codesets", {})),
-        max_unpacked_mb=_megabytes(reader, data["max_unpacked_mb"]) if "max_unpacked_mb" in data else None,
+        limits=reader.limits(data),
     )
 
 
-def _megabytes(reader: _Reader, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise reader.fail("max_unpacked_mb", "must be a whole number of megabytes, at least 1")
-    return value
+def _check_depth(file: Path, text: str) -> None:
+    """Refuse arrays or inline tables nested past `_MAX_DEPTH`, naming the key and line.
+
+    The TOML parser recurses once per level and dies of a RecursionError a few hundred
+    levels down, so the nesting is counted first, in one pass that skips strings and
+    comments.
+    """
+    depth, header, key, start, i = 0, "", "", 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "\"'":
+            i = _string_end(text, i)
+            continue
+        if ch == "#":
+            i = text.find("\n", i)
+            i = len(text) if i < 0 else i
+            continue
+        if ch == "\n":
+            start = i + 1
+        elif depth == 0 and ch == "[" and not text[start:i].strip():  # a table header
+            end = text.find("]", i)
+            end = len(text) if end < 0 else end
+            header, key, i = text[i:end].strip("[] \t"), "", end
+        elif depth == 0 and ch == "=":
+            key = text[start:i].strip()
+        elif ch in "[{":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                where = ".".join(k for k in (header, key) if k) or "a value"
+                line = text.count("\n", 0, i) + 1
+                raise _error(file, f"{where}: nested more than {_MAX_DEPTH} levels deep (line {line})")
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+
+
+def _string_end(text: str, i: int) -> int:
+    """Where the TOML string opening at `i` ends (basic or literal, one line or several)."""
+    quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else text[i]
+    i += len(quote)
+    while i < len(text) and not text.startswith(quote, i):
+        if len(quote) == 1 and text[i] == "\n":
+            return i  # unterminated: the parser will say so
+        i += 2 if quote[0] == '"' and text[i] == "\\" else 1
+    return min(i + len(quote), len(text))
 
 
 def apply_config(spec: Spec, config: Config) -> Spec:
