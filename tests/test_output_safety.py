@@ -271,3 +271,50 @@ def test_a_team_named_unallocated_is_not_merged_with_no_team(tmp_path: Path) -> 
         "(no team recorded)": 2,
         "Unallocated": 1,
     }
+
+
+SLOW_SITE = """
+import os
+if os.environ.get("ANNEXA_TEST_SLOW_WRITE"):
+    import time
+    from annexa_check.outputs import files
+    real = files._csv_to
+    def slow(handle, columns, rows):
+        real(handle, columns, rows[:1])
+        handle.flush()
+        time.sleep(60)
+    files._csv_to = slow
+"""
+
+
+def test_sigterm_in_a_folder_run_cleans_the_workers_files(workbook: Path, tmp_path: Path) -> None:
+    """The workers writing are asked to stop too, so their temporary files go with them."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SLOW_SITE)  # every process, workers included, writes slowly
+    folder = tmp_path / "books"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        (folder / name).write_bytes(workbook.read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+           "ANNEXA_TEST_SLOW_WRITE": "1"}  # fmt: skip
+    process = _cli(
+        "import sys; from annexa_check.cli.main import main; main(sys.argv[1:])",
+        "validate", folder, *DATE, "-q", "--jobs", "1", "-o", out / "x.csv",
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while not _leftovers(out) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [left] = _leftovers(out)
+    assert left.startswith(".x.a.csv.")
+    process.send_signal(signal.SIGTERM)
+    _stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (
+        143,
+        "annexa-check: stopped by SIGTERM; no partial output was left\n",
+    )
+    assert _leftovers(out) == []
+    assert sorted(p.name for p in out.iterdir()) == []

@@ -30,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from annexa_check.engine.check import CheckResult
-from annexa_check.errors import AnnexaError, decodable, one_line
+from annexa_check.errors import AnnexaError, Stopped, decodable, one_line
 from annexa_check.read.safety import DEFAULT_LIMITS, Limits, raise_with
 from annexa_check.report.policy import Policy, Verdict
 
@@ -38,6 +38,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Below this much workbook in total, one process is quicker than starting more (a 6 MB,
 # 100k-row dry run takes about 0.9 s to check; a worker takes about 1 s to start).
 POOL_FROM_BYTES = 12_000_000
+STOP_GRACE = 2.0  # seconds a worker asked to stop has to remove its temporary files before it is killed
 
 
 @dataclass(frozen=True)
@@ -328,8 +329,13 @@ class _Workers:
 
     @staticmethod
     def _stop(slot: _Slot, kill: bool = False) -> None:
+        """End a worker: a busy one is asked first (SIGTERM, so it removes its half-written files),
+        then killed if it does not stop at once (stuck in native code, or past its limits)."""
         if kill or slot.index is not None:
-            slot.process.kill()
+            slot.process.terminate()
+            slot.process.join(timeout=STOP_GRACE)
+            if slot.process.is_alive():
+                slot.process.kill()
         else:
             with contextlib.suppress(OSError):
                 slot.conn.send(None)
@@ -343,6 +349,7 @@ def _serve(conn: Connection) -> None:
     What a native library prints as it fails (a Rust panic's message) would reach the
     terminal from here, so the worker's own output goes nowhere; the parent reports.
     """
+    signal.signal(signal.SIGTERM, _stopped)  # clean up half-written files, then end
     devnull = os.open(os.devnull, os.O_WRONLY)
     if not os.environ.get("ANNEXA_CHECK_DEBUG"):
         os.dup2(devnull, 2)
@@ -354,6 +361,10 @@ def _serve(conn: Connection) -> None:
             _limit_memory(limit)
         outcome = check_one(job)
         conn.send(outcome)
+
+
+def _stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
 
 
 def _limit_memory(megabytes: int) -> None:
