@@ -8,8 +8,11 @@ unreadable workbook) with a one-line reason.
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,7 +22,7 @@ import click
 from rich.console import Console
 
 from annexa_check.catalogue.spec import load_spec
-from annexa_check.errors import AnnexaError, one_line
+from annexa_check.errors import AnnexaError, Stopped, decodable, one_line, printable
 from annexa_check.outputs.catalogue import (
     DOCS_COMMAND,
     catalogue_markdown,
@@ -60,8 +63,37 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"annexa-check: error: {message}", err=True)
+    click.echo(f"annexa-check: error: {printable(message)}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+NAME_MAX = 255  # bytes in one file or folder name, on every file system a council is likely to use
+PATH_MAX = 4096  # bytes in a whole path (Linux)
+
+
+class _Path(click.Path):
+    """click's path, refusing what no file system accepts before anything runs.
+
+    An empty argument would otherwise mean the current folder (and check every workbook
+    in it); a name longer than a file system allows makes every later look at it fail.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str | bytes) and not value:
+            self.fail("the path is empty; name a file or folder", param, ctx)
+        if isinstance(value, str):
+            if len(os.fsencode(value)) > PATH_MAX:
+                self.fail(f"the path is {len(os.fsencode(value))} bytes; at most {PATH_MAX} work", param, ctx)
+            for part in Path(value).parts:
+                size = len(os.fsencode(part))
+                if size > NAME_MAX:
+                    self.fail(
+                        f"'{part[:20]}…' is a name of {size} bytes; a file or folder name may have at most "
+                        f"{NAME_MAX}",
+                        param,
+                        ctx,
+                    )
+        return super().convert(value, param, ctx)
 
 
 class _Boundary(click.Group):
@@ -74,20 +106,73 @@ class _Boundary(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _signals_stop():
+                return super().invoke(ctx)
+        except click.exceptions.UsageError as exc:  # one line, like every other error
+            command = " ".join(["annexa-check", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
+            where = f"; see '{command} -h'"
+            _fail(f"{exc.format_message().rstrip('.')}{where}")
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("annexa-check: interrupted", err=True)
+            click.echo("annexa-check: interrupted; no partial output was left", err=True)
             sys.exit(130)
+        except Stopped as exc:
+            click.echo(f"annexa-check: stopped by {exc.name}; no partial output was left", err=True)
+            sys.exit(128 + exc.signum)
         except MemoryError:
             _fail("not enough memory to finish; close other programs or check a smaller workbook")
         except (SystemExit, GeneratorExit):
             raise
         except BaseException as exc:  # a bug (or a library panic): say so without echoing any cell value
-            if os.environ.get("ANNEXA_CHECK_DEBUG") and not isinstance(exc, AnnexaError):
-                raise
-            _fail(one_line(exc, ctx.meta.get(_VERBOSE, False)))
+            _unexpected(ctx, exc)
+
+
+def _unexpected(ctx: click.Context, exc: BaseException) -> NoReturn:
+    if os.environ.get("ANNEXA_CHECK_DEBUG") and not isinstance(exc, AnnexaError):
+        raise exc
+    _fail(one_line(exc, ctx.meta.get(_VERBOSE, False)))
+
+
+@contextmanager
+def _printing() -> Iterator[None]:
+    """Standard output that cannot be written (a full disk, a closed pipe) ends the run with one line.
+
+    What is still buffered would fail again as the interpreter exits, with a traceback;
+    pointing standard output at the null device lets it exit with the one line instead.
+    """
+    try:
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+    except OSError as exc:
+        with suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _fail(f"cannot write to standard output ({exc.strerror or exc})")
+
+
+@contextmanager
+def _signals_stop() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) end the run as Ctrl-C does.
+
+    Python's default for them ends the process at once, skipping the clean-up that removes
+    half-written temporary files; raised as an exception, they run it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {signum: signal.signal(signum, stop) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 _VERBOSE = "annexa_check.verbose"
@@ -103,7 +188,7 @@ def _history_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--history",
         "history_path",
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=_Path(path_type=Path, dir_okay=False),
         envvar="ANNEXA_CHECK_HISTORY",
         help="The history database (default: history.sqlite in your user data folder; "
         "or set ANNEXA_CHECK_HISTORY). Example: --history S:/DataQuality/annexa-history.sqlite",
@@ -148,7 +233,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 
 
 @main.command()
-@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("workbooks", nargs=-1, required=True, type=_Path(path_type=Path))
 @click.option(
     "--reference-date",
     callback=_reference_date,
@@ -177,7 +262,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "-o",
     "outputs",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=_Path(path_type=Path),
     help="Also write the exception list (.csv, .xlsx), the JSON summary (.json), JUnit XML (.xml) or the "
     "Markdown summary (.md); repeatable. With several workbooks, one file each (exceptions.<workbook>.csv). "
     "Example: -o exceptions.xlsx",
@@ -186,12 +271,12 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--split-by",
     type=click.Choice(["team", "worker"]),
-    help="Also write one exception workbook per allocated team or worker (blank: Unallocated) "
+    help="Also write one exception workbook per allocated team or worker (blank: '(no team recorded)') "
     "into --out-dir. Example: --split-by team --out-dir exceptions/",
 )
 @click.option(
     "--out-dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=_Path(path_type=Path, file_okay=False),
     help="Folder for the --split-by workbooks (created if needed). Example: --out-dir exceptions/",
 )
 @click.option(
@@ -203,7 +288,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--report",
     "report_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=_Path(path_type=Path, dir_okay=False),
     help="Also write a one-file HTML report for the data-quality meeting (opens offline, "
     "prints to PDF). Example: --report report.html",
 )
@@ -242,7 +327,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path),
+    type=_Path(path_type=Path),
     help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
     "Example: --config ../annexa-check.toml",
 )
@@ -351,10 +436,11 @@ def validate(
     outcomes = run_batch(work, jobs)
     if record:
         _record(outcomes, history_path)
-    if single:
-        _show_one(outcomes[0], fmt, quiet)
-    else:
-        _show_batch(outcomes, skipped, reference_date, fmt, quiet)
+    with _printing():
+        if single:
+            _show_one(outcomes[0], fmt, quiet)
+        else:
+            _show_batch(outcomes, skipped, reference_date, fmt, quiet)
 
 
 def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
@@ -379,7 +465,7 @@ def _console() -> Console:
 def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
     from annexa_check.outputs import formats
     from annexa_check.outputs.files import csv_text, json_text
-    from annexa_check.outputs.terminal import render
+    from annexa_check.outputs.terminal import render, shown
 
     if outcome.error is not None:
         _fail(outcome.error)
@@ -388,16 +474,16 @@ def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
     if fmt == "json":
         click.echo(json_text(report), nl=False)
     elif fmt == "csv":
-        click.echo(csv_text(outcome.result), nl=False)
+        click.echo(decodable(csv_text(outcome.result)), nl=False)
     elif fmt == "junit":
-        click.echo(formats.junit(outcome.result, verdict), nl=False)
+        click.echo(decodable(formats.junit(outcome.result, verdict)), nl=False)
     elif fmt == "markdown":
-        click.echo(formats.markdown(report, verdict), nl=False)
+        click.echo(decodable(formats.markdown(report, verdict)), nl=False)
     elif not quiet:
         console = _console()
         render(report, console, outcome.result.findings)
         for line in outcome.lines:
-            console.print(line)
+            console.print(shown(line))
         if verdict.maxima or verdict.fail_on != "error":
             _print_verdict(console, verdict)
     sys.exit(EXIT_OK if verdict.passed else EXIT_FINDINGS)
@@ -420,12 +506,12 @@ def _show_batch(
     from annexa_check.api.batch import combined
     from annexa_check.outputs import formats
     from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import render_batch
+    from annexa_check.outputs.terminal import render_batch, shown
 
     document = combined(outcomes, reference_date, skipped)
     for outcome in outcomes:
         if outcome.error is not None:
-            click.echo(f"annexa-check: error: {outcome.error}", err=True)
+            click.echo(f"annexa-check: error: {printable(outcome.error)}", err=True)
     if fmt == "json":
         click.echo(json_text(document), nl=False)
     elif fmt == "junit":
@@ -435,17 +521,18 @@ def _show_batch(
             else formats.junit_failed_suite(str(o.workbook), o.error)
             for o in outcomes
         ]
-        click.echo(formats.junit_document(suites), nl=False)
+        click.echo(decodable(formats.junit_document(suites)), nl=False)
     elif fmt == "markdown":
         click.echo(
-            formats.markdown_batch(document, [o.markdown for o in outcomes if o.error is None]), nl=False
+            decodable(formats.markdown_batch(document, [o.markdown for o in outcomes if o.error is None])),
+            nl=False,
         )
     elif not quiet:
         console = _console()
         render_batch(document, console)
         for outcome in outcomes:
             for line in outcome.lines:
-                console.print(line)
+                console.print(shown(line))
     if any(o.error is not None for o in outcomes):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(o.verdict is not None and o.verdict.passed for o in outcomes) else EXIT_FINDINGS)
@@ -484,18 +571,19 @@ def rules_command(
     list_number: int | None, severity: str | None, error_type: str | None, template: str | None, fmt: str
 ) -> None:
     """List the rule catalogue.  Example: annexa-check rules --list 9 --severity error"""
-    spec = load_spec()
-    if error_type is not None and error_type not in spec.error_types:
-        _fail(f"no error type '{error_type}' (see 'annexa-check rules')")
-    chosen = filter_rules(
-        spec, list_number=list_number, severity=severity, error_type=error_type, template=template
-    )
-    if fmt == "json":
-        click.echo(rules_json(chosen, spec))
-    elif fmt == "markdown":
-        click.echo(catalogue_markdown(chosen, spec), nl=False)
-    else:
-        click.echo(rules_table(chosen, spec))
+    with _printing():
+        spec = load_spec()
+        if error_type is not None and error_type not in spec.error_types:
+            _fail(f"no error type '{error_type}' (see 'annexa-check rules')")
+        chosen = filter_rules(
+            spec, list_number=list_number, severity=severity, error_type=error_type, template=template
+        )
+        if fmt == "json":
+            click.echo(rules_json(chosen, spec))
+        elif fmt == "markdown":
+            click.echo(catalogue_markdown(chosen, spec), nl=False)
+        else:
+            click.echo(rules_table(chosen, spec))
 
 
 @main.command()
@@ -505,11 +593,12 @@ def explain(code: str) -> None:
 
     Example: annexa-check explain CLA003    or    annexa-check explain missing_primary_need
     """
-    spec = load_spec()
-    chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
-    if not chosen:
-        _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
-    click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
+    with _printing():
+        spec = load_spec()
+        chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
+        if not chosen:
+            _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
+        click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
 
 
 @main.command()
@@ -527,7 +616,7 @@ def explain(code: str) -> None:
     "-o",
     "outputs",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=_Path(path_type=Path),
     help="Write the child-level lists of new, resolved and still-open problems (.xlsx: one sheet each; "
     ".csv: a status column) or the comparison as JSON (.json); repeatable. Example: -o changes.xlsx",
 )
@@ -552,37 +641,41 @@ def compare(
 
     Example: annexa-check compare march.xlsx april.xlsx -o changes.xlsx
     """
-    from annexa_check.catalogue.selection import select_rules
-    from annexa_check.history.compare import COMPARE_SUFFIXES, write_changes
-    from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import frame_table
-    from annexa_check.report.change import compare as compare_sides
+    with _printing():
+        from annexa_check.catalogue.selection import select_rules
+        from annexa_check.history.compare import COMPARE_SUFFIXES, write_changes
+        from annexa_check.outputs.files import json_text
+        from annexa_check.outputs.terminal import frame_table, shown
+        from annexa_check.report.change import compare as compare_sides
 
-    for path in outputs:
-        if path.suffix.lower() not in COMPARE_SUFFIXES:
-            _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
-    try:
-        codes = [r.code for r in select_rules(load_spec(), _split(select), _split(ignore))]
-        sides = [_side(arg, reference_date or date.today(), history_path, codes) for arg in (old, new)]
-        comparison = compare_sides(*sides)
-        protect = tuple(Path(arg) for arg in (old, new) if Path(arg).exists())
         for path in outputs:
-            write_changes(comparison, path, protect)
-    except AnnexaError as exc:
-        _fail(str(exc))
-    if fmt == "json":
-        click.echo(json_text(comparison.as_dict()), nl=False)
-        return
-    console = _console()
-    totals = comparison.as_dict()["totals"]
-    console.print(f"[bold]{comparison.old.label}[/] → [bold]{comparison.new.label}[/]")
-    for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
-        console.print(frame_table(title, table))
-    console.print(
-        f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
-    )
-    for path in outputs:
-        console.print(f"Wrote {path}")
+            if path.suffix.lower() not in COMPARE_SUFFIXES:
+                _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
+        try:
+            codes = [r.code for r in select_rules(load_spec(), _split(select), _split(ignore))]
+            sides = [_side(arg, reference_date or date.today(), history_path, codes) for arg in (old, new)]
+            comparison = compare_sides(*sides)
+            protect = tuple(Path(arg) for arg in (old, new) if _exists(arg))
+            for path in outputs:
+                write_changes(comparison, path, protect)
+        except AnnexaError as exc:
+            _fail(str(exc))
+        if fmt == "json":
+            click.echo(json_text(comparison.as_dict()), nl=False)
+            return
+        console = _console()
+        totals = comparison.as_dict()["totals"]
+        console.print(f"[bold]{shown(comparison.old.label)}[/] → [bold]{shown(comparison.new.label)}[/]")
+        for title, table in (
+            ("By error type", comparison.by_error_type()),
+            ("By team", comparison.by_team()),
+        ):
+            console.print(frame_table(title, table))
+        console.print(
+            f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
+        )
+        for path in outputs:
+            console.print(f"Wrote {shown(path)}")
 
 
 def _side(argument: str, reference_date: date, history_path: Path | None, codes: list[str]) -> Side:
@@ -593,13 +686,24 @@ def _side(argument: str, reference_date: date, history_path: Path | None, codes:
     from annexa_check.report.change import Side
 
     path = Path(argument)
-    if path.exists():
+    if _exists(argument):
         result = check_workbook(path, reference_date=reference_date, select=codes)
         return Side(path.name, reference_date.isoformat(), result.findings)
     if not (argument.isdigit() or _is_date(argument)):
         raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
     store = _store(history_path)
     return run_side(store, history.find_run(store, argument), codes)
+
+
+def _exists(argument: str) -> bool:
+    """Does an argument name an existing file? An empty one (not the current folder) or an
+    over-long one does not."""
+    if not argument:
+        return False
+    try:
+        return Path(argument).exists()
+    except OSError:
+        return False
 
 
 def _is_date(text: str) -> bool:
@@ -615,23 +719,24 @@ def _is_date(text: str) -> bool:
 @_history_option
 def history_command(fmt: str, history_path: Path | None) -> None:
     """List the recorded runs (validate --record), oldest first.  Example: annexa-check history"""
-    import polars as pl
+    with _printing():
+        import polars as pl
 
-    from annexa_check.history import store as history
-    from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import frame_table
+        from annexa_check.history import store as history
+        from annexa_check.outputs.files import json_text
+        from annexa_check.outputs.terminal import frame_table
 
-    store = _store(history_path)
-    try:
-        recorded = history.runs(store)
-    except AnnexaError as exc:
-        _fail(str(exc))
-    if fmt == "json":
-        click.echo(json_text({"history": str(store), "runs": [vars(run) for run in recorded]}), nl=False)
-        return
-    frame = pl.DataFrame([vars(run) for run in recorded], schema=list(history.Run.__dataclass_fields__))
-    console = _console()
-    console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
+        store = _store(history_path)
+        try:
+            recorded = history.runs(store)
+        except AnnexaError as exc:
+            _fail(str(exc))
+        if fmt == "json":
+            click.echo(json_text({"history": str(store), "runs": [vars(run) for run in recorded]}), nl=False)
+            return
+        frame = pl.DataFrame([vars(run) for run in recorded], schema=list(history.Run.__dataclass_fields__))
+        console = _console()
+        console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
 
 
 @main.command()
@@ -645,7 +750,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
 )
 @click.option(
     "--chart",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=_Path(path_type=Path, dir_okay=False),
     metavar="PATH",
     help="Also write the chart as PATH.png and PATH.svg (needs the 'chart' extra). "
     "Example: --chart board/trend",
@@ -659,38 +764,45 @@ def trend(
 
     Example: annexa-check trend --last 12 --chart dq-trend
     """
-    from annexa_check.history import store as history
-    from annexa_check.history.trend import trend_table, write_chart
-    from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import frame_table
+    with _printing():
+        from annexa_check.history import store as history
+        from annexa_check.history.trend import trend_table, write_chart
+        from annexa_check.outputs.files import json_text
+        from annexa_check.outputs.terminal import frame_table, shown
 
-    store = _store(history_path)
-    try:
-        recorded = history.runs(store)
-        if workbook_name:
-            recorded = [run for run in recorded if Path(run.workbook).name == workbook_name]
-        if last:
-            recorded = recorded[-last:]
-        if not recorded:
-            raise AnnexaError(f"{store}: no recorded runs{' of ' + workbook_name if workbook_name else ''}")
-        table = trend_table(recorded, history.run_counts(store))
-    except AnnexaError as exc:
-        _fail(str(exc))
-    if fmt == "json":
-        runs = [{"id": r.id, "workbook": r.workbook, "reference_date": r.reference_date} for r in recorded]
-        counts = {row.pop("error_type"): row for row in table.iter_rows(named=True)}
-        click.echo(json_text({"runs": runs, "counts": counts}), nl=False)
-    elif fmt == "csv":
-        click.echo(table.write_csv(), nl=False)
-    else:
-        console = _console()
-        console.print(frame_table("Records per error type", table))
-        for run in recorded:
-            console.print(f"run {run.id}: {Path(run.workbook).name}, reference date {run.reference_date}")
-    if chart:  # after the table, which needs no plotting library
+        store = _store(history_path)
         try:
-            written = write_chart(recorded, table, chart)
+            recorded = history.runs(store)
+            if workbook_name:
+                recorded = [run for run in recorded if Path(run.workbook).name == workbook_name]
+            if last:
+                recorded = recorded[-last:]
+            if not recorded:
+                raise AnnexaError(
+                    f"{store}: no recorded runs{' of ' + workbook_name if workbook_name else ''}"
+                )
+            table = trend_table(recorded, history.run_counts(store))
         except AnnexaError as exc:
             _fail(str(exc))
-        for path in written:
-            click.echo(f"Wrote {path}", err=fmt != "text")
+        if fmt == "json":
+            runs = [
+                {"id": r.id, "workbook": r.workbook, "reference_date": r.reference_date} for r in recorded
+            ]
+            counts = {row.pop("error_type"): row for row in table.iter_rows(named=True)}
+            click.echo(json_text({"runs": runs, "counts": counts}), nl=False)
+        elif fmt == "csv":
+            click.echo(table.write_csv(), nl=False)
+        else:
+            console = _console()
+            console.print(frame_table("Records per error type", table))
+            for run in recorded:
+                console.print(
+                    f"run {run.id}: {shown(Path(run.workbook).name)}, reference date {run.reference_date}"
+                )
+        if chart:  # after the table, which needs no plotting library
+            try:
+                written = write_chart(recorded, table, chart)
+            except AnnexaError as exc:
+                _fail(str(exc))
+            for path in written:
+                click.echo(f"Wrote {printable(path)}", err=fmt != "text")

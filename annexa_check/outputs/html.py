@@ -24,9 +24,9 @@ import polars as pl
 from annexa_check.catalogue.expected import EXPECTED, with_expected
 from annexa_check.engine.check import CheckResult
 from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by
-from annexa_check.outputs.files import _atomic_write
-from annexa_check.outputs.teams import UNALLOCATED, allocation, meanings
-from annexa_check.report.change import NO_TEAM, Comparison
+from annexa_check.outputs.files import write_text
+from annexa_check.outputs.teams import meanings
+from annexa_check.report.change import NO_TEAM, Comparison, allocation
 from annexa_check.report.model import headline, summary
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -140,9 +140,7 @@ def _change_section(comparison: Comparison, since: str) -> str:
         [r["error_type"], r["previous"], r["now"], _signed(r["change"]), r["new"], r["resolved"]]
         for r in change.iter_rows(named=True)
     ]
-    teams = comparison.by_team().with_columns(pl.col("team").replace({NO_TEAM: UNALLOCATED, "": UNALLOCATED}))
-    teams = teams.group_by("team").agg(pl.col(s).sum() for s in ("new", "resolved", "still_open"))
-    teams = teams.sort([pl.col("team") == UNALLOCATED, pl.col("team")])
+    teams = comparison.by_team().sort([pl.col("team") == NO_TEAM, pl.col("team")])
     team_rows = [[r["team"], r["new"], r["resolved"], r["still_open"]] for r in teams.iter_rows(named=True)]
     totals = {status: comparison.part(status).height for status in ("new", "resolved", "still_open")}
     type_table = _table(
@@ -234,7 +232,7 @@ def render_html(
         for lst in report["lists"].values()
     ]
     teams = counts_by(findings, "__team").sort(
-        [pl.col("__team") == UNALLOCATED, pl.col("count"), pl.col("__team")], descending=[False, True, False]
+        [pl.col("__team") == NO_TEAM, pl.col("count"), pl.col("__team")], descending=[False, True, False]
     )
     team_rows = [[r["__team"], r["count"], r["children"]] for r in teams.iter_rows(named=True)]
 
@@ -252,9 +250,7 @@ def render_html(
 
     type_options = _options(sorted(findings["error_type"].unique().to_list()))
     list_options = _options(sorted(findings["list"].unique().to_list(), key=lambda n: int(n.split()[1])))
-    team_options = _options(
-        sorted(findings["__team"].unique().to_list(), key=lambda t: (t == UNALLOCATED, t))
-    )
+    team_options = _options(sorted(findings["__team"].unique().to_list(), key=lambda t: (t == NO_TEAM, t)))
     note = (
         '<p class="note">Child IDs in this report are pseudonymised with a keyed hash; '
         "the performance team can match them to records.</p>"
@@ -360,4 +356,4 @@ def write_html(
     section; the report itself never opens the history.
     """
     text = render_html(result, pseudonymised=pseudonymised, comparison=comparison)
-    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), result.workbook.path)
+    write_text(path, text, result.workbook.path)
