@@ -225,3 +225,16 @@ def test_hostile_names_never_break_a_message(
     json_result = CliRunner().invoke(main, ["validate", str(path), *DATE, "--format", "json"])
     assert json_result.exit_code == result.exit_code
     assert "internal error" not in json_result.output
+
+
+def test_junit_and_markdown_hold_control_characters_of_a_path_safely(workbook: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    hostile = tmp_path / "dry\x01run\nmarch.xlsx"
+    hostile.write_bytes(workbook.read_bytes())
+    junit = run("validate", str(hostile), *DATE, "--format", "junit")
+    assert junit.exit_code == 1
+    suite = ET.fromstring(junit.output).find("testsuite")
+    assert suite is not None and suite.get("name") == "annexa-check dry?run\nmarch.xlsx"
+    markdown = run("validate", str(hostile), *DATE, "--format", "markdown")
+    assert markdown.output.splitlines()[0].endswith("dry\\x01run\\x0amarch.xlsx`")
