@@ -238,3 +238,9 @@ def test_junit_and_markdown_hold_control_characters_of_a_path_safely(workbook: P
     assert suite is not None and suite.get("name") == "annexa-check dry?run\nmarch.xlsx"
     markdown = run("validate", str(hostile), *DATE, "--format", "markdown")
     assert markdown.output.splitlines()[0].endswith("dry\\x01run\\x0amarch.xlsx`")
+
+
+def test_an_unknown_top_level_option_is_one_line() -> None:
+    result = run("--bogus")
+    assert result.exit_code == 2
+    assert result.stderr == "annexa-check: error: No such option '--bogus'; see 'annexa-check -h'\n"

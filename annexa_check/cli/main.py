@@ -104,14 +104,20 @@ class _Boundary(click.Group):
     only with ANNEXA_CHECK_DEBUG=1.
     """
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # no command at all: the help is the answer
+        except click.exceptions.UsageError as exc:  # an unknown top-level option: one line too
+            _usage(exc)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with _signals_stop():
                 return super().invoke(ctx)
         except click.exceptions.UsageError as exc:  # one line, like every other error
-            command = " ".join(["annexa-check", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
-            where = f"; see '{command} -h'"
-            _fail(f"{exc.format_message().rstrip('.')}{where}")
+            _usage(exc)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
@@ -126,6 +132,11 @@ class _Boundary(click.Group):
             raise
         except BaseException as exc:  # a bug (or a library panic): say so without echoing any cell value
             _unexpected(ctx, exc)
+
+
+def _usage(exc: click.exceptions.UsageError) -> NoReturn:
+    command = " ".join(["annexa-check", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
+    _fail(f"{exc.format_message().rstrip('.')}; see '{command} -h'")
 
 
 def _unexpected(ctx: click.Context, exc: BaseException) -> NoReturn:
