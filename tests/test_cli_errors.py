@@ -244,3 +244,14 @@ def test_an_unknown_top_level_option_is_one_line() -> None:
     result = run("--bogus")
     assert result.exit_code == 2
     assert result.stderr == "annexa-check: error: No such option '--bogus'; see 'annexa-check -h'\n"
+
+
+def test_a_folder_or_pipe_given_as_the_settings_file(tmp_path: Path, workbook: Path) -> None:
+    pipe = tmp_path / "settings.fifo"
+    os.mkfifo(pipe)
+    for settings_path, said in ((tmp_path, "is a folder"), (pipe, "not a regular file")):
+        result = run("validate", str(workbook), *DATE, "--config", str(settings_path))
+        assert result.exit_code == 2
+        assert (
+            result.stderr == f"annexa-check: error: {settings_path}: {said}; name the settings file itself\n"
+        )
