@@ -334,6 +334,41 @@ def test_a_file_in_a_bad_encoding_is_one_line_with_the_byte_offset(tmp_path):
     )
 
 
+def test_utf8_with_a_stray_byte_is_refused_not_read_as_windows_1252(tmp_path):
+    """Read as Windows-1252, every accented letter before the stray byte would silently change."""
+    folder = tmp_path / "extracts"
+    folder.mkdir()
+    good = csv_bytes([headers("list_6"), cin_row(child_id="C1", allocated_worker="Zoë")], "utf-8", ",")
+    for start in (b"", b"\xef\xbb\xbf"):
+        (folder / "List_6.csv").write_bytes(start + good + b"C2,\xa3\n")  # a Windows-1252 pound sign
+        with pytest.raises(InputError) as exc:
+            load_source(folder, SPEC)
+        assert str(exc.value) == (
+            f"{folder / 'List_6.csv'}: cannot be decoded: byte 0xA3 at offset {len(start + good) + 3} is not "
+            "UTF-8, though the text before it is; save it as CSV UTF-8"
+        )
+    plain = csv_bytes([headers("list_6"), cin_row(child_id="C1")], "utf-8", ",")
+    (folder / "List_6.csv").write_bytes(b"\xef\xbb\xbf" + plain + b"C2,\xa3\n")  # the mark alone says UTF-8
+    with pytest.raises(InputError) as exc:
+        load_source(folder, SPEC)
+    assert f"byte 0xA3 at offset {3 + len(plain) + 3} is not UTF-8" in str(exc.value)
+    (folder / "List_6.csv").write_bytes(plain + b"C2,\xa3\n")  # nothing says UTF-8: Windows-1252
+    loaded = load_source(folder, SPEC).lists["list_6"]
+    assert loaded.frame is not None
+    assert loaded.frame["gender"].to_list() == ["a) Male", "£"]
+
+
+def test_a_plain_file_is_not_a_folder_of_extracts(tmp_path):
+    path = tmp_path / "List_6.csv"
+    path.write_bytes(csv_bytes([headers("list_6")], "utf-8", ","))
+    with pytest.raises(InputError) as exc:
+        load_extracts(path, SPEC)
+    assert str(exc.value) == f"{path}: not a folder or a .zip of CSV files"
+    with pytest.raises(InputError) as exc:
+        load_extracts(tmp_path / "extracts", SPEC)
+    assert str(exc.value) == f"{tmp_path / 'extracts'}: folder not found"
+
+
 def test_windows_1252_text_is_read_as_such(tmp_path):
     folder = tmp_path / "extracts"
     folder.mkdir()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -33,6 +34,7 @@ from annexa_check.read.loader import (
 from annexa_check.read.safety import DEFAULT_LIMITS, MB, Limits, check_declared_sizes, unpacked_chunks
 
 EXTRACT_SUFFIXES = (".csv", ".tsv", ".txt")
+_UTF8_LETTER = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")  # a multi-byte UTF-8 sequence (before the first fault)
 Frames = Mapping[str, pl.DataFrame]
 Source = Path | str | Frames
 
@@ -66,11 +68,14 @@ def load_extracts(
     The load report's sheet for each list is its file name.
     """
     path = Path(path)
-    files = (
-        _zip_files(path, limits)
-        if path.suffix.lower() == ".zip" and not path.is_dir()
-        else _folder_files(path)
-    )
+    if path.is_dir():
+        files = _folder_files(path)
+    elif path.suffix.lower() == ".zip":
+        files = _zip_files(path, limits)
+    elif path.exists():
+        raise InputError(f"{path}: not a folder or a .zip of CSV files")
+    else:
+        raise InputError(f"{path}: folder not found")
     if not files:
         raise InputError(
             f"{path}: no CSV files found (expected one file per list, named like List_1.csv ... List_11.csv)"
@@ -116,8 +121,6 @@ def _is_extract(name: str) -> bool:
 
 def _folder_files(path: Path) -> dict[str, tuple[str, bytes]]:
     """File name -> (how to name it in a message, its bytes), for the CSV files directly in a folder."""
-    if not path.exists():
-        raise InputError(f"{path}: folder not found")
     files = {}
     for child in sorted(path.iterdir(), key=lambda p: p.name.casefold()):
         if child.is_file() and _is_extract(child.name):
@@ -167,9 +170,11 @@ def _zip_files(path: Path, limits: Limits) -> dict[str, tuple[str, bytes]]:
 def _decode(where: str, data: bytes) -> str:
     """UTF-8 (with or without a byte-order mark), else Windows-1252, as Excel writes CSV files.
 
-    Windows-1252 gives every byte a meaning but five, so a file that is neither is named with
-    the first byte that fits neither; UTF-16 (Excel's "Unicode Text") has NUL bytes and is
-    refused at the first one rather than read as noise.
+    A file is read as Windows-1252 only when nothing in it is UTF-8 beyond plain ASCII: a
+    byte-order mark or a well-formed accented letter says the file is UTF-8, and reading it
+    as Windows-1252 would turn every such letter into two wrong ones without a word. So a
+    file that is neither, or mixes the two, is refused at the first byte that does not fit.
+    UTF-16 (Excel's "Unicode Text") is refused by its mark, or at its first NUL byte.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
@@ -180,10 +185,16 @@ def _decode(where: str, data: bytes) -> str:
         raise InputError(
             f"{where}: cannot be decoded: byte 0x00 at offset {nul} is not text; save it as CSV UTF-8"
         )
+    mark = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+        return data[mark:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = mark + exc.start  # an offset in the file, counting the mark
+    if mark or _UTF8_LETTER.search(data, 0, start):
+        raise InputError(
+            f"{where}: cannot be decoded: byte 0x{data[start]:02X} at offset {start} is not UTF-8, "
+            "though the text before it is; save it as CSV UTF-8"
+        ) from None
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
