@@ -227,13 +227,12 @@ def _grid(where: str, data: bytes) -> pl.DataFrame:
     except csv.Error as exc:
         raise InputError(f"{where}: line {reader.line_num}: cannot be read as CSV ({exc})") from None
     width = max((len(row) for row in rows), default=0)
-    columns: list[list[str | None]] = [[] for _ in range(width)]
-    for row in rows:
-        for i in range(width):
-            value = row[i] if i < len(row) else ""
-            columns[i].append(value if value != "" else None)
     names = [f"column_{i}" for i in range(width)]
-    return pl.DataFrame(dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String))
+    padded = [row if len(row) == width else row + [""] * (width - len(row)) for row in rows]
+    grid = pl.DataFrame(padded, schema=dict.fromkeys(names, pl.String), orient="row")
+    return grid.with_columns(
+        pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names
+    )  # blank -> null
 
 
 # ---------------------------------------------------------------------------- data frames
