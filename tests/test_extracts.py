@@ -216,10 +216,17 @@ def test_frame_values_read_as_the_same_cells_in_a_workbook(tmp_path):
         assert cell_text(frame[name]).to_list() == read.to_series(i).to_list(), name
     assert cell_text(frame["float"]).to_list() == ["123", "0.1"]
     assert cell_text(pl.Series("nothing", [None, None])).to_list() == [None, None]
+    assert cell_text(pl.Series("missing", [float("nan"), None, 2.5])).to_list() == [None, None, "2.5"]
+    assert cell_text(pl.Series("flag", [True, None])).to_list() == ["true", None]
     assert cell_text(pl.Series("c", ["x", "y"], dtype=pl.Categorical)).to_list() == ["x", "y"]
 
 
 def test_a_frame_of_the_wrong_shape_or_key_is_one_line():
+    with pytest.raises(InputError) as exc:
+        load_frames({}, SPEC)
+    assert (
+        str(exc.value) == "frames: no lists given (expected list keys list_1 ... list_11 with their frames)"
+    )
     with pytest.raises(InputError) as exc:
         load_frames({"list_12": pl.DataFrame({"a": [1]})}, SPEC)
     assert str(exc.value) == "frames: unknown list key 'list_12' (expected list_1 ... list_11)"

@@ -245,6 +245,8 @@ def load_frames(frames: Frames, spec: Layout, name: str = "frames") -> LoadedWor
     reader writes the same cell (`cell_text`), so a real date, an integer or a float ID
     is checked exactly as it would be in a workbook. The load report's sheet is the key.
     """
+    if not frames:
+        raise InputError(f"{name}: no lists given (expected list keys list_1 ... list_11 with their frames)")
     lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
     for key, frame in frames.items():
         if key not in spec.lists:
@@ -286,7 +288,8 @@ def cell_text(series: pl.Series, where: str = "") -> pl.Series:
     if dtype == pl.Boolean:
         return series.replace_strict({True: "true", False: "false"}, return_dtype=pl.String)
     if dtype.is_float():
-        return series.map_elements(_float_text, return_dtype=pl.String, skip_nulls=True)
+        # NaN is a frame's "missing" (no workbook cell holds one), so it reads as an empty cell
+        return series.fill_nan(None).map_elements(_float_text, return_dtype=pl.String, skip_nulls=True)
     if dtype.is_integer() or dtype.is_decimal() or isinstance(dtype, (pl.Categorical, pl.Enum)):
         return series.cast(pl.String)
     raise InputError(
@@ -297,8 +300,6 @@ def cell_text(series: pl.Series, where: str = "") -> pl.Series:
 
 def _float_text(value: Any) -> str:
     """A float as the reader writes a number cell: shortest digits, never an exponent, no trailing `.0`."""
-    if value != value:
-        return "NaN"
     if value in (float("inf"), float("-inf")):
         return "inf" if value > 0 else "-inf"
     text = format(Decimal(repr(value)), "f")
