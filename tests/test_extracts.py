@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import zipfile
 from datetime import date, datetime
+from importlib.resources import files
 from pathlib import Path
 
 import fastexcel
+import jsonschema
 import polars as pl
 import pytest
 import xlsxwriter
@@ -23,6 +26,7 @@ from annexa_check.errors import InputError
 from annexa_check.read.extracts import cell_text, load_extracts, load_frames, load_source
 from annexa_check.read.loader import ROW, load_workbook
 from annexa_check.read.safety import Limits
+from annexa_check.report.model import summary
 
 SPEC = load_spec()
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"
@@ -461,3 +465,25 @@ def test_a_part_that_packs_too_well_is_refused_with_the_workbooks_ratio_message(
         "1,000-times limit (a zip bomb); refused as unsafe to open; if it is genuine, raise the limit with "
         "max_ratio under [limits] in the settings file"
     )
+
+
+def test_the_summary_of_extracts_names_the_files_and_keys(tmp_path):
+    """The JSON summary's document is valid for every container, and names where each list came from."""
+    schema = json.loads(
+        (files("annexa_check") / "schemas" / "summary.schema.json").read_text(encoding="utf-8")
+    )
+    folder = tmp_path / "extracts"
+    folder.mkdir()
+    (folder / "cin.csv").write_bytes(csv_bytes([headers("list_6"), cin_row(child_id="C1")], "utf-8", ","))
+    document = summary(check_workbook(folder, reference_date=REFERENCE_DATE))
+    jsonschema.validate(document, schema)
+    assert document["workbook"] == str(folder)
+    assert {
+        k: (v["sheet"], v["found_by"], v["rows"]) for k, v in document["lists"].items() if v["found"]
+    } == {"list_6": ("cin.csv", "headers", 1)}
+    frame = pl.DataFrame({h: [v] for h, v in zip(headers("list_6"), cin_row(child_id="C1"), strict=True)})
+    document = summary(check_workbook({"list_6": frame}, reference_date=REFERENCE_DATE))
+    jsonschema.validate(document, schema)
+    assert document["workbook"] == "frames"
+    assert document["lists"]["list_6"]["sheet"] == "list_6"
+    assert document["lists"]["list_6"]["header_row"] == 1
