@@ -487,3 +487,29 @@ def test_the_summary_of_extracts_names_the_files_and_keys(tmp_path):
     assert document["workbook"] == "frames"
     assert document["lists"]["list_6"]["sheet"] == "list_6"
     assert document["lists"]["list_6"]["header_row"] == 1
+
+
+def test_a_zip_with_two_files_of_one_name_and_the_progress_it_reports(tmp_path):
+    cin = csv_bytes([headers("list_6"), cin_row(child_id="C1")], "utf-8", ",")
+    archive = tmp_path / "extracts.zip"
+    with zipfile.ZipFile(archive, "w") as zipped_file:
+        zipped_file.writestr("march/List_6.csv", cin)
+        zipped_file.writestr("april/List_6.csv", cin)
+    with pytest.raises(InputError) as exc:
+        load_source(archive, SPEC)
+    assert (
+        str(exc.value)
+        == f"{archive}: 'march/List_6.csv': a second file named 'List_6.csv' in the zip; keep one"
+    )
+    with zipfile.ZipFile(archive, "w") as zipped_file:
+        zipped_file.writestr("april/List_6.csv", cin)
+        zipped_file.writestr("__MACOSX/april/._List_6.csv", b"\x00\x05\x16\x07")
+        zipped_file.writestr("april/readme.md", b"not a list")
+    steps: list[tuple[str, int, int]] = []
+    result = check_workbook(archive, reference_date=REFERENCE_DATE, progress=lambda *step: steps.append(step))
+    assert result.workbook.sheets == ["List_6.csv"]
+    assert steps == [
+        ("Reading List_6.csv", 0, 2),
+        (f"Running {len(result.rules)} rules", 1, 2),
+        ("Done", 2, 2),
+    ]
