@@ -19,7 +19,7 @@ from annexa_check.catalogue.spec import Spec, load_spec
 from annexa_check.engine.examples import run_example
 from annexa_check.errors import SpecError
 
-BASE = {"severity": "error", "title": "t", "message": "m {value}", "source": "s"}
+BASE = {"severity": "error", "category": "recording", "title": "t", "message": "m {value}", "source": "s"}
 KINDS: dict[str, dict[str, Any]] = {
     "valid_code": {"check": "valid", "lists": ["list_8"], "column": "placement_type"},
     "valid_date": {"check": "valid", "lists": ["list_1"], "column": "date_of_birth"},

@@ -61,6 +61,7 @@ def test_explain_prints_every_field_and_example(small: Spec) -> None:
         "CLA003  Placement provider is blank for a placement that needs one",
         "error type: missing_placement_provider",
         "severity: error",
+        "category: recording",
         "templates: 2019, 2023",
         "lists: List 8",
         "columns: Placement Provider (placement_provider)",
@@ -78,7 +79,8 @@ def test_explain_prints_every_field_and_example(small: Spec) -> None:
 
 def test_parameters_name_columns_by_their_headers(small: Spec) -> None:
     lines = explain_text(small.rules[1], small).splitlines()
-    assert lines[3:7] == [
+    assert lines[3:8] == [
+        "category: consistency",
         "templates: 2023",
         "lists: List 8",
         "columns: Date Ceased to be Looked After (cla_end_date)",
@@ -104,7 +106,7 @@ def test_a_new_check_kind_and_field_are_rendered_from_their_data(small: Spec) ->
         when=(Condition(column="placement_type", blank=True),),
     )
     lines = explain_text(rule, small).splitlines()
-    assert lines[6:11] == [
+    assert lines[7:12] == [
         "checks: on_other_list — the child is on another list",
         "other list: List 6",
         "match: Child Unique ID (child_id)",

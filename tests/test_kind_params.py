@@ -15,7 +15,15 @@ from annexa_check.catalogue.kinds import KINDS, parameter_names
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import SpecError
 
-BASE = {"severity": "error", "title": "t", "message": "m", "source": "s", "code": "TST001", "error_type": "t"}
+BASE = {
+    "severity": "error",
+    "category": "recording",
+    "title": "t",
+    "message": "m",
+    "source": "s",
+    "code": "TST001",
+    "error_type": "t",
+}
 NO_PARAMETERS = "it takes no parameters"
 # Per kind: the parameters it needs, what it says it takes, and a wrong-typed value with its refusal.
 CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any], str]] = {

@@ -67,6 +67,7 @@ RULE = """
 - code: ZZ001
   error_type: test_rule
   severity: error
+  category: recording
   title: t
   check: required
   lists: [list_6]
@@ -95,6 +96,10 @@ def test_a_well_formed_new_rule_needs_no_python(rules_copy: Path) -> None:
         (("check: required", "check: mandatory"), "check 'mandatory' is not one of"),
         (("column: primary_need", "column: primary_needs"), "none of its lists has the column(s) it checks"),
         (("severity: error", "severity: fatal"), "severity must be error or warning"),
+        (
+            ("category: recording", "category: typing"),
+            "category must be one of recording, timeliness, consistency, extract",
+        ),
         (("lists: [list_6]", "lists: [list_12]"), "unknown list 'list_12'"),
         (("code: ZZ001", "code: CLA003"), "rule code CLA003 is used twice"),
         (
@@ -158,3 +163,23 @@ def test_every_column_of_both_layouts_has_a_rule_on_its_values() -> None:
             if (lst.key, col.key) not in checked
         ]
         assert unchecked == [], template
+
+
+def test_every_rule_has_a_category_and_overdue_work_is_timeliness() -> None:
+    from collections import Counter
+
+    rules = load_spec().rules
+    assert Counter(r.category for r in rules) == {
+        "recording": 131,
+        "consistency": 98,
+        "extract": 28,
+        "timeliness": 14,
+    }
+    assert sorted({r.error_type for r in rules if r.category == "timeliness"}) == [
+        "cla_review_overdue",
+        "cla_visit_overdue",
+        "cp_review_overdue",
+        "dental_check_overdue",
+        "health_assessment_overdue",
+    ]
+    assert {r.category for r in rules if r.code.startswith("AX")} == {"extract"}

@@ -29,6 +29,10 @@ from annexa_check.catalogue.kinds import KINDS, Kind, make_kind, parameter_names
 from annexa_check.errors import SpecError
 
 SEVERITIES = ("error", "warning")
+# What kind of fault a rule finds, so outputs can group warnings and say who fixes them: a record
+# not filled in right (recording), work not done in time (timeliness), two values or lists that
+# disagree (consistency), or the extract itself (extract: sheets, columns, look-back, duplicate rows).
+CATEGORIES = ("recording", "timeliness", "consistency", "extract")
 CHECKS = tuple(KINDS)  # every `check:` a rule may name
 ERROR_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
@@ -68,6 +72,7 @@ class Rule:
     code: str
     error_type: str
     severity: str
+    category: str  # one of CATEGORIES
     title: str
     check: str
     lists: tuple[str, ...]
@@ -125,6 +130,7 @@ _RULE_KEYS = {
     "code",
     "error_type",
     "severity",
+    "category",
     "title",
     "check",
     "lists",
@@ -179,6 +185,9 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
     severity = _need(entry, "severity", where)
     if severity not in SEVERITIES:
         raise SpecError(f"{where}: severity must be error or warning")
+    category = _need(entry, "category", where)
+    if category not in CATEGORIES:
+        raise SpecError(f"{where}: category must be one of {', '.join(CATEGORIES)}")
     check = _need(entry, "check", where)
     if check not in CHECKS:
         raise SpecError(f"{where}: check '{check}' is not one of {', '.join(CHECKS)}")
@@ -224,6 +233,7 @@ def _rule(entry: dict, where: str, lists: dict[str, ListSpec], codesets: dict[st
         code=code,
         error_type=error_type,
         severity=severity,
+        category=category,
         title=_need(entry, "title", where),
         check=check,
         lists=rule_lists,

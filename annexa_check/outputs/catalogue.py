@@ -19,7 +19,18 @@ from annexa_check.catalogue.spec import SEVERITIES, Condition, Rule, Spec
 DOCS_COMMAND = "annexa-check rules --format markdown > docs/rules.md"
 
 # Rule fields shown in their own place, or that are bookkeeping rather than meaning.
-_SHOWN = {"code", "error_type", "severity", "title", "check", "lists", "columns", "column_type", "message"}
+_SHOWN = {
+    "code",
+    "error_type",
+    "severity",
+    "category",
+    "title",
+    "check",
+    "lists",
+    "columns",
+    "column_type",
+    "message",
+}
 _SHOWN |= {"source", "when", "params", "examples", "file", "templates", "inject", "inject_when", "exclude"}
 _SHOWN |= {"kind"}  # the check and its parameters, shown as `check` and `params`
 
@@ -131,6 +142,7 @@ def describe(rule: Rule, spec: Spec) -> list[tuple[str, str]]:
     pairs = [
         ("error type", rule.error_type),
         ("severity", rule.severity),
+        ("category", rule.category),
         ("templates", ", ".join(rule.templates)),
         ("lists", _lists(rule, spec)),
         ("columns", _columns(rule, spec)),
@@ -161,6 +173,7 @@ def rule_record(rule: Rule, spec: Spec) -> dict[str, Any]:
         "code": rule.code,
         "error_type": rule.error_type,
         "severity": rule.severity,
+        "category": rule.category,
         "title": rule.title,
         "lists": [spec.lists[k].name for k in rule.lists],
         "templates": list(rule.templates),
