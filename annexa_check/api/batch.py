@@ -26,9 +26,9 @@ from typing import Any
 
 import polars as pl
 
-from annexa_check.engine.check import CheckResult
 from annexa_check.errors import AnnexaError, one_line
 from annexa_check.read.safety import DEFAULT_LIMITS, Limits, raise_with
+from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy, Verdict
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -54,7 +54,7 @@ class Job:
     key: bytes | None = None  # pseudonymise every file written (and the history) with this key
     config_file: Path | None = None  # the council settings file, read again in the worker
     progress: bool = False  # in-process only: draw a progress bar
-    keep_result: bool = False  # in-process only: hand back the whole CheckResult
+    keep_result: bool = False  # in-process only: hand back the whole Report
     limits: Limits = DEFAULT_LIMITS  # what the pre-check lets through to the reader
     verbose: bool = False  # errors may quote the reader's own message
     history: Path | None = None  # the store whose earlier run the report compares with (read only)
@@ -70,7 +70,7 @@ class Outcome:
     findings: pl.DataFrame | None = None  # only the history columns, as written (pseudonymised or not)
     lines: list[str] = field(default_factory=list)  # "Wrote ..." for each file written
     error: str | None = None
-    result: CheckResult | None = None
+    model: Report | None = None  # in-process only: the report every file was written from
 
 
 def output_for(path: Path, workbook: Path) -> Path:
@@ -80,14 +80,14 @@ def output_for(path: Path, workbook: Path) -> Path:
 
 def check_one(job: Job) -> Outcome:
     """Check one workbook, write its outputs, return what the caller reports; bad input is not raised."""
-    from annexa_check.api.audience import with_pseudonyms, write_audience_outputs
+    from annexa_check.api.audience import write_audience_outputs
     from annexa_check.catalogue.spec import load_spec
     from annexa_check.engine.check import check_workbook
     from annexa_check.findings.table import HISTORY_COLUMNS
     from annexa_check.outputs import formats
     from annexa_check.outputs.files import write_output
     from annexa_check.outputs.terminal import progress_bar
-    from annexa_check.report.model import summary
+    from annexa_check.report.model import build_report
     from annexa_check.settings.config import load_config
 
     try:
@@ -105,19 +105,15 @@ def check_one(job: Job) -> Outcome:
                 progress=progress,
                 limits=job.limits,
             )
-        verdict = job.policy.judge(summary(result)["counts"])
-        report = summary(result, verdict)
-        written = with_pseudonyms(result, job.key)
+        built = build_report(result)
+        verdict = job.policy.judge(built.counts_as_dict())
+        model = built.judged(verdict)
+        written = model.with_pseudonyms(job.key)
         for path in job.outputs:
-            write_output(written, path, verdict)
+            write_output(written, path)
         lines = [f"Wrote {path}" for path in job.outputs]
         lines += write_audience_outputs(
-            written,
-            job.split_by,
-            job.out_dir,
-            job.report_path,
-            pseudonymised=job.key is not None,
-            history=job.history,
+            written, job.split_by, job.out_dir, job.report_path, history=job.history
         )
     except AnnexaError as exc:
         return Outcome(job.workbook, error=one_line(exc, job.verbose))
@@ -134,13 +130,13 @@ def check_one(job: Job) -> Outcome:
         return Outcome(job.workbook, error=f"{job.workbook}: {one_line(exc, job.verbose)}")
     return Outcome(
         job.workbook,
-        report=report,
+        report=model.as_dict(),
         verdict=verdict,
-        junit=ET.tostring(formats.junit_suite(written, verdict), encoding="unicode"),
-        markdown=formats.markdown(report, verdict),
+        junit=ET.tostring(formats.junit_suite(written), encoding="unicode"),
+        markdown=formats.markdown(model),
         findings=written.findings.select(HISTORY_COLUMNS),
         lines=lines,
-        result=written if job.keep_result else None,
+        model=written if job.keep_result else None,
     )
 
 

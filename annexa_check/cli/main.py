@@ -383,19 +383,19 @@ def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
 
     if outcome.error is not None:
         _fail(outcome.error)
-    assert outcome.report is not None and outcome.verdict is not None and outcome.result is not None
-    report, verdict = outcome.report, outcome.verdict
+    assert outcome.report is not None and outcome.verdict is not None and outcome.model is not None
+    report, verdict = outcome.model, outcome.verdict
     if fmt == "json":
-        click.echo(json_text(report), nl=False)
+        click.echo(json_text(outcome.report), nl=False)
     elif fmt == "csv":
-        click.echo(csv_text(outcome.result), nl=False)
+        click.echo(csv_text(report), nl=False)
     elif fmt == "junit":
-        click.echo(formats.junit(outcome.result, verdict), nl=False)
+        click.echo(formats.junit(report), nl=False)
     elif fmt == "markdown":
-        click.echo(formats.markdown(report, verdict), nl=False)
+        click.echo(formats.markdown(report), nl=False)
     elif not quiet:
         console = _console()
-        render(report, console, outcome.result.findings)
+        render(report, console)
         for line in outcome.lines:
             console.print(line)
         if verdict.maxima or verdict.fail_on != "error":

@@ -1,0 +1,96 @@
+"""The report model: built once per run, its `as_dict()` is the JSON summary, writers only render it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from test_exceptions import EXAMPLE
+
+from annexa_check.engine.check import check_workbook
+from annexa_check.report.model import Report, build_report
+from annexa_check.report.policy import Policy
+
+REFERENCE = date(2025, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return build_report(check_workbook(EXAMPLE, reference_date=REFERENCE, ignore=["non_standard_code"]))
+
+
+def test_headline_totals_and_counts_of_the_example(report: Report) -> None:
+    assert report.headline == "56 errors in 13 types across 52 children; 0 lists incomplete."
+    assert report.totals.findings == 56
+    assert report.totals.errors == 56
+    assert report.totals.warnings == 0
+    assert report.totals.lists_found == 11
+    assert len(report.counts) == 13
+    assert sum(c.count for c in report.counts.values()) == 56
+    assert report.counts_table.height == 13
+
+
+def test_as_dict_is_the_json_summary(report: Report) -> None:
+    document = report.as_dict()
+    assert list(document) == [
+        "schema_version",
+        "tool",
+        "workbook",
+        "reference_date",
+        "template",
+        "lists",
+        "ignored_sheets",
+        "counts",
+        "totals",
+        "rules_skipped",
+        "notes",
+        "config",
+    ]
+    assert document["totals"] == {
+        "findings": 56,
+        "errors": 56,
+        "warnings": 0,
+        "error_types": 13,
+        "children_with_errors": 52,
+        "lists_found": 11,
+        "lists_incomplete": 0,
+    }
+    assert document["reference_date"] == "2025-03-31"
+    assert list(document["lists"]["list_1"]) == [
+        "name",
+        "title",
+        "found",
+        "sheet",
+        "found_by",
+        "header_row",
+        "rows",
+        "matched_columns",
+        "missing_columns",
+        "unrecognised_columns",
+        "duplicate_columns",
+        "problem",
+    ]
+
+
+def test_a_judged_report_carries_its_policy(report: Report) -> None:
+    verdict = Policy("error", {"missing_ethnicity": 100}).judge(report.counts_as_dict())
+    document = report.judged(verdict).as_dict()
+    assert document["policy"]["fail_on"] == "error"
+    assert document["policy"]["max"] == {"missing_ethnicity": 100}
+    assert document["policy"]["passed"] is False
+    assert "policy" not in report.as_dict()
+
+
+def test_expected_values_are_computed_once_per_report(report: Report) -> None:
+    assert report.exceptions is report.exceptions
+    assert report.exceptions.height == 56
+    assert report.exceptions["expected"].null_count() == 0
+
+
+def test_pseudonymised_report_keeps_the_counts_and_replaces_the_ids(report: Report) -> None:
+    hidden = report.with_pseudonyms(b"k" * 32)
+    assert hidden.pseudonymised and not report.pseudonymised
+    assert hidden.as_dict() == report.as_dict()
+    original = set(report.findings["child_id"].drop_nulls())
+    assert original and not original & set(hidden.findings["child_id"].drop_nulls())
+    assert report.with_pseudonyms(None) is report
