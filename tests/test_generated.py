@@ -166,6 +166,8 @@ NOT_INJECTABLE = {
     "future_date_of_birth": "a future date of birth also disagrees with the stated age",
     "unborn_child_in_care": "an unborn child in care also has no date of birth (missing_date_of_birth)",
     "cla_end_before_start": "an end date before the start is also outside the look-back window",
+    "adopted_child_not_on_list_10": "every adopted child the generator makes is on List 10; ending another "
+    "child's care by adoption also changes the adoption checks on List 8",
 }
 
 
