@@ -27,9 +27,10 @@ from typing import Any
 import polars as pl
 
 from annexa_check.errors import AnnexaError, one_line
-from annexa_check.read.safety import DEFAULT_LIMITS, Limits, raise_with
+from annexa_check.read.safety import Limits, raise_with
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy, Verdict
+from annexa_check.settings.config import Settings
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Below this much workbook in total, one process is quicker than starting more (a 6 MB,
@@ -42,7 +43,7 @@ class Job:
     """One workbook and everything needed to check it, in a form a worker process can receive."""
 
     workbook: Path
-    reference_date: date
+    settings: Settings  # loaded once by the caller: the worker never reads the settings file
     template: str
     select: tuple[str, ...]
     ignore: tuple[str, ...]
@@ -52,12 +53,15 @@ class Job:
     out_dir: Path | None = None
     report_path: Path | None = None
     key: bytes | None = None  # pseudonymise every file written (and the history) with this key
-    config_file: Path | None = None  # the council settings file, read again in the worker
     progress: bool = False  # in-process only: draw a progress bar
     keep_result: bool = False  # in-process only: hand back the whole Report
-    limits: Limits = DEFAULT_LIMITS  # what the pre-check lets through to the reader
     verbose: bool = False  # errors may quote the reader's own message
     history: Path | None = None  # the store whose earlier run the report compares with (read only)
+
+    @property
+    def limits(self) -> Limits:
+        """What the pre-check lets through to the reader (and the worker's memory and time)."""
+        return self.settings.limits
 
 
 @dataclass
@@ -88,20 +92,18 @@ def check_one(job: Job) -> Outcome:
     from annexa_check.outputs.files import write_output
     from annexa_check.outputs.terminal import progress_bar
     from annexa_check.report.model import build_report
-    from annexa_check.settings.config import load_config
 
     try:
         spec = load_spec()
-        config = load_config(job.config_file, spec) if job.config_file else None
         with progress_bar(enabled=job.progress) as progress:
             result = check_workbook(
                 job.workbook,
-                reference_date=job.reference_date,
+                reference_date=job.settings.reference_date,
                 template=job.template,
                 select=job.select,
                 ignore=job.ignore,
                 spec=spec,
-                config=config,
+                config=job.settings.config,
                 progress=progress,
                 limits=job.limits,
             )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,7 +29,7 @@ from annexa_check.outputs.catalogue import (
 )
 from annexa_check.read.safety import DEFAULT_LIMITS
 from annexa_check.report.policy import FAIL_ON
-from annexa_check.settings.config import CONFIG_NAME, find_config, implausible_reference_date, load_config
+from annexa_check.settings.config import CONFIG_NAME, implausible_reference_date, load_settings
 from annexa_check.version import __version__
 
 if TYPE_CHECKING:
@@ -311,22 +310,20 @@ def validate(
         key = check_destinations(outputs, split_by, out_dir, report_path, pseudonymise)
         spec = load_spec()
         policy = Policy(fail_on, parse_maxima(maxima, spec.error_types))
-        if no_config and config_path is not None:
-            raise AnnexaError("--config and --no-config contradict each other; give one")
-        config_file = None if no_config else find_config(config_path)
-        config = load_config(config_file, spec) if config_file else None
-        if reference_date is None:
-            reference_date = (config.reference_date_on(date.today()) if config else None) or date.today()
-        limits = config.limits_over(DEFAULT_LIMITS) if config else DEFAULT_LIMITS
-        if max_unpacked_mb is not None:  # the command line wins
-            limits = replace(limits, max_unpacked_mb=max_unpacked_mb)
+        settings = load_settings(
+            spec,
+            config_path=config_path,
+            no_config=no_config,
+            reference_date=reference_date,
+            max_unpacked_mb=max_unpacked_mb,
+        )
     except AnnexaError as exc:
         _fail(str(exc))
     paths, skipped = expand(workbooks)
     work = [
         Job(
             path,
-            reference_date,
+            settings,
             template,
             tuple(_split(select)),
             tuple(_split(ignore)),
@@ -337,10 +334,8 @@ def validate(
             out_dir=out_dir if single or out_dir is None else out_dir / path.stem,
             report_path=report_path if single or report_path is None else output_for(report_path, path),
             key=key,
-            config_file=config_file,
             progress=single and not quiet and fmt == "text",
             keep_result=single,
-            limits=limits,
             verbose=verbose,
             history=_store(history_path) if report_path else None,
         )
@@ -354,7 +349,7 @@ def validate(
     if single:
         _show_one(outcomes[0], fmt, quiet)
     else:
-        _show_batch(outcomes, skipped, reference_date, fmt, quiet)
+        _show_batch(outcomes, skipped, settings.reference_date, fmt, quiet)
 
 
 def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
