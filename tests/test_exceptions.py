@@ -46,9 +46,8 @@ CHILD = {
 
 
 @pytest.fixture(scope="module")
-def example():
-    # the example's spelling warnings (bare codes) are column-level and tested elsewhere
-    return build_report(check_workbook(EXAMPLE, reference_date=REFERENCE, ignore=["non_standard_code"]))
+def example(example_report):
+    return example_report
 
 
 def _rows(path: Path, sheet: str) -> list[tuple]:

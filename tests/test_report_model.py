@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-import pytest
-from test_exceptions import EXAMPLE
-
-from annexa_check.engine.check import check_workbook
-from annexa_check.report.model import Report, build_report
+from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy
 
-REFERENCE = date(2025, 3, 31)
+
+def test_headline_totals_and_counts_of_the_example(example_report: Report) -> None:
+    assert example_report.headline == "56 errors in 13 types across 52 children; 0 lists incomplete."
+    assert example_report.totals.findings == 56
+    assert example_report.totals.errors == 56
+    assert example_report.totals.warnings == 0
+    assert example_report.totals.lists_found == 11
+    assert len(example_report.counts) == 13
+    assert sum(c.count for c in example_report.counts.values()) == 56
+    assert example_report.counts_table.height == 13
 
 
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return build_report(check_workbook(EXAMPLE, reference_date=REFERENCE, ignore=["non_standard_code"]))
-
-
-def test_headline_totals_and_counts_of_the_example(report: Report) -> None:
-    assert report.headline == "56 errors in 13 types across 52 children; 0 lists incomplete."
-    assert report.totals.findings == 56
-    assert report.totals.errors == 56
-    assert report.totals.warnings == 0
-    assert report.totals.lists_found == 11
-    assert len(report.counts) == 13
-    assert sum(c.count for c in report.counts.values()) == 56
-    assert report.counts_table.height == 13
-
-
-def test_as_dict_is_the_json_summary(report: Report) -> None:
-    document = report.as_dict()
+def test_as_dict_is_the_json_summary(example_report: Report) -> None:
+    document = example_report.as_dict()
     assert list(document) == [
         "schema_version",
         "tool",
@@ -72,25 +59,25 @@ def test_as_dict_is_the_json_summary(report: Report) -> None:
     ]
 
 
-def test_a_judged_report_carries_its_policy(report: Report) -> None:
-    verdict = Policy("error", {"missing_ethnicity": 100}).judge(report.counts_as_dict())
-    document = report.judged(verdict).as_dict()
+def test_a_judged_report_carries_its_policy(example_report: Report) -> None:
+    verdict = Policy("error", {"missing_ethnicity": 100}).judge(example_report.counts_as_dict())
+    document = example_report.judged(verdict).as_dict()
     assert document["policy"]["fail_on"] == "error"
     assert document["policy"]["max"] == {"missing_ethnicity": 100}
     assert document["policy"]["passed"] is False
-    assert "policy" not in report.as_dict()
+    assert "policy" not in example_report.as_dict()
 
 
-def test_expected_values_are_computed_once_per_report(report: Report) -> None:
-    assert report.exceptions is report.exceptions
-    assert report.exceptions.height == 56
-    assert report.exceptions["expected"].null_count() == 0
+def test_expected_values_are_computed_once_per_report(example_report: Report) -> None:
+    assert example_report.exceptions is example_report.exceptions
+    assert example_report.exceptions.height == 56
+    assert example_report.exceptions["expected"].null_count() == 0
 
 
-def test_pseudonymised_report_keeps_the_counts_and_replaces_the_ids(report: Report) -> None:
-    hidden = report.with_pseudonyms(b"k" * 32)
-    assert hidden.pseudonymised and not report.pseudonymised
-    assert hidden.as_dict() == report.as_dict()
-    original = set(report.findings["child_id"].drop_nulls())
+def test_pseudonymised_report_keeps_the_counts_and_replaces_the_ids(example_report: Report) -> None:
+    hidden = example_report.with_pseudonyms(b"k" * 32)
+    assert hidden.pseudonymised and not example_report.pseudonymised
+    assert hidden.as_dict() == example_report.as_dict()
+    original = set(example_report.findings["child_id"].drop_nulls())
     assert original and not original & set(hidden.findings["child_id"].drop_nulls())
-    assert report.with_pseudonyms(None) is report
+    assert example_report.with_pseudonyms(None) is example_report

@@ -17,7 +17,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -80,6 +80,29 @@ class Outcome:
 def output_for(path: Path, workbook: Path) -> Path:
     """In a batch, `-o out/exceptions.csv` becomes `out/exceptions.<workbook>.csv` for each workbook."""
     return path.with_name(f"{path.stem}.{workbook.stem}{path.suffix}")
+
+
+def jobs_for(paths: list[Path], job: Job, *, single: bool) -> list[Job]:
+    """`job` (as asked, for any workbook) for each of `paths`.
+
+    A single workbook (named alone, not a folder) writes its files as named and may show a
+    progress bar and keep its report; in a batch each writes one file (or team folder) of
+    its own, named after the workbook.
+    """
+    if single:
+        return [replace(job, workbook=path) for path in paths]
+    return [
+        replace(
+            job,
+            workbook=path,
+            outputs=tuple(output_for(o, path) for o in job.outputs),
+            out_dir=None if job.out_dir is None else job.out_dir / path.stem,
+            report_path=None if job.report_path is None else output_for(job.report_path, path),
+            progress=False,
+            keep_result=False,
+        )
+        for path in paths
+    ]
 
 
 def check_one(job: Job) -> Outcome:
@@ -357,3 +380,13 @@ def combined(
             for o in outcomes
         ],
     }
+
+
+def junit_suites(outcomes: list[Outcome]) -> list[ET.Element]:
+    """Each workbook's JUnit suite; one that could not be checked is one errored test case."""
+    from annexa_check.outputs import formats
+
+    return [
+        ET.fromstring(o.junit) if o.error is None else formats.junit_failed_suite(str(o.workbook), o.error)
+        for o in outcomes
+    ]

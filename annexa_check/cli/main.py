@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import AnnexaError, one_line
@@ -35,7 +34,6 @@ from annexa_check.version import __version__
 if TYPE_CHECKING:
     from annexa_check.api.batch import Outcome
     from annexa_check.report.change import Side
-    from annexa_check.report.policy import Verdict
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -294,7 +292,7 @@ def validate(
     Example: annexa-check validate dry_run.xlsx --split-by team --out-dir exceptions/ --report report.html
     """
     from annexa_check.api.audience import check_destinations
-    from annexa_check.api.batch import Job, expand, output_for, run_batch
+    from annexa_check.api.batch import Job, expand, jobs_for, run_batch
     from annexa_check.outputs.files import suffix_problem
     from annexa_check.report.policy import Policy, parse_maxima
 
@@ -320,27 +318,24 @@ def validate(
     except AnnexaError as exc:
         _fail(str(exc))
     paths, skipped = expand(workbooks)
-    work = [
-        Job(
-            path,
-            settings,
-            template,
-            tuple(_split(select)),
-            tuple(_split(ignore)),
-            policy,
-            # several workbooks: one file (or team folder) each, named after the workbook
-            outputs=outputs if single else tuple(output_for(o, path) for o in outputs),
-            split_by=split_by,
-            out_dir=out_dir if single or out_dir is None else out_dir / path.stem,
-            report_path=report_path if single or report_path is None else output_for(report_path, path),
-            key=key,
-            progress=single and not quiet and fmt == "text",
-            keep_result=single,
-            verbose=verbose,
-            history=_store(history_path) if report_path else None,
-        )
-        for path in paths
-    ]
+    asked = Job(
+        Path(),
+        settings,
+        template,
+        tuple(_split(select)),
+        tuple(_split(ignore)),
+        policy,
+        outputs=outputs,
+        split_by=split_by,
+        out_dir=out_dir,
+        report_path=report_path,
+        key=key,
+        progress=not quiet and fmt == "text",
+        keep_result=True,
+        verbose=verbose,
+        history=_store(history_path) if report_path else None,
+    )
+    work = jobs_for(paths, asked, single=single)
     if not work:
         _fail(f"no workbooks found in {', '.join(str(w) for w in workbooks)}")
     outcomes = run_batch(work, jobs)
@@ -364,83 +359,34 @@ def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
                 _fail(str(exc))
 
 
-def _console() -> Console:
-    console = Console()
-    if not console.is_terminal:  # piped to a log or file: no need to wrap at 80 columns
-        console = Console(width=120)
-    return console
-
-
 def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
-    from annexa_check.outputs import formats
-    from annexa_check.outputs.files import csv_text, json_text
-    from annexa_check.outputs.terminal import render
+    from annexa_check.outputs.console import print_run, run_text, stdout_console
 
     if outcome.error is not None:
         _fail(outcome.error)
-    assert outcome.report is not None and outcome.verdict is not None and outcome.model is not None
-    report, verdict = outcome.model, outcome.verdict
-    if fmt == "json":
-        click.echo(json_text(outcome.report), nl=False)
-    elif fmt == "csv":
-        click.echo(csv_text(report), nl=False)
-    elif fmt == "junit":
-        click.echo(formats.junit(report), nl=False)
-    elif fmt == "markdown":
-        click.echo(formats.markdown(report), nl=False)
+    assert outcome.model is not None and outcome.verdict is not None
+    if fmt != "text":
+        click.echo(run_text(outcome.model, fmt), nl=False)
     elif not quiet:
-        console = _console()
-        render(report, console)
-        for line in outcome.lines:
-            console.print(line)
-        if verdict.maxima or verdict.fail_on != "error":
-            _print_verdict(console, verdict)
-    sys.exit(EXIT_OK if verdict.passed else EXIT_FINDINGS)
-
-
-def _print_verdict(console: Console, verdict: Verdict) -> None:
-    if verdict.passed:
-        console.print(f"[bold green]Policy passed[/] (--fail-on {verdict.fail_on}).")
-        return
-    console.print(f"[bold red]Policy failed[/] (--fail-on {verdict.fail_on}):")
-    for reason in verdict.reasons:
-        console.print(f"  {reason}")
+        print_run(outcome.model, outcome.lines, stdout_console())
+    sys.exit(EXIT_OK if outcome.verdict.passed else EXIT_FINDINGS)
 
 
 def _show_batch(
     outcomes: list[Outcome], skipped: list[tuple[Path, str]], reference_date: date, fmt: str, quiet: bool
 ) -> NoReturn:
-    import xml.etree.ElementTree as ET
-
-    from annexa_check.api.batch import combined
-    from annexa_check.outputs import formats
-    from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import render_batch
+    from annexa_check.api.batch import combined, junit_suites
+    from annexa_check.outputs.console import batch_text, print_batch, stdout_console
 
     document = combined(outcomes, reference_date, skipped)
     for outcome in outcomes:
         if outcome.error is not None:
             click.echo(f"annexa-check: error: {outcome.error}", err=True)
-    if fmt == "json":
-        click.echo(json_text(document), nl=False)
-    elif fmt == "junit":
-        suites = [
-            ET.fromstring(o.junit)
-            if o.error is None
-            else formats.junit_failed_suite(str(o.workbook), o.error)
-            for o in outcomes
-        ]
-        click.echo(formats.junit_document(suites), nl=False)
-    elif fmt == "markdown":
-        click.echo(
-            formats.markdown_batch(document, [o.markdown for o in outcomes if o.error is None]), nl=False
-        )
+    if fmt != "text":
+        parts = [o.markdown for o in outcomes if o.error is None]
+        click.echo(batch_text(document, fmt, junit_suites(outcomes), parts), nl=False)
     elif not quiet:
-        console = _console()
-        render_batch(document, console)
-        for outcome in outcomes:
-            for line in outcome.lines:
-                console.print(line)
+        print_batch(document, [line for o in outcomes for line in o.lines], stdout_console())
     if any(o.error is not None for o in outcomes):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(o.verdict is not None and o.verdict.passed for o in outcomes) else EXIT_FINDINGS)
@@ -549,6 +495,7 @@ def compare(
     """
     from annexa_check.catalogue.selection import select_rules
     from annexa_check.history.compare import COMPARE_SUFFIXES, write_changes
+    from annexa_check.outputs.console import stdout_console
     from annexa_check.outputs.files import json_text
     from annexa_check.outputs.terminal import frame_table
     from annexa_check.report.change import compare as compare_sides
@@ -568,7 +515,7 @@ def compare(
     if fmt == "json":
         click.echo(json_text(comparison.as_dict()), nl=False)
         return
-    console = _console()
+    console = stdout_console()
     totals = comparison.as_dict()["totals"]
     console.print(f"[bold]{comparison.old.label}[/] → [bold]{comparison.new.label}[/]")
     for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
@@ -613,6 +560,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
     import polars as pl
 
     from annexa_check.history import store as history
+    from annexa_check.outputs.console import stdout_console
     from annexa_check.outputs.files import json_text
     from annexa_check.outputs.terminal import frame_table
 
@@ -625,7 +573,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
         click.echo(json_text({"history": str(store), "runs": [vars(run) for run in recorded]}), nl=False)
         return
     frame = pl.DataFrame([vars(run) for run in recorded], schema=list(history.Run.__dataclass_fields__))
-    console = _console()
+    console = stdout_console()
     console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
 
 
@@ -656,6 +604,7 @@ def trend(
     """
     from annexa_check.history import store as history
     from annexa_check.history.trend import trend_table, write_chart
+    from annexa_check.outputs.console import stdout_console
     from annexa_check.outputs.files import json_text
     from annexa_check.outputs.terminal import frame_table
 
@@ -678,7 +627,7 @@ def trend(
     elif fmt == "csv":
         click.echo(table.write_csv(), nl=False)
     else:
-        console = _console()
+        console = stdout_console()
         console.print(frame_table("Records per error type", table))
         for run in recorded:
             console.print(f"run {run.id}: {Path(run.workbook).name}, reference date {run.reference_date}")

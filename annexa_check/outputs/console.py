@@ -1,0 +1,78 @@
+"""What `validate` prints on stdout: one run or a batch, in the format asked for.
+
+The command line only chooses; everything printed is rendered here from the report
+model (one run) or the batch document (several), never from the workbook again.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from rich.console import Console
+
+from annexa_check.outputs import formats
+from annexa_check.outputs.files import csv_text, json_text
+from annexa_check.outputs.terminal import render, render_batch
+from annexa_check.report.model import Report
+from annexa_check.report.policy import Verdict
+
+MACHINE_FORMATS = ("json", "csv", "junit", "markdown")
+
+
+def stdout_console() -> Console:
+    """The console for people; piped to a log or file, it need not wrap at 80 columns."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)
+    return console
+
+
+def run_text(report: Report, fmt: str) -> str:
+    """One run for a script or CI: the JSON summary, the CSV exception list, JUnit XML or Markdown."""
+    if fmt == "json":
+        return json_text(report.as_dict())
+    if fmt == "csv":
+        return csv_text(report)
+    if fmt == "junit":
+        return formats.junit(report)
+    if fmt == "markdown":
+        return formats.markdown(report)
+    raise ValueError(f"not a machine format: {fmt}")
+
+
+def print_run(report: Report, lines: list[str], console: Console) -> None:
+    """One run for a person: the summary, the files written, and the policy when it is not the default."""
+    render(report, console)
+    for line in lines:
+        console.print(line)
+    verdict = report.verdict
+    if verdict is not None and (verdict.maxima or verdict.fail_on != "error"):
+        print_verdict(console, verdict)
+
+
+def print_verdict(console: Console, verdict: Verdict) -> None:
+    if verdict.passed:
+        console.print(f"[bold green]Policy passed[/] (--fail-on {verdict.fail_on}).")
+        return
+    console.print(f"[bold red]Policy failed[/] (--fail-on {verdict.fail_on}):")
+    for reason in verdict.reasons:
+        console.print(f"  {reason}")
+
+
+def batch_text(document: dict[str, Any], fmt: str, suites: list[ET.Element], parts: list[str]) -> str:
+    """A batch for a script or CI: the combined JSON, one JUnit file of every suite, or Markdown."""
+    if fmt == "json":
+        return json_text(document)
+    if fmt == "junit":
+        return formats.junit_document(suites)
+    if fmt == "markdown":
+        return formats.markdown_batch(document, parts)
+    raise ValueError(f"not a batch format: {fmt}")
+
+
+def print_batch(document: dict[str, Any], lines: list[str], console: Console) -> None:
+    """A batch for a person: one line per workbook, the combined counts, then the files written."""
+    render_batch(document, console)
+    for line in lines:
+        console.print(line)
