@@ -33,7 +33,6 @@ from annexa_check.version import __version__
 
 if TYPE_CHECKING:
     from annexa_check.api.batch import Outcome
-    from annexa_check.report.change import Side
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -493,63 +492,30 @@ def compare(
 
     Example: annexa-check compare march.xlsx april.xlsx -o changes.xlsx
     """
-    from annexa_check.catalogue.selection import select_rules
-    from annexa_check.history.compare import COMPARE_SUFFIXES, write_changes
-    from annexa_check.outputs.console import stdout_console
+    from annexa_check.api.changes import compare_runs
+    from annexa_check.history.compare import COMPARE_SUFFIXES
+    from annexa_check.outputs.console import print_comparison, stdout_console
     from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import frame_table
-    from annexa_check.report.change import compare as compare_sides
 
     for path in outputs:
         if path.suffix.lower() not in COMPARE_SUFFIXES:
             _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
     try:
-        codes = [r.code for r in select_rules(load_spec(), _split(select), _split(ignore))]
-        sides = [_side(arg, reference_date or date.today(), history_path, codes) for arg in (old, new)]
-        comparison = compare_sides(*sides)
-        protect = tuple(Path(arg) for arg in (old, new) if Path(arg).exists())
-        for path in outputs:
-            write_changes(comparison, path, protect)
+        comparison = compare_runs(
+            old,
+            new,
+            reference_date=reference_date or date.today(),
+            select=_split(select),
+            ignore=_split(ignore),
+            store=lambda: _store(history_path),
+            outputs=outputs,
+        )
     except AnnexaError as exc:
         _fail(str(exc))
     if fmt == "json":
         click.echo(json_text(comparison.as_dict()), nl=False)
         return
-    console = stdout_console()
-    totals = comparison.as_dict()["totals"]
-    console.print(f"[bold]{comparison.old.label}[/] → [bold]{comparison.new.label}[/]")
-    for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
-        console.print(frame_table(title, table))
-    console.print(
-        f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
-    )
-    for path in outputs:
-        console.print(f"Wrote {path}")
-
-
-def _side(argument: str, reference_date: date, history_path: Path | None, codes: list[str]) -> Side:
-    """A workbook if the file exists, else a recorded run by id or reference date; `codes` rules only."""
-    from annexa_check.engine.check import check_workbook
-    from annexa_check.history import store as history
-    from annexa_check.history.compare import run_side
-    from annexa_check.report.change import Side
-
-    path = Path(argument)
-    if path.exists():
-        result = check_workbook(path, reference_date=reference_date, select=codes)
-        return Side(path.name, reference_date.isoformat(), result.findings)
-    if not (argument.isdigit() or _is_date(argument)):
-        raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
-    store = _store(history_path)
-    return run_side(store, history.find_run(store, argument), codes)
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+    print_comparison(comparison, outputs, stdout_console())
 
 
 @main.command("history")

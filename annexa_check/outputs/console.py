@@ -1,4 +1,4 @@
-"""What `validate` prints on stdout: one run or a batch, in the format asked for.
+"""What `validate` and `compare` print on stdout: one run, a batch or a comparison, as asked.
 
 The command line only chooses; everything printed is rendered here from the report
 model (one run) or the batch document (several), never from the workbook again.
@@ -7,13 +7,16 @@ model (one run) or the batch document (several), never from the workbook again.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from annexa_check.outputs import formats
 from annexa_check.outputs.files import csv_text, json_text
-from annexa_check.outputs.terminal import render, render_batch
+from annexa_check.outputs.terminal import frame_table, render, render_batch
+from annexa_check.report.change import Comparison
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Verdict
 
@@ -76,3 +79,16 @@ def print_batch(document: dict[str, Any], lines: list[str], console: Console) ->
     render_batch(document, console)
     for line in lines:
         console.print(line)
+
+
+def print_comparison(comparison: Comparison, written: Iterable[Path], console: Console) -> None:
+    """A comparison for a person: both sides, per error type and per team, totals, the files written."""
+    totals = comparison.as_dict()["totals"]
+    console.print(f"[bold]{comparison.old.label}[/] → [bold]{comparison.new.label}[/]")
+    for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
+        console.print(frame_table(title, table))
+    console.print(
+        f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
+    )
+    for path in written:
+        console.print(f"Wrote {path}")
