@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy
 
@@ -81,3 +83,15 @@ def test_pseudonymised_report_keeps_the_counts_and_replaces_the_ids(example_repo
     original = set(example_report.findings["child_id"].drop_nulls())
     assert original and not original & set(hidden.findings["child_id"].drop_nulls())
     assert example_report.with_pseudonyms(None) is example_report
+
+
+def test_counts_by_list_add_up_to_the_totals(example_report: Report) -> None:
+    by_list = example_report.counts_by_list
+    assert by_list["list"].to_list() == sorted(by_list["list"].to_list())
+    per_type = example_report.counts_by_list_and_type
+    assert per_type.group_by("list").agg(pl.col("count").sum()).sort("list")["count"].to_list() == (
+        by_list["count"].to_list()
+    )
+    [everything] = example_report.counts_in_all_lists.iter_rows(named=True)
+    # a record with two error types is one record here
+    assert everything == {"list": "All lists", "severity": "error", "count": 48, "children": 52}

@@ -218,7 +218,7 @@ def render_html(report: Report) -> str:
         or "<li>None of the nine key error types was found.</li>"
     )
 
-    per_list = {r["list"]: r for r in counts_by(findings, "list").iter_rows(named=True)}
+    per_list = {r["list"]: r for r in report.counts_by_list.iter_rows(named=True)}
     list_rows = [
         [
             f"{lst.name} {lst.title}",

@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from annexa_check.engine.check import Progress as ProgressCallback
-from annexa_check.findings.table import counts_by
 from annexa_check.report.model import Report
 from annexa_check.version import __version__
 
@@ -175,25 +174,22 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
 
 def _by_list(report: Report) -> Table:
     """Findings grouped by list: per list its rows and distinct children, then each error type in it."""
-    findings = report.findings
     titles = {lst.name: lst.title for lst in report.lists.values()}
     order = {lst.name: i for i, lst in enumerate(report.lists.values())}
-    per_list = counts_by(findings, "list")
-    per_type = counts_by(findings, "list", "error_type")
+    per_list = report.counts_by_list
+    per_type = report.counts_by_list_and_type
     table = Table(title="Findings by list", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("List / error type")
     table.add_column("Severity")
     table.add_column("Rows", justify="right")
     table.add_column("Children", justify="right")
-    everything = counts_by(findings.with_columns(pl.lit("All lists").alias("__all")), "__all").rename(
-        {"__all": "list"}
-    )
+    everything = report.counts_in_all_lists
     groups = sorted(per_list.iter_rows(named=True), key=lambda r: order.get(r["list"], 99))
     for lst in [*groups, *everything.iter_rows(named=True)]:
         name = lst["list"]
         if name == "All lists":
             table.add_section()
-            types = counts_by(findings, "error_type")
+            types = report.counts_table
         else:
             types = per_type.filter(pl.col("list") == name)
         table.add_row(

@@ -21,7 +21,7 @@ from annexa_check.catalogue.expected import with_expected
 from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.engine.check import CheckResult
 from annexa_check.findings.pseudonym import pseudonymise
-from annexa_check.findings.table import counts_by_type, distinct_people
+from annexa_check.findings.table import counts_by, counts_by_type, distinct_people
 from annexa_check.version import __version__
 
 if TYPE_CHECKING:
@@ -131,6 +131,21 @@ class Report:
     def exceptions(self) -> pl.DataFrame:
         """The findings with the `expected` column (what a correct value looks like), computed once."""
         return with_expected(self.findings, self.spec, self.template)
+
+    @cached_property
+    def counts_by_list(self) -> pl.DataFrame:
+        """Records and children per list (list, severity, count, children)."""
+        return counts_by(self.findings, "list")
+
+    @cached_property
+    def counts_by_list_and_type(self) -> pl.DataFrame:
+        """Records and children per list and error type."""
+        return counts_by(self.findings, "list", "error_type")
+
+    @cached_property
+    def counts_in_all_lists(self) -> pl.DataFrame:
+        """One row, list "All lists": every list's records and children together."""
+        return counts_by(self.findings.with_columns(pl.lit("All lists").alias("list")), "list")
 
     def titles(self, findings: pl.DataFrame) -> dict[str, str]:
         """Per error type in `findings`, the titles of the rules that found it (a type may have several)."""
