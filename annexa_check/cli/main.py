@@ -523,12 +523,8 @@ def compare(
 @_history_option
 def history_command(fmt: str, history_path: Path | None) -> None:
     """List the recorded runs (validate --record), oldest first.  Example: annexa-check history"""
-    import polars as pl
-
     from annexa_check.history import store as history
-    from annexa_check.outputs.console import stdout_console
-    from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import frame_table
+    from annexa_check.outputs.console import print_runs, runs_json, stdout_console
 
     store = _store(history_path)
     try:
@@ -536,11 +532,9 @@ def history_command(fmt: str, history_path: Path | None) -> None:
     except AnnexaError as exc:
         _fail(str(exc))
     if fmt == "json":
-        click.echo(json_text({"history": str(store), "runs": [vars(run) for run in recorded]}), nl=False)
+        click.echo(runs_json(store, recorded), nl=False)
         return
-    frame = pl.DataFrame([vars(run) for run in recorded], schema=list(history.Run.__dataclass_fields__))
-    console = stdout_console()
-    console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
+    print_runs(store, recorded, list(history.Run.__dataclass_fields__), stdout_console())
 
 
 @main.command()
@@ -568,35 +562,19 @@ def trend(
 
     Example: annexa-check trend --last 12 --chart dq-trend
     """
-    from annexa_check.history import store as history
-    from annexa_check.history.trend import trend_table, write_chart
-    from annexa_check.outputs.console import stdout_console
-    from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import frame_table
+    from annexa_check.api.recorded import trend_of
+    from annexa_check.history.trend import write_chart
+    from annexa_check.outputs.console import print_trend, stdout_console, trend_text
 
-    store = _store(history_path)
     try:
-        recorded = history.runs(store)
-        if workbook_name:
-            recorded = [run for run in recorded if Path(run.workbook).name == workbook_name]
-        if last:
-            recorded = recorded[-last:]
-        if not recorded:
-            raise AnnexaError(f"{store}: no recorded runs{' of ' + workbook_name if workbook_name else ''}")
-        table = trend_table(recorded, history.run_counts(store))
+        found = trend_of(_store(history_path), last=last, workbook_name=workbook_name)
     except AnnexaError as exc:
         _fail(str(exc))
-    if fmt == "json":
-        runs = [{"id": r.id, "workbook": r.workbook, "reference_date": r.reference_date} for r in recorded]
-        counts = {row.pop("error_type"): row for row in table.iter_rows(named=True)}
-        click.echo(json_text({"runs": runs, "counts": counts}), nl=False)
-    elif fmt == "csv":
-        click.echo(table.write_csv(), nl=False)
+    recorded, table = found.runs, found.table
+    if fmt != "text":
+        click.echo(trend_text(recorded, table, fmt), nl=False)
     else:
-        console = stdout_console()
-        console.print(frame_table("Records per error type", table))
-        for run in recorded:
-            console.print(f"run {run.id}: {Path(run.workbook).name}, reference date {run.reference_date}")
+        print_trend(recorded, table, stdout_console())
     if chart:  # after the table, which needs no plotting library
         try:
             written = write_chart(recorded, table, chart)

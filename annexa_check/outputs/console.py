@@ -1,4 +1,4 @@
-"""What `validate` and `compare` print on stdout: one run, a batch or a comparison, as asked.
+"""What the commands print on stdout: one run, a batch, a comparison, the recorded runs, a trend.
 
 The command line only chooses; everything printed is rendered here from the report
 model (one run) or the batch document (several), never from the workbook again.
@@ -7,10 +7,11 @@ model (one run) or the batch document (several), never from the workbook again.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import polars as pl
 from rich.console import Console
 
 from annexa_check.outputs import formats
@@ -20,7 +21,16 @@ from annexa_check.report.change import Comparison
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Verdict
 
-MACHINE_FORMATS = ("json", "csv", "junit", "markdown")
+
+class Run(Protocol):
+    """A recorded run as the history gives it (history.store.Run): printed, never opened here."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def workbook(self) -> str: ...
+    @property
+    def reference_date(self) -> str: ...
 
 
 def stdout_console() -> Console:
@@ -92,3 +102,32 @@ def print_comparison(comparison: Comparison, written: Iterable[Path], console: C
     )
     for path in written:
         console.print(f"Wrote {path}")
+
+
+def runs_json(store: Path, runs: Sequence[Run]) -> str:
+    """The recorded runs for a script."""
+    return json_text({"history": str(store), "runs": [vars(run) for run in runs]})
+
+
+def print_runs(store: Path, runs: Sequence[Run], columns: list[str], console: Console) -> None:
+    """The recorded runs for a person: a table (`columns`, less the version and template), oldest first."""
+    frame = pl.DataFrame([vars(run) for run in runs], schema=columns)
+    console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
+
+
+def trend_text(runs: Sequence[Run], table: pl.DataFrame, fmt: str) -> str:
+    """A trend for a script: JSON (the runs, then records per error type and run) or the table as CSV."""
+    if fmt == "csv":
+        return table.write_csv()
+    if fmt == "json":
+        chosen = [{"id": r.id, "workbook": r.workbook, "reference_date": r.reference_date} for r in runs]
+        counts = {row.pop("error_type"): row for row in table.iter_rows(named=True)}
+        return json_text({"runs": chosen, "counts": counts})
+    raise ValueError(f"not a trend format: {fmt}")
+
+
+def print_trend(runs: Sequence[Run], table: pl.DataFrame, console: Console) -> None:
+    """A trend for a person: records per error type and run, then which run is which."""
+    console.print(frame_table("Records per error type", table))
+    for run in runs:
+        console.print(f"run {run.id}: {Path(run.workbook).name}, reference date {run.reference_date}")
