@@ -1,9 +1,11 @@
-"""The recorded runs of the history, and their trend: what `history` and `trend` print."""
+"""The history from the API: runs recorded (`validate --record`), and their trend (`trend`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -11,6 +13,9 @@ from annexa_check.errors import AnnexaError
 from annexa_check.history import store as history
 from annexa_check.history.store import Run
 from annexa_check.history.trend import trend_table
+
+if TYPE_CHECKING:
+    from annexa_check.api.batch import Outcome
 
 
 @dataclass(frozen=True)
@@ -31,3 +36,10 @@ def trend_of(store: Path, *, last: int | None = None, workbook_name: str | None 
     if not recorded:
         raise AnnexaError(f"{store}: no recorded runs{' of ' + workbook_name if workbook_name else ''}")
     return Trend(recorded, trend_table(recorded, history.run_counts(store)))
+
+
+def record_outcomes(store: Path, outcomes: Iterable[Outcome]) -> None:
+    """Record each workbook that was checked (its summary and its findings, as written) in `store`."""
+    for outcome in outcomes:
+        if outcome.report is not None and outcome.findings is not None:
+            history.record(store, outcome.report, outcome.findings)

@@ -347,15 +347,12 @@ def validate(
 
 
 def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
-    from annexa_check.history import store as history
+    from annexa_check.api.recorded import record_outcomes
 
-    store = _store(history_path)
-    for outcome in outcomes:
-        if outcome.report is not None and outcome.findings is not None:
-            try:
-                history.record(store, outcome.report, outcome.findings)
-            except AnnexaError as exc:
-                _fail(str(exc))
+    try:
+        record_outcomes(_store(history_path), outcomes)
+    except AnnexaError as exc:
+        _fail(str(exc))
 
 
 def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
