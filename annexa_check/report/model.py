@@ -145,7 +145,8 @@ class Report:
     @cached_property
     def counts_in_all_lists(self) -> pl.DataFrame:
         """One row, list "All lists": every list's records and children together."""
-        return counts_by(self.findings.with_columns(pl.lit("All lists").alias("list")), "list")
+        everything = self.findings.with_columns(pl.lit("All lists").alias("__all"))
+        return counts_by(everything, "__all").rename({"__all": "list"})
 
     def titles(self, findings: pl.DataFrame) -> dict[str, str]:
         """Per error type in `findings`, the titles of the rules that found it (a type may have several)."""
