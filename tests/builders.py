@@ -108,3 +108,15 @@ def write_ods(path: Path, table_xml: str, sheet: str = "List_6") -> Path:
         archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
         archive.writestr("content.xml", content)
     return path
+
+
+def rename_sheet(source: Path, target: Path, old: str, new: bytes) -> Path:
+    """A copy of `source` whose sheet `old` is named `new` (XML-escaped bytes), which may hold characters
+    Excel and xlsxwriter refuse in a sheet name (`[`, `]`, a newline) or start with `=`."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(f'name="{old}"'.encode(), b'name="' + new + b'"')
+            out.writestr(item, data)
+    return target

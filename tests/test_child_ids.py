@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.engine.examples import run_example
@@ -46,3 +48,28 @@ def test_different_children_are_not_duplicates() -> None:
         run_example(AX008, [{"child_id": "123"}, {"child_id": "1234"}, {"child_id": "12 3"}], SPEC).height
         == 0
     )
+
+
+_INVISIBLE = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+
+
+@st.composite
+def _respelt(draw: st.DrawFn) -> tuple[str, str]:
+    """An ID and the same ID as another system might write it: invisible characters, full width, case."""
+    ident = draw(st.from_regex(r"[A-Z]{0,3}[0-9]{1,8}", fullmatch=True))
+    chars = []
+    for char in ident:
+        if char.isdigit() and draw(st.booleans()):
+            char = chr(ord("０") + int(char))  # the full-width digit
+        elif char.isalpha() and draw(st.booleans()):
+            char = char.lower()
+        chars.append(char + (draw(_INVISIBLE) if draw(st.booleans()) else ""))
+    return ident, draw(st.sampled_from(["", "\ufeff"])) + "".join(chars)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_respelt())
+def test_no_respelling_dodges_the_duplicate_check(pair: tuple[str, str]) -> None:
+    first, second = pair
+    findings = run_example(AX008, [{"child_id": first}, {"child_id": second}], SPEC)
+    assert findings.select("row", "value").rows() == [(2, first), (3, second)]

@@ -59,7 +59,7 @@ def test_two_workbooks_new_resolved_and_still_open(two_months: tuple[Month, Mont
     # per team, the same problems counted by the team they belong to
     teams: dict[str, dict[str, int]] = {}
     for r in rows:
-        team = teams.setdefault(r["team"] or "(no team)", {"new": 0, "resolved": 0, "still_open": 0})
+        team = teams.setdefault(r["team"] or "(no team recorded)", {"new": 0, "resolved": 0, "still_open": 0})
         team[r["status"]] += 1
     assert report["by_team"] == dict(sorted(teams.items()))
     assert sum(t["still_open"] for t in report["by_team"].values()) == 9

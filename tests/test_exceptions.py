@@ -67,7 +67,7 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
         "Disabled Children's Team.xlsx",
         "Front Door Team.xlsx",
         "Leaving Care Team.xlsx",
-        "Unallocated.xlsx",
+        "(no team recorded).xlsx",
     ]
     per_file = {}
     for path in written:
@@ -93,11 +93,16 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
         "Disabled Children's Team": 10,
         "Front Door Team": 5,
         "Leaving Care Team": 8,
-        "Unallocated": 7,
+        "(no team recorded)": 7,
     }
     assert sum(len(v) for v in per_file.values()) == example.findings.height == 56
-    # Lists 1, 2, 10 and 11 have no team column: all of their findings are Unallocated
-    assert sorted({r[1] for r in per_file["Unallocated"]}) == ["List 1", "List 10", "List 11", "List 2"]
+    # Lists 1, 2, 10 and 11 have no team column: all of their findings have no team recorded
+    assert sorted({r[1] for r in per_file["(no team recorded)"]}) == [
+        "List 1",
+        "List 10",
+        "List 11",
+        "List 2",
+    ]
 
 
 def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: Path) -> None:
@@ -218,7 +223,7 @@ def test_pseudonymised_workbooks_hide_ids_and_never_hold_the_key(tmp_path: Path,
     )
     assert result.exit_code == 1, result.output
     hidden = pseudonym("ZQ7731", KEY.encode())
-    rows = _rows(out / "Unallocated.xlsx", "Findings")[1:]
+    rows = _rows(out / "(no team recorded).xlsx", "Findings")[1:]
     assert [(r[0], r[8], r[4], r[5]) for r in rows] == [
         (
             hidden,
@@ -229,7 +234,7 @@ def test_pseudonymised_workbooks_hide_ids_and_never_hold_the_key(tmp_path: Path,
         (hidden, "CIN001", None, rows[1][5]),
         (hidden, "AX008", hidden, rows[0][5]),
     ]
-    assert "Pseudonymised" in str(_rows(out / "Unallocated.xlsx", "Summary"))
+    assert "Pseudonymised" in str(_rows(out / "(no team recorded).xlsx", "Summary"))
     plain = check_workbook(book, reference_date=REFERENCE, select=["CIN001", "AX008"]).findings["fingerprint"]
     with (tmp_path / "all.csv").open(encoding="utf-8-sig") as handle:
         keyed = [line.split(",")[12] for line in handle.read().splitlines()[1:]]

@@ -612,9 +612,12 @@ def test_reader_messages_and_internal_errors_quote_no_data_unless_verbose(tmp_pa
 
     monkeypatch.setattr("annexa_check.engine.check.run_rules", bug)
     monkeypatch.delenv("ANNEXA_CHECK_DEBUG", raising=False)
-    assert refused(path) == f"{path}: internal error (ValueError); set ANNEXA_CHECK_DEBUG=1 for details"
+    assert (
+        refused(path)
+        == f"{path}: internal error (ValueError); this is a bug: please report it (set ANNEXA_CHECK_DEBUG=1 for details)"
+    )
     assert refused(path, "-v") == (
-        f"{path}: internal error (ValueError: row for Jane Smith, C1); set ANNEXA_CHECK_DEBUG=1 for details"
+        f"{path}: internal error (ValueError: row for Jane Smith, C1); this is a bug: please report it (set ANNEXA_CHECK_DEBUG=1 for details)"
     )
 
 
@@ -680,9 +683,9 @@ def test_values_a_spreadsheet_would_run_are_neutralised(tmp_path):
     ],
 )
 def test_csv_neutralisation_of_tab_and_carriage_return(text, expected):
-    from annexa_check.outputs.files import _neutralise
+    from annexa_check.outputs.files import neutralise
 
-    assert _neutralise(text) == expected
+    assert neutralise(text) == expected
 
 
 def test_the_reader_is_not_called_when_the_pre_check_refuses(tmp_path, monkeypatch):

@@ -13,10 +13,13 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import stat
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing.connection import Connection, wait
@@ -26,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from annexa_check.errors import AnnexaError, one_line
+from annexa_check.errors import AnnexaError, Stopped, decodable, one_line
 from annexa_check.read.safety import Limits, raise_with
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy, Verdict
@@ -36,6 +39,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Below this much workbook in total, one process is quicker than starting more (a 6 MB,
 # 100k-row dry run takes about 0.9 s to check; a worker takes about 1 s to start).
 POOL_FROM_BYTES = 12_000_000
+STOP_GRACE = 2.0  # seconds a worker asked to stop has to remove its temporary files before it is killed
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,51 @@ def jobs_for(paths: list[Path], job: Job, *, single: bool) -> list[Job]:
     ]
 
 
+def workbook_problem(path: Path) -> str | None:
+    """Why `path` cannot be opened as a workbook, told before the reader tries (None: it may be).
+
+    A pipe or device would block the reader or feed it endlessly; a folder where a file
+    is expected gets a line saying so. A missing file is left to the reader, which says
+    "file not found".
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path}: cannot be opened ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return f"{path}: is a folder, not a workbook file"
+    if not stat.S_ISREG(mode):
+        return f"{path}: is not a regular file (a pipe, socket or device); give a workbook file"
+    return None  # one this user may not read is told by the reader, which opens it
+
+
+@contextmanager
+def _readable_name(path: Path) -> Iterator[Path]:
+    """`path`, or a link to it under a UTF-8 name when its own name is not valid UTF-8.
+
+    Old file servers keep names in a legacy encoding (Latin-1 `café`), which Python holds as
+    lone surrogates; the reader takes only UTF-8 text, so it is handed a link instead. An
+    error naming the link is told with the workbook's own name.
+    """
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="annexa-check-") as folder:
+        link = Path(folder) / f"workbook{decodable(path.suffix)}"
+        link.symlink_to(path.absolute())
+        try:
+            yield link
+        except AnnexaError as exc:
+            told = str(exc).replace(str(link), str(path))
+            raise type(exc)(told, exc.detail) from exc
+
+
 def check_one(job: Job) -> Outcome:
     """Check one workbook, write its outputs, return what the caller reports; bad input is not raised."""
     from annexa_check.api.audience import write_audience_outputs
@@ -116,11 +165,14 @@ def check_one(job: Job) -> Outcome:
     from annexa_check.outputs.terminal import progress_bar
     from annexa_check.report.model import build_report
 
+    problem = workbook_problem(job.workbook)
+    if problem is not None:
+        return Outcome(job.workbook, error=problem)
     try:
         spec = load_spec()
-        with progress_bar(enabled=job.progress) as progress:
+        with progress_bar(enabled=job.progress) as progress, _readable_name(job.workbook) as readable:
             result = check_workbook(
-                job.workbook,
+                readable,
                 reference_date=job.settings.reference_date,
                 template=job.template,
                 select=job.select,
@@ -130,6 +182,8 @@ def check_one(job: Job) -> Outcome:
                 progress=progress,
                 limits=job.limits,
             )
+        if readable != job.workbook:
+            result.workbook.path = job.workbook
         built = build_report(result)
         verdict = job.policy.judge(built.counts_as_dict())
         model = built.judged(verdict)
@@ -296,8 +350,13 @@ class _Workers:
 
     @staticmethod
     def _stop(slot: _Slot, kill: bool = False) -> None:
+        """End a worker: a busy one is asked first (SIGTERM, so it removes its half-written files),
+        then killed if it does not stop at once (stuck in native code, or past its limits)."""
         if kill or slot.index is not None:
-            slot.process.kill()
+            slot.process.terminate()
+            slot.process.join(timeout=STOP_GRACE)
+            if slot.process.is_alive():
+                slot.process.kill()
         else:
             with contextlib.suppress(OSError):
                 slot.conn.send(None)
@@ -311,6 +370,7 @@ def _serve(conn: Connection) -> None:
     What a native library prints as it fails (a Rust panic's message) would reach the
     terminal from here, so the worker's own output goes nowhere; the parent reports.
     """
+    signal.signal(signal.SIGTERM, _stopped)  # clean up half-written files, then end
     devnull = os.open(os.devnull, os.O_WRONLY)
     if not os.environ.get("ANNEXA_CHECK_DEBUG"):
         os.dup2(devnull, 2)
@@ -322,6 +382,10 @@ def _serve(conn: Connection) -> None:
             _limit_memory(limit)
         outcome = check_one(job)
         conn.send(outcome)
+
+
+def _stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
 
 
 def _limit_memory(megabytes: int) -> None:

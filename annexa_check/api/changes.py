@@ -31,7 +31,7 @@ def compare_runs(
     """
     codes = [r.code for r in select_rules(load_spec(), list(select), list(ignore))]
     comparison = compare(*(side(arg, reference_date, store, codes) for arg in (old, new)))
-    protect = tuple(Path(arg) for arg in (old, new) if Path(arg).exists())
+    protect = tuple(Path(arg) for arg in (old, new) if _exists(arg))
     for path in outputs:
         write_changes(comparison, path, protect)
     return comparison
@@ -40,13 +40,24 @@ def compare_runs(
 def side(argument: str, reference_date: date, store: Callable[[], Path], codes: list[str]) -> Side:
     """A workbook if the file exists, else a recorded run by id or reference date; `codes` rules only."""
     path = Path(argument)
-    if path.exists():
+    if _exists(argument):
         result = check_workbook(path, reference_date=reference_date, select=codes)
         return Side(path.name, reference_date.isoformat(), result.findings)
     if not (argument.isdigit() or _is_date(argument)):
         raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
     where = store()
     return run_side(where, history.find_run(where, argument), codes)
+
+
+def _exists(argument: str) -> bool:
+    """Does an argument name an existing file? An empty one (not the current folder) or an
+    over-long one does not."""
+    if not argument:
+        return False
+    try:
+        return Path(argument).exists()
+    except OSError:
+        return False
 
 
 def _is_date(text: str) -> bool:

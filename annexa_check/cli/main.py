@@ -8,8 +8,11 @@ unreadable workbook) with a one-line reason.
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from annexa_check.catalogue.spec import load_spec
-from annexa_check.errors import AnnexaError, one_line
+from annexa_check.errors import AnnexaError, Stopped, one_line, printable
 from annexa_check.outputs.catalogue import (
     DOCS_COMMAND,
     catalogue_markdown,
@@ -56,8 +59,37 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"annexa-check: error: {message}", err=True)
+    click.echo(f"annexa-check: error: {printable(message)}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+NAME_MAX = 255  # bytes in one file or folder name, on every file system a council is likely to use
+PATH_MAX = 4096  # bytes in a whole path (Linux)
+
+
+class _Path(click.Path):
+    """click's path, refusing what no file system accepts before anything runs.
+
+    An empty argument would otherwise mean the current folder (and check every workbook
+    in it); a name longer than a file system allows makes every later look at it fail.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str | bytes) and not value:
+            self.fail("the path is empty; name a file or folder", param, ctx)
+        if isinstance(value, str):
+            if len(os.fsencode(value)) > PATH_MAX:
+                self.fail(f"the path is {len(os.fsencode(value))} bytes; at most {PATH_MAX} work", param, ctx)
+            for part in Path(value).parts:
+                size = len(os.fsencode(part))
+                if size > NAME_MAX:
+                    self.fail(
+                        f"'{part[:20]}…' is a name of {size} bytes; a file or folder name may have at most "
+                        f"{NAME_MAX}",
+                        param,
+                        ctx,
+                    )
+        return super().convert(value, param, ctx)
 
 
 class _Boundary(click.Group):
@@ -68,22 +100,86 @@ class _Boundary(click.Group):
     only with ANNEXA_CHECK_DEBUG=1.
     """
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # no command at all: the help is the answer
+        except click.exceptions.UsageError as exc:  # an unknown top-level option: one line too
+            _usage(exc)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _signals_stop():
+                return super().invoke(ctx)
+        except click.exceptions.UsageError as exc:  # one line, like every other error
+            _usage(exc)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("annexa-check: interrupted", err=True)
+            click.echo("annexa-check: interrupted; no partial output was left", err=True)
             sys.exit(130)
+        except Stopped as exc:
+            click.echo(f"annexa-check: stopped by {exc.name}; no partial output was left", err=True)
+            sys.exit(128 + exc.signum)
         except MemoryError:
             _fail("not enough memory to finish; close other programs or check a smaller workbook")
         except (SystemExit, GeneratorExit):
             raise
         except BaseException as exc:  # a bug (or a library panic): say so without echoing any cell value
-            if os.environ.get("ANNEXA_CHECK_DEBUG") and not isinstance(exc, AnnexaError):
-                raise
-            _fail(one_line(exc, ctx.meta.get(_VERBOSE, False)))
+            _unexpected(ctx, exc)
+
+
+def _usage(exc: click.exceptions.UsageError) -> NoReturn:
+    command = " ".join(["annexa-check", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
+    _fail(f"{exc.format_message().rstrip('.')}; see '{command} -h'")
+
+
+def _unexpected(ctx: click.Context, exc: BaseException) -> NoReturn:
+    if os.environ.get("ANNEXA_CHECK_DEBUG") and not isinstance(exc, AnnexaError):
+        raise exc
+    _fail(one_line(exc, ctx.meta.get(_VERBOSE, False)))
+
+
+@contextmanager
+def _printing() -> Iterator[None]:
+    """Standard output that cannot be written (a full disk, a closed pipe) ends the run with one line.
+
+    What is still buffered would fail again as the interpreter exits, with a traceback;
+    pointing standard output at the null device lets it exit with the one line instead.
+    """
+    try:
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+    except OSError as exc:
+        with suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _fail(f"cannot write to standard output ({exc.strerror or exc})")
+
+
+@contextmanager
+def _signals_stop() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) end the run as Ctrl-C does.
+
+    Python's default for them ends the process at once, skipping the clean-up that removes
+    half-written temporary files; raised as an exception, they run it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {signum: signal.signal(signum, stop) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 _VERBOSE = "annexa_check.verbose"
@@ -99,7 +195,7 @@ def _history_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--history",
         "history_path",
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=_Path(path_type=Path, dir_okay=False),
         envvar="ANNEXA_CHECK_HISTORY",
         help="The history database (default: history.sqlite in your user data folder; "
         "or set ANNEXA_CHECK_HISTORY). Example: --history S:/DataQuality/annexa-history.sqlite",
@@ -144,7 +240,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 
 
 @main.command()
-@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("workbooks", nargs=-1, required=True, type=_Path(path_type=Path))
 @click.option(
     "--reference-date",
     callback=_reference_date,
@@ -173,7 +269,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "-o",
     "outputs",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=_Path(path_type=Path),
     help="Also write the exception list (.csv, .xlsx), the JSON summary (.json), JUnit XML (.xml) or the "
     "Markdown summary (.md); repeatable. With several workbooks, one file each (exceptions.<workbook>.csv). "
     "Example: -o exceptions.xlsx",
@@ -182,12 +278,12 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--split-by",
     type=click.Choice(["team", "worker"]),
-    help="Also write one exception workbook per allocated team or worker (blank: Unallocated) "
+    help="Also write one exception workbook per allocated team or worker (blank: '(no team recorded)') "
     "into --out-dir. Example: --split-by team --out-dir exceptions/",
 )
 @click.option(
     "--out-dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=_Path(path_type=Path, file_okay=False),
     help="Folder for the --split-by workbooks (created if needed). Example: --out-dir exceptions/",
 )
 @click.option(
@@ -199,7 +295,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--report",
     "report_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=_Path(path_type=Path, dir_okay=False),
     help="Also write a one-file HTML report for the data-quality meeting (opens offline, "
     "prints to PDF). Example: --report report.html",
 )
@@ -238,7 +334,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path),
+    type=_Path(path_type=Path),
     help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
     "Example: --config ../annexa-check.toml",
 )
@@ -340,10 +436,11 @@ def validate(
     outcomes = run_batch(work, jobs)
     if record:
         _record(outcomes, history_path)
-    if single:
-        _show_one(outcomes[0], fmt, quiet)
-    else:
-        _show_batch(outcomes, skipped, settings.reference_date, fmt, quiet)
+    with _printing():
+        if single:
+            _show_one(outcomes[0], fmt, quiet)
+        else:
+            _show_batch(outcomes, skipped, settings.reference_date, fmt, quiet)
 
 
 def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
@@ -377,7 +474,7 @@ def _show_batch(
     document = combined(outcomes, reference_date, skipped)
     for outcome in outcomes:
         if outcome.error is not None:
-            click.echo(f"annexa-check: error: {outcome.error}", err=True)
+            click.echo(f"annexa-check: error: {printable(outcome.error)}", err=True)
     if fmt != "text":
         parts = [o.markdown for o in outcomes if o.error is None]
         click.echo(batch_text(document, fmt, junit_suites(outcomes), parts), nl=False)
@@ -421,18 +518,19 @@ def rules_command(
     list_number: int | None, severity: str | None, error_type: str | None, template: str | None, fmt: str
 ) -> None:
     """List the rule catalogue.  Example: annexa-check rules --list 9 --severity error"""
-    spec = load_spec()
-    if error_type is not None and error_type not in spec.error_types:
-        _fail(f"no error type '{error_type}' (see 'annexa-check rules')")
-    chosen = filter_rules(
-        spec, list_number=list_number, severity=severity, error_type=error_type, template=template
-    )
-    if fmt == "json":
-        click.echo(rules_json(chosen, spec))
-    elif fmt == "markdown":
-        click.echo(catalogue_markdown(chosen, spec), nl=False)
-    else:
-        click.echo(rules_table(chosen, spec))
+    with _printing():
+        spec = load_spec()
+        if error_type is not None and error_type not in spec.error_types:
+            _fail(f"no error type '{error_type}' (see 'annexa-check rules')")
+        chosen = filter_rules(
+            spec, list_number=list_number, severity=severity, error_type=error_type, template=template
+        )
+        if fmt == "json":
+            click.echo(rules_json(chosen, spec))
+        elif fmt == "markdown":
+            click.echo(catalogue_markdown(chosen, spec), nl=False)
+        else:
+            click.echo(rules_table(chosen, spec))
 
 
 @main.command()
@@ -442,11 +540,12 @@ def explain(code: str) -> None:
 
     Example: annexa-check explain CLA003    or    annexa-check explain missing_primary_need
     """
-    spec = load_spec()
-    chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
-    if not chosen:
-        _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
-    click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
+    with _printing():
+        spec = load_spec()
+        chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
+        if not chosen:
+            _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
+        click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
 
 
 @main.command()
@@ -464,7 +563,7 @@ def explain(code: str) -> None:
     "-o",
     "outputs",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=_Path(path_type=Path),
     help="Write the child-level lists of new, resolved and still-open problems (.xlsx: one sheet each; "
     ".csv: a status column) or the comparison as JSON (.json); repeatable. Example: -o changes.xlsx",
 )
@@ -494,25 +593,26 @@ def compare(
     from annexa_check.outputs.console import print_comparison, stdout_console
     from annexa_check.outputs.files import json_text
 
-    for path in outputs:
-        if path.suffix.lower() not in COMPARE_SUFFIXES:
-            _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
-    try:
-        comparison = compare_runs(
-            old,
-            new,
-            reference_date=reference_date or date.today(),
-            select=_split(select),
-            ignore=_split(ignore),
-            store=lambda: _store(history_path),
-            outputs=outputs,
-        )
-    except AnnexaError as exc:
-        _fail(str(exc))
-    if fmt == "json":
-        click.echo(json_text(comparison.as_dict()), nl=False)
-        return
-    print_comparison(comparison, outputs, stdout_console())
+    with _printing():
+        for path in outputs:
+            if path.suffix.lower() not in COMPARE_SUFFIXES:
+                _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
+        try:
+            comparison = compare_runs(
+                old,
+                new,
+                reference_date=reference_date or date.today(),
+                select=_split(select),
+                ignore=_split(ignore),
+                store=lambda: _store(history_path),
+                outputs=outputs,
+            )
+        except AnnexaError as exc:
+            _fail(str(exc))
+        if fmt == "json":
+            click.echo(json_text(comparison.as_dict()), nl=False)
+            return
+        print_comparison(comparison, outputs, stdout_console())
 
 
 @main.command("history")
@@ -523,15 +623,16 @@ def history_command(fmt: str, history_path: Path | None) -> None:
     from annexa_check.history import store as history
     from annexa_check.outputs.console import print_runs, runs_json, stdout_console
 
-    store = _store(history_path)
-    try:
-        recorded = history.runs(store)
-    except AnnexaError as exc:
-        _fail(str(exc))
-    if fmt == "json":
-        click.echo(runs_json(store, recorded), nl=False)
-        return
-    print_runs(store, recorded, list(history.Run.__dataclass_fields__), stdout_console())
+    with _printing():
+        store = _store(history_path)
+        try:
+            recorded = history.runs(store)
+        except AnnexaError as exc:
+            _fail(str(exc))
+        if fmt == "json":
+            click.echo(runs_json(store, recorded), nl=False)
+            return
+        print_runs(store, recorded, list(history.Run.__dataclass_fields__), stdout_console())
 
 
 @main.command()
@@ -545,7 +646,7 @@ def history_command(fmt: str, history_path: Path | None) -> None:
 )
 @click.option(
     "--chart",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=_Path(path_type=Path, dir_okay=False),
     metavar="PATH",
     help="Also write the chart as PATH.png and PATH.svg (needs the 'chart' extra). "
     "Example: --chart board/trend",
@@ -563,19 +664,20 @@ def trend(
     from annexa_check.history.trend import write_chart
     from annexa_check.outputs.console import print_trend, stdout_console, trend_text
 
-    try:
-        found = trend_of(_store(history_path), last=last, workbook_name=workbook_name)
-    except AnnexaError as exc:
-        _fail(str(exc))
-    recorded, table = found.runs, found.table
-    if fmt != "text":
-        click.echo(trend_text(recorded, table, fmt), nl=False)
-    else:
-        print_trend(recorded, table, stdout_console())
-    if chart:  # after the table, which needs no plotting library
+    with _printing():
         try:
-            written = write_chart(recorded, table, chart)
+            found = trend_of(_store(history_path), last=last, workbook_name=workbook_name)
         except AnnexaError as exc:
             _fail(str(exc))
-        for path in written:
-            click.echo(f"Wrote {path}", err=fmt != "text")
+        recorded, table = found.runs, found.table
+        if fmt != "text":
+            click.echo(trend_text(recorded, table, fmt), nl=False)
+        else:
+            print_trend(recorded, table, stdout_console())
+        if chart:  # after the table, which needs no plotting library
+            try:
+                written = write_chart(recorded, table, chart)
+            except AnnexaError as exc:
+                _fail(str(exc))
+            for path in written:
+                click.echo(f"Wrote {printable(path)}", err=fmt != "text")

@@ -44,7 +44,7 @@ def write_chart(runs: list[Run], table: pl.DataFrame, stem: Path, top: int = 9) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from annexa_check.outputs.files import _atomic_write
+    from annexa_check.outputs.files import atomic_writes
 
     if not runs:
         raise AnnexaError("no recorded runs to chart")
@@ -61,14 +61,14 @@ def write_chart(runs: list[Run], table: pl.DataFrame, stem: Path, top: int = 9) 
         axes.grid(axis="y", alpha=0.3)
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         figure.tight_layout()
-        written = []
+        files = []
         for kind, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
             path = stem.with_suffix(f".{kind}")
 
             def save(target: Path, kind: str = kind, metadata: dict[str, None] = metadata) -> None:
                 figure.savefig(target, format=kind, metadata=metadata)
 
-            _atomic_write(path, save, None)
-            written.append(path)
+            files.append((path, save))
+        atomic_writes(files, None)  # both, or neither
         plt.close(figure)
-    return written
+    return [path for path, _save in files]

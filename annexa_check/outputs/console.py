@@ -14,9 +14,10 @@ from typing import Any, Protocol
 import polars as pl
 from rich.console import Console
 
+from annexa_check.errors import decodable
 from annexa_check.outputs import formats
 from annexa_check.outputs.files import csv_text, json_text
-from annexa_check.outputs.terminal import frame_table, render, render_batch
+from annexa_check.outputs.terminal import frame_table, render, render_batch, shown
 from annexa_check.report.change import Comparison
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Verdict
@@ -46,11 +47,11 @@ def run_text(report: Report, fmt: str) -> str:
     if fmt == "json":
         return json_text(report.as_dict())
     if fmt == "csv":
-        return csv_text(report)
+        return decodable(csv_text(report))
     if fmt == "junit":
-        return formats.junit(report)
+        return decodable(formats.junit(report))
     if fmt == "markdown":
-        return formats.markdown(report)
+        return decodable(formats.markdown(report))
     raise ValueError(f"not a machine format: {fmt}")
 
 
@@ -58,7 +59,7 @@ def print_run(report: Report, lines: list[str], console: Console) -> None:
     """One run for a person: the summary, the files written, and the policy when it is not the default."""
     render(report, console)
     for line in lines:
-        console.print(line)
+        console.print(shown(line))
     verdict = report.verdict
     if verdict is not None and (verdict.maxima or verdict.fail_on != "error"):
         print_verdict(console, verdict)
@@ -78,9 +79,9 @@ def batch_text(document: dict[str, Any], fmt: str, suites: list[ET.Element], par
     if fmt == "json":
         return json_text(document)
     if fmt == "junit":
-        return formats.junit_document(suites)
+        return decodable(formats.junit_document(suites))
     if fmt == "markdown":
-        return formats.markdown_batch(document, parts)
+        return decodable(formats.markdown_batch(document, parts))
     raise ValueError(f"not a batch format: {fmt}")
 
 
@@ -88,20 +89,20 @@ def print_batch(document: dict[str, Any], lines: list[str], console: Console) ->
     """A batch for a person: one line per workbook, the combined counts, then the files written."""
     render_batch(document, console)
     for line in lines:
-        console.print(line)
+        console.print(shown(line))
 
 
 def print_comparison(comparison: Comparison, written: Iterable[Path], console: Console) -> None:
     """A comparison for a person: both sides, per error type and per team, totals, the files written."""
     totals = comparison.as_dict()["totals"]
-    console.print(f"[bold]{comparison.old.label}[/] → [bold]{comparison.new.label}[/]")
+    console.print(f"[bold]{shown(comparison.old.label)}[/] → [bold]{shown(comparison.new.label)}[/]")
     for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
         console.print(frame_table(title, table))
     console.print(
         f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
     )
     for path in written:
-        console.print(f"Wrote {path}")
+        console.print(f"Wrote {shown(path)}")
 
 
 def runs_json(store: Path, runs: Sequence[Run]) -> str:
@@ -130,4 +131,4 @@ def print_trend(runs: Sequence[Run], table: pl.DataFrame, console: Console) -> N
     """A trend for a person: records per error type and run, then which run is which."""
     console.print(frame_table("Records per error type", table))
     for run in runs:
-        console.print(f"run {run.id}: {Path(run.workbook).name}, reference date {run.reference_date}")
+        console.print(f"run {run.id}: {shown(Path(run.workbook).name)}, reference date {run.reference_date}")

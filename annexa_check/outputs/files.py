@@ -10,14 +10,17 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from annexa_check.errors import AnnexaError
+from annexa_check.errors import AnnexaError, decodable
 from annexa_check.findings.table import FINDING_COLUMNS
 from annexa_check.report.model import Report
 
@@ -30,11 +33,15 @@ def _executable(text: str) -> bool:
     return text.startswith(_UNSAFE_START) and not (text[0] in "+-" and _is_number(text))
 
 
-def _neutralise(text: str | None) -> str | None:
-    """Stop a spreadsheet treating a CSV value as a formula: prefix with an apostrophe."""
+def neutralise(text: str | None) -> str | None:
+    """The one guard against formula injection: text a spreadsheet would run gets an apostrophe.
+
+    Every text cell written to a CSV goes through here; the xlsx writers use `write_cell`,
+    which keeps the text as typed and marks it with Excel's quote prefix instead.
+    """
     if text and _executable(text):
-        return "'" + text
-    return text
+        return "'" + decodable(text)
+    return decodable(text) if text else text
 
 
 def _is_number(text: str) -> bool:
@@ -45,31 +52,154 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _atomic_write(path: Path, write: Callable[[Path], object], protect: Path | None) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written file.
+def write_cell(book: Any, sheet: Any, row: int, col: int, value: object, props: dict | None = None) -> None:
+    """The one way a cell reaches an xlsx we write: numbers as numbers, anything else as text.
 
-    The data is flushed to disk before the rename, so a crash or power cut leaves the old
-    file or the new one. The workbook being checked is refused under any name that
-    reaches it (another spelling, a symbolic or hard link).
+    Text is written with write_string, so it is never a formula, link or number whatever
+    the workbook options; text a spreadsheet would run once edited (`=`, `+`, `-`, `@`,
+    tab, CR) also gets Excel's quote prefix, which keeps it text, shown as typed.
+    `props` is the cell's format (None: the column's).
     """
-    if protect is not None and _same_file(path, protect):
-        raise AnnexaError(f"{path}: refusing to overwrite the workbook being checked")
-    if not path.parent.exists():
-        raise AnnexaError(f"{path.parent}: output folder does not exist")
-    tmp: str | None = None
+    if value is None:
+        return
+    if isinstance(value, int):
+        sheet.write_number(row, col, value, _format(book, props))
+        return
+    text = decodable(str(value))
+    if _executable(text):
+        sheet.write_string(
+            row, col, text, _format(book, {**(props or {"valign": "top"}), "quote_prefix": True})
+        )
+    else:
+        sheet.write_string(row, col, text, _format(book, props))
+
+
+def _format(book: Any, props: dict | None) -> Any:
+    """One xlsxwriter format per distinct set of properties in a book (None: no format)."""
+    if props is None:
+        return None
+    formats = book.__dict__.setdefault("_annexa_formats", {})
+    key = tuple(sorted(props.items()))
+    if key not in formats:
+        formats[key] = book.add_format(props)
+    return formats[key]
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object], protect: Path | None) -> None:
+    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    atomic_writes([(path, write)], protect)
+
+
+def atomic_writes(files: Sequence[tuple[Path, Callable[[Path], object]]], protect: Path | None) -> None:
+    """Write each file to a temporary file beside it, then rename them all: no partial output.
+
+    A set of files (a folder of team workbooks, a chart's PNG and SVG) is renamed only once
+    every one of them is written, so a failure leaves the old set or the new one. The data
+    is flushed to disk before the rename, so a crash or power cut leaves the old file or
+    the new one. Temporary files are removed on every way out, including SIGTERM, SIGHUP
+    and Ctrl-C (raised as exceptions, see the command line); one that a SIGKILL or power
+    cut left behind is removed by the next run that writes the same file. The workbook
+    being checked is refused under any name that reaches it (another spelling, a link).
+    """
+    for path, _write in files:
+        if protect is not None and _same_file(path, protect):
+            raise AnnexaError(f"{path}: refusing to overwrite the workbook being checked")
+        if not path.parent.is_dir():
+            raise AnnexaError(f"{path.parent}: output folder does not exist")
+        if path.is_dir():
+            raise AnnexaError(f"{path}: is a folder; give a file name to write")
+    temporary: list[str] = []
+    current = files[0][0] if files else Path()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        write(Path(tmp))
-        os.chmod(tmp, _file_mode(path))
-        with open(tmp, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise AnnexaError(f"{path}: cannot write the output ({exc.strerror or exc})") from exc
+        for current, write in files:
+            _remove_stale(current)
+            fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(current), suffix=".tmp", dir=current.parent)
+            temporary.append(tmp)
+            os.close(fd)
+            write(Path(tmp))
+            os.chmod(tmp, _file_mode(current))
+            with open(tmp, "rb+") as written:
+                os.fsync(written.fileno())
+        for (current, _write), tmp in zip(files, temporary, strict=True):
+            os.replace(tmp, current)
+    except Exception as exc:
+        cause = _os_error(exc)
+        if cause is None:
+            raise
+        raise AnnexaError(f"{current}: cannot write the output ({cause.strerror or cause})") from exc
     finally:
-        if tmp is not None and Path(tmp).exists():
-            Path(tmp).unlink()
+        for tmp in temporary:
+            with suppress(OSError):
+                os.unlink(tmp)
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The system error behind a failed write, also when a library wraps it in its own type.
+
+    xlsxwriter reports a full disk or a missing folder as FileCreateError(OSError(...)).
+    """
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError):
+            return item
+        todo += [*item.args, item.__cause__, item.__context__]
+    return None
+
+
+_STEM_BYTES = 180  # of the output's name kept in its temporary file's: the whole name stays under 255
+
+
+def _temporary_prefix(path: Path) -> str:
+    """`.<name>.<pid>.`: hidden, beside the output, and saying which process is writing it."""
+    name = os.fsencode(path.name)[:_STEM_BYTES]
+    return f".{os.fsdecode(name)}.{os.getpid()}."
+
+
+STALE_SECONDS = 3600  # a temporary file of no known process is left this long before it is removed
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove temporary files of `path` that an earlier, killed run left behind.
+
+    Ours are `.<name>.<pid>.<random>.tmp`: one whose process no longer runs is stale. An
+    older run's, without the process id, is removed once it is an hour old.
+    """
+    stem = os.fsdecode(os.fsencode(path.name)[:_STEM_BYTES])
+    try:
+        candidates = [p for p in path.parent.iterdir() if p.name.startswith(f".{stem}.")]
+    except OSError:
+        return
+    ours = re.compile(rf"\.{re.escape(stem)}\.(?:(?P<pid>\d+)\.)?[A-Za-z0-9_]{{8}}\.tmp", re.DOTALL)
+    for candidate in candidates:
+        match = ours.fullmatch(candidate.name)
+        if match is None:
+            continue
+        try:
+            if match["pid"] is not None:
+                if _running(int(match["pid"])):
+                    continue
+            elif time.time() - candidate.stat().st_mtime < STALE_SECONDS:
+                continue
+            candidate.unlink()
+        except OSError:
+            continue
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or a number too large to ask about): leave it
+    return True
 
 
 def _same_file(path: Path, other: Path) -> bool:
@@ -96,12 +226,12 @@ def _file_mode(path: Path) -> int:
 
 def write_text(path: Path, text: str, protect: Path | None = None) -> None:
     """A text output (JSON, JUnit, Markdown), written atomically as UTF-8."""
-    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), protect)
+    _atomic_write(path, lambda p: p.write_text(decodable(text), encoding="utf-8"), protect)
 
 
 def json_text(document: dict[str, Any]) -> str:
     """The one way a JSON document is printed or written: indented, UTF-8, keys in a stable order."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return decodable(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def write_json(report: Report, path: Path) -> None:
@@ -121,7 +251,7 @@ def _csv_to(handle: Any, columns: list[str], rows: list[tuple]) -> None:
     out = csv.writer(handle)
     out.writerow(columns)
     for row in rows:
-        out.writerow([_neutralise(c) if isinstance(c, str) else ("" if c is None else c) for c in row])
+        out.writerow([neutralise(c) if isinstance(c, str) else ("" if c is None else c) for c in row])
 
 
 def csv_text(report: Report) -> str:
@@ -175,23 +305,15 @@ def write_table(
 ) -> Any:
     """One sheet of a table for people: header frozen, filter on, readable widths, nothing executable."""
     sheet = book.add_worksheet(name)
-    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    wrapped = book.add_format({"text_wrap": True, "valign": "top"})
-    top = book.add_format({"valign": "top"})
-    # Excel's quote prefix: shown as typed, and still text if someone edits the cell
-    quoted = book.add_format({"valign": "top", "quote_prefix": True})
+    bold = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+    wrapped = _format(book, {"text_wrap": True, "valign": "top"})
+    top = _format(book, {"valign": "top"})
     for c, column in enumerate(columns):
-        sheet.write_string(0, c, column, bold)
+        write_cell(book, sheet, 0, c, column, bold)
         sheet.set_column(c, c, widths.get(column, 12), wrapped if column in wrap else top)
     for r, row in enumerate(rows, start=1):
         for c, cell in enumerate(row):
-            if cell is None:
-                continue
-            if isinstance(cell, int):
-                sheet.write_number(r, c, cell)
-            else:
-                text = str(cell)
-                sheet.write_string(r, c, text, quoted if _executable(text) else None)
+            write_cell(book, sheet, r, c, cell)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
     return sheet

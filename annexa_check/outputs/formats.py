@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from annexa_check.errors import printable
 from annexa_check.findings.table import distinct_people
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy, Verdict
@@ -48,7 +49,9 @@ def junit_document(suites: list[ET.Element]) -> str:
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in suites)))
     root.extend(suites)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # any text that reached an attribute or element unfiltered (a path, a sheet name) made XML-safe here too
+    document = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _xml_text(document) + "\n"
 
 
 def junit_suite(report: Report) -> ET.Element:
@@ -99,7 +102,8 @@ def junit_suite(report: Report) -> ET.Element:
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """User data in a Markdown line or table cell: one line, no control characters, no stray `|`."""
+    return printable(text).replace("|", "\\|")
 
 
 def markdown(report: Report) -> str:

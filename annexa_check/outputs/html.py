@@ -23,9 +23,8 @@ import polars as pl
 
 from annexa_check.catalogue.expected import EXPECTED
 from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by
-from annexa_check.outputs.files import _atomic_write
-from annexa_check.outputs.teams import UNALLOCATED, allocation
-from annexa_check.report.change import NO_TEAM, Comparison
+from annexa_check.outputs.files import write_text
+from annexa_check.report.change import NO_TEAM, Comparison, allocation
 from annexa_check.report.model import Report
 from annexa_check.version import __version__
 
@@ -140,9 +139,7 @@ def _change_section(comparison: Comparison, since: str) -> str:
         [r["error_type"], r["previous"], r["now"], _signed(r["change"]), r["new"], r["resolved"]]
         for r in change.iter_rows(named=True)
     ]
-    teams = comparison.by_team().with_columns(pl.col("team").replace({NO_TEAM: UNALLOCATED, "": UNALLOCATED}))
-    teams = teams.group_by("team").agg(pl.col(s).sum() for s in ("new", "resolved", "still_open"))
-    teams = teams.sort([pl.col("team") == UNALLOCATED, pl.col("team")])
+    teams = comparison.by_team().sort([pl.col("team") == NO_TEAM, pl.col("team")])
     team_rows = [[r["team"], r["new"], r["resolved"], r["still_open"]] for r in teams.iter_rows(named=True)]
     totals = {status: comparison.part(status).height for status in ("new", "resolved", "still_open")}
     type_table = _table(
@@ -229,7 +226,7 @@ def render_html(report: Report) -> str:
         for lst in report.lists.values()
     ]
     teams = counts_by(findings, "__team").sort(
-        [pl.col("__team") == UNALLOCATED, pl.col("count"), pl.col("__team")], descending=[False, True, False]
+        [pl.col("__team") == NO_TEAM, pl.col("count"), pl.col("__team")], descending=[False, True, False]
     )
     team_rows = [[r["__team"], r["count"], r["children"]] for r in teams.iter_rows(named=True)]
 
@@ -247,9 +244,7 @@ def render_html(report: Report) -> str:
 
     type_options = _options(sorted(findings["error_type"].unique().to_list()))
     list_options = _options(sorted(findings["list"].unique().to_list(), key=lambda n: int(n.split()[1])))
-    team_options = _options(
-        sorted(findings["__team"].unique().to_list(), key=lambda t: (t == UNALLOCATED, t))
-    )
+    team_options = _options(sorted(findings["__team"].unique().to_list(), key=lambda t: (t == NO_TEAM, t)))
     note = (
         '<p class="note">Child IDs in this report are pseudonymised with a keyed hash; '
         "the performance team can match them to records.</p>"
@@ -350,4 +345,4 @@ def write_html(report: Report, path: Path) -> None:
     change section; the HTML writer itself never opens the history.
     """
     text = render_html(report)
-    _atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), report.workbook)
+    write_text(path, text, report.workbook)

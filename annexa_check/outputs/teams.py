@@ -20,11 +20,11 @@ import polars as pl
 from annexa_check.catalogue.expected import EXPECTED
 from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import counts_by, distinct_people
-from annexa_check.outputs.files import _atomic_write, write_table, xlsx_book
+from annexa_check.outputs.files import atomic_writes, write_cell, write_table, xlsx_book
+from annexa_check.report.change import allocation, unallocated
 from annexa_check.report.model import Report
 
 SPLITS = ("team", "worker")
-UNALLOCATED = "Unallocated"
 SUMMARY_SHEET, FINDINGS_SHEET = "Summary", "Findings"
 
 # Findings-table column -> the header a team manager reads; the order they appear in.
@@ -60,12 +60,6 @@ _WRAP = ("What is wrong", "What a correct value looks like", "Column", "Current 
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 _NOT_SAFE = re.compile(r"[^A-Za-z0-9 ._'()&,+-]+")
 MAX_STEM = 80
-
-
-def allocation(by: str) -> pl.Expr:
-    """The team or worker a finding belongs to; blank (Lists 1, 2, 10, 11, list-level) is Unallocated."""
-    text = pl.col(by).str.strip_chars()
-    return pl.when(text.is_null() | (text == "")).then(pl.lit(UNALLOCATED)).otherwise(text)
 
 
 def safe_stem(name: str) -> str:
@@ -139,23 +133,18 @@ def _summary_rows(report: Report, by: str, group: str, findings: pl.DataFrame) -
 
 def _write_summary(book: Any, rows: list[tuple]) -> None:
     sheet = book.add_worksheet(SUMMARY_SHEET)
-    bold = book.add_format({"bold": True, "valign": "top"})
-    title = book.add_format({"bold": True, "font_size": 14})
+    bold = {"bold": True, "valign": "top"}
+    title = {"bold": True, "font_size": 14}
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    header = {"bold": True, "bg_color": "#DDEBF7", "border": 1}
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 70, wrap)
     sheet.set_column(2, 4, 10)
     table_start = next(i for i, row in enumerate(rows) if row[0] == "Error type")
     for r, row in enumerate(rows):
         for c, cell in enumerate(row):
-            if cell is None:
-                continue
             style = title if r == 0 else header if r == table_start else bold if c == 0 else None
-            if isinstance(cell, int):
-                sheet.write_number(r, c, cell, style)
-            else:
-                sheet.write_string(r, c, str(cell), style)
+            write_cell(book, sheet, r, c, cell, style)
     sheet.activate()
 
 
@@ -170,12 +159,14 @@ def write_split(report: Report, by: str, out_dir: Path) -> list[Path]:
     except OSError as exc:
         raise AnnexaError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from exc
     findings = report.exceptions.with_columns(allocation(by).alias("__group"))
-    groups = sorted(findings["__group"].unique().to_list(), key=lambda g: (g == UNALLOCATED, g.casefold()))
+    groups = sorted(
+        findings["__group"].unique().to_list(), key=lambda g: (g == unallocated(by), g.casefold())
+    )
     names = file_names(groups)
     other, other_header = _OTHER[by]
     columns = [*_COLUMNS, other]
     headers = [*_COLUMNS.values(), other_header]
-    written = []
+    files = []
     for group in groups:
         part = findings.filter(pl.col("__group") == group)
         rows = part.select(columns).rows()
@@ -187,7 +178,6 @@ def write_split(report: Report, by: str, out_dir: Path) -> list[Path]:
             write_table(book, FINDINGS_SHEET, headers, rows, _WIDTHS, wrap=_WRAP)
             book.close()
 
-        path = out_dir / names[group]
-        _atomic_write(path, write, report.workbook)
-        written.append(path)
-    return written
+        files.append((out_dir / names[group], write))
+    atomic_writes(files, report.workbook)  # the whole set, or (on any failure) none of it
+    return [path for path, _write in files]

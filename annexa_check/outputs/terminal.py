@@ -9,14 +9,26 @@ from typing import Any
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from annexa_check.engine.check import Progress as ProgressCallback
+from annexa_check.errors import printable
 from annexa_check.report.model import Report
 from annexa_check.version import __version__
 
 PROGRESS_DELAY = 0.5  # seconds: a check quicker than this shows no bar at all
+
+
+def shown(text: object) -> str:
+    """User data (a path, sheet, team or header) as console markup that prints exactly as written.
+
+    Every place the terminal view echoes something from a workbook, a path or a settings file
+    goes through here: one line, no control characters, and brackets that rich would read as
+    markup (`[/]`, `[bold]`) kept literally.
+    """
+    return escape(printable(text))
 
 
 def new_table(title: str, columns: Sequence[str], right: Collection[str] = ()) -> Table:
@@ -31,9 +43,9 @@ def frame_table(title: str, frame: pl.DataFrame) -> Table:
     """A polars frame as a table: headings from the column names, numbers right-aligned."""
     names = {c: c.replace("_", " ").capitalize() for c in frame.columns}
     numeric = {names[c] for c, dtype in frame.schema.items() if dtype.is_numeric()}
-    table = new_table(title, list(names.values()), numeric)
+    table = new_table(shown(title), list(names.values()), numeric)
     for row in frame.iter_rows():
-        table.add_row(*(f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row))
+        table.add_row(*(f"{cell:,}" if isinstance(cell, int) else shown(cell) for cell in row))
     return table
 
 
@@ -43,7 +55,7 @@ def _counts_table(title: str, counts: dict[str, dict[str, Any]]) -> Table:
         counts.items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
     ):
         colour = "red" if c["severity"] == "error" else "yellow"
-        table.add_row(key, f"[{colour}]{c['severity']}[/]", f"{c['count']:,}", f"{c['children']:,}")
+        table.add_row(shown(key), f"[{colour}]{c['severity']}[/]", f"{c['count']:,}", f"{c['children']:,}")
     return table
 
 
@@ -99,7 +111,7 @@ def render(report: Report, console: Console) -> None:
     Colour only when it is one: rich drops the styles when output is piped.
     """
     console.print(
-        f"[bold]annexa-check[/] {__version__}  ·  {report.workbook}\n"
+        f"[bold]annexa-check[/] {__version__}  ·  {shown(report.workbook)}\n"
         f"Reference date {report.reference_date.isoformat()}  ·  "
         f"template {report.template} ({report.template_source})"
     )
@@ -111,7 +123,7 @@ def render(report: Report, console: Console) -> None:
     )
     for lst in report.lists.values():
         if not lst.found and lst.sheet:
-            loaded.add_row(f"{lst.name} {lst.title}", lst.sheet, "[red]not found[/]", "", "", "")
+            loaded.add_row(f"{lst.name} {lst.title}", shown(lst.sheet), "[red]not found[/]", "", "", "")
             continue
         if not lst.found:
             loaded.add_row(f"{lst.name} {lst.title}", "[yellow]not found[/]", "", "", "", "")
@@ -119,7 +131,7 @@ def render(report: Report, console: Console) -> None:
         missing = len(lst.missing_columns)
         loaded.add_row(
             f"{lst.name} {lst.title}",
-            lst.sheet,
+            shown(lst.sheet),
             str(lst.header_row or "-"),
             f"{lst.rows:,}",
             f"[red]{missing}[/]" if missing else "0",
@@ -136,7 +148,7 @@ def render(report: Report, console: Console) -> None:
             f"[yellow]{len(report.skipped)} rule(s) could not run[/] (columns missing); see --format json."
         )
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {shown(note)}")
     style = "bold red" if report.totals.errors else "bold green"
     console.print(f"[{style}]{report.headline}[/]")
 
@@ -148,12 +160,12 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
     table = new_table("Workbooks", ["Workbook", "Result", *numbers], numbers)
     for item in document["results"]:
         if "error" in item:
-            table.add_row(item["workbook"], "[red]could not check[/]", "", "", "")
+            table.add_row(shown(item["workbook"]), "[red]could not check[/]", "", "", "")
             continue
         totals = item["totals"]
         state = "[green]passed[/]" if item["policy"]["passed"] else "[red]failed[/]"
         table.add_row(
-            item["workbook"],
+            shown(item["workbook"]),
             state,
             f"{totals['errors']:,}",
             f"{totals['warnings']:,}",
@@ -161,7 +173,7 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
         )
     console.print(table)
     for skipped in batch["skipped_files"]:
-        console.print(f"[yellow]skipped:[/] {skipped['path']} ({skipped['reason']})")
+        console.print(f"[yellow]skipped:[/] {shown(skipped['path'])} ({skipped['reason']})")
     if document["counts"]:
         console.print(_counts_table("All workbooks by error type", document["counts"]))
     failed = batch["checked"] - batch["passed"]
@@ -213,7 +225,7 @@ def _by_list(report: Report) -> Table:
 
 def render_config(config: dict[str, Any], console: Console) -> None:
     """What the council's settings file changed: a value read through a synonym is never silent."""
-    console.print(f"Settings from {config['file']}", markup=False)
+    console.print(f"Settings from {printable(config['file'])}", markup=False)
     lines = [
         f"  {h['list']}: header '{h['header']}' read as {h['column']}" for h in config["header_aliases_used"]
     ]
@@ -230,4 +242,4 @@ def render_config(config: dict[str, Any], console: Console) -> None:
     if config["reference_date"]:
         lines.append(f"  reference date: {config['reference_date']}")
     for line in lines:
-        console.print(line, markup=False, highlight=False)
+        console.print(printable(line), markup=False, highlight=False)

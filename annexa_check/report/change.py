@@ -20,7 +20,30 @@ from annexa_check.findings.table import HISTORY_COLUMNS, counts_by_type
 STATUSES = ("new", "resolved", "still_open")
 
 
-NO_TEAM = "(no team)"
+def unallocated(by: str) -> str:
+    """The label for findings with no team (or worker) recorded: Lists 1, 2, 10, 11 and blanks."""
+    return f"(no {by} recorded)"
+
+
+NO_TEAM = unallocated("team")
+
+
+def allocation(by: str) -> pl.Expr:
+    """The team or worker a finding belongs to, never confused with findings that have none.
+
+    Blank is `unallocated(by)`; a team really named like that label (or `Unallocated`, or
+    anything else) keeps its own name, and one spelled exactly like the label is quoted,
+    so the two are counted, listed and written to files apart.
+    """
+    text = pl.col(by).str.strip_chars()
+    label = unallocated(by)
+    return (
+        pl.when(text.is_null() | (text == ""))
+        .then(pl.lit(label))
+        .when(text == label)
+        .then(pl.lit(f'"{label}"'))
+        .otherwise(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -71,9 +94,7 @@ class Comparison:
         """Findings per team and status (the team as recorded on the side the problem was seen)."""
 
         def count(part: pl.DataFrame) -> pl.DataFrame:
-            return part.group_by(pl.col("team").fill_null(NO_TEAM)).agg(
-                pl.len().cast(pl.Int64).alias("count")
-            )
+            return part.group_by(allocation("team").alias("team")).agg(pl.len().cast(pl.Int64).alias("count"))
 
         return self._pivot("team", count)
 

@@ -138,8 +138,14 @@ def implausible_reference_date(chosen: date) -> str | None:
 def find_config(explicit: Path | None, folder: Path | None = None) -> Path | None:
     """The file to use: the one named, else `annexa-check.toml` in the working folder, else none."""
     if explicit is not None:
+        if explicit.is_dir():
+            raise ConfigError(f"{_printable(str(explicit))}: is a folder; name the settings file itself")
+        if explicit.exists() and not explicit.is_file():
+            raise ConfigError(
+                f"{_printable(str(explicit))}: not a regular file; name the settings file itself"
+            )
         if not explicit.is_file():
-            raise ConfigError(f"{explicit}: configuration file not found")
+            raise ConfigError(f"{_printable(str(explicit))}: configuration file not found")
         return explicit
     found = folder / CONFIG_NAME if folder else Path(CONFIG_NAME)
     return found if found.is_file() else None
