@@ -25,9 +25,15 @@ CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any], str]] = {
         {"slack_days": "3"},
         "date_order needs 'slack_days' (a whole number), not '3'",
     ),
+    "age_matches_dob": (
+        {},
+        "it takes: days_before",
+        {"days_before": "12"},
+        "age_matches_dob needs 'days_before' (a whole number of days before the reference date), not '12'",
+    ),
     "code_age": (
         {"not_ages": {"Z": [17, 17]}},
-        "it takes: ages, not_ages",
+        "it takes: ages, not_ages, at",
         {"not_ages": ["Z"]},
         "code_age needs 'not_ages' (code: [min, max]), not ['Z']",
     ),

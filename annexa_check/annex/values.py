@@ -124,6 +124,14 @@ def age_at(dob: pl.Expr, reference: date) -> pl.Expr:
     return reference.year - dob.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
 
 
+def age_on(dob: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Whole years on each row's own date (an event's date), as `age_at` counts them at one date."""
+    birthday = dob.dt.month().cast(pl.Int32) * 100 + dob.dt.day().cast(pl.Int32)
+    that_day = day.dt.month().cast(pl.Int32) * 100 + day.dt.day().cast(pl.Int32)
+    years = day.dt.year().cast(pl.Int32) - dob.dt.year().cast(pl.Int32)
+    return years - (birthday > that_day).cast(pl.Int32)
+
+
 def child_id_text(column: str) -> pl.Expr:
     """A child ID as text; `123.0` (an ID that passed through a float) reads back as `123`."""
     return pl.col(column).str.replace(r"^(\d+)\.0+$", "${1}")

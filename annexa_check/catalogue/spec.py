@@ -45,6 +45,8 @@ class Condition:
     in_codes: tuple[str, ...] | None = None
     not_in_codes: tuple[str, ...] | None = None
     number: tuple[str, int] | None = None  # (equals | not_equals | above | below, N) on a whole number
+    # free text (e.g. LA of Placement) whose first word is none of these: blank and any other text qualify
+    not_prefixed: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         if self.present:
@@ -56,6 +58,8 @@ class Condition:
             return f"{self.column} {op.replace('_', ' ')} {n}"
         if self.in_codes is not None:
             return f"{self.column} is one of {', '.join(self.in_codes)}"
+        if self.not_prefixed is not None:
+            return f"{self.column} does not start with {' or '.join(self.not_prefixed)}"
         return f"{self.column} is a valid code other than {', '.join(self.not_in_codes or ())}"
 
 
@@ -142,9 +146,10 @@ _NUMBER_OPS = ("equals", "not_equals", "above", "below")
 def _condition(entry: dict, where: str) -> Condition:
     column = _need(entry, "column", where)
     ops = {k for k in entry if k != "column"}
-    if len(ops) != 1 or not ops <= {"present", "blank", "in", "not_in", *_NUMBER_OPS}:
+    if len(ops) != 1 or not ops <= {"present", "blank", "in", "not_in", "not_prefixed", *_NUMBER_OPS}:
         raise SpecError(
-            f"{where}: a condition has 'column' and one of present/blank/in/not_in/{'/'.join(_NUMBER_OPS)}"
+            f"{where}: a condition has 'column' and one of present/blank/in/not_in/not_prefixed/"
+            f"{'/'.join(_NUMBER_OPS)}"
         )
     number = None
     for op in _NUMBER_OPS:
@@ -159,6 +164,7 @@ def _condition(entry: dict, where: str) -> Condition:
         in_codes=_strs(entry["in"]) if "in" in entry else None,
         not_in_codes=_strs(entry["not_in"]) if "not_in" in entry else None,
         number=number,
+        not_prefixed=_strs(entry["not_prefixed"]) if "not_prefixed" in entry else None,
     )
 
 

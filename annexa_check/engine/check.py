@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -16,7 +15,8 @@ from annexa_check.catalogue.spec import Rule, Spec, load_spec
 from annexa_check.engine.run import Skipped, run_rules
 from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import counts_by_type
-from annexa_check.read.loader import LoadedWorkbook, detect_template, load_workbook
+from annexa_check.read.extracts import Source, load_source
+from annexa_check.read.loader import LoadedWorkbook, detect_template
 from annexa_check.read.safety import DEFAULT_LIMITS, Limits
 from annexa_check.settings.config import Config, apply_config, config_report
 
@@ -45,7 +45,7 @@ class CheckResult:
 
 
 def check_workbook(
-    path: Path | str,
+    path: Source,
     *,
     reference_date: date,
     template: str = "auto",
@@ -57,6 +57,9 @@ def check_workbook(
     limits: Limits = DEFAULT_LIMITS,
 ) -> CheckResult:
     """Load, validate and return the findings for one workbook.
+
+    `path` may also be a folder or .zip of CSV extracts, or a mapping of list keys to
+    polars DataFrames (read/extracts.py): everything after loading is the same.
 
     A configuration file's selection is the default: `select` replaces the file's
     `select`, and `ignore` adds to the file's `ignore`. `progress(step, done, total)`
@@ -78,7 +81,7 @@ def check_workbook(
         if progress is not None:
             progress(f"Reading {sheet}", done, steps)
 
-    workbook = load_workbook(path, spec, on_sheet, limits)
+    workbook = load_source(path, spec, on_sheet, limits)
     if template == "auto":
         detected = detect_template(workbook)
         chosen = detected or DEFAULT_TEMPLATE

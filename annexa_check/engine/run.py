@@ -127,6 +127,9 @@ def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
             return (number != n).fill_null(True)
         compared = {"equals": number == n, "above": number > n, "below": number < n}[op]
         return compared.fill_null(False)
+    if cond.not_prefixed is not None:  # the first word, as `CON - Child placed in confidential placement`
+        first = pl.col(cond.column).str.extract(r"^\s*([A-Za-z]+)", 1).str.to_uppercase()
+        return ~first.is_in([p.upper() for p in cond.not_prefixed]).fill_null(False)
     code = ctx.code(cond.column)
     if cond.in_codes is not None:
         return code.is_in(list(cond.in_codes)).fill_null(False)

@@ -225,22 +225,12 @@ def load_workbook(
     reader, inspection = _open(path, limits)
     sheets = list(reader.sheet_names)
     lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
-    by_number = {lst.number: key for key, lst in spec.lists.items()}
     notes: list[str] = []
 
-    assigned: dict[str, str] = {}
-    for sheet in sheets:
-        m = _SHEET_NUMBER.match(sheet)
-        key = by_number.get(int(m.group(1))) if m else None
-        if key is None:
-            continue
-        if key in assigned:
-            notes.append(f"sheet '{sheet}' also looks like {spec.lists[key].name}; used '{assigned[key]}'")
-            continue
-        assigned[key] = sheet
+    assigned = lists_by_name(sheets, spec, notes)
+    for key in assigned:
         lists[key].found_by = "sheet name"
 
-    shared = _shared_keys(spec)
     charts = chart_sheets(path)
     for sheet in sheets:
         if sheet in assigned.values() or sheet in charts:
@@ -250,18 +240,10 @@ def load_workbook(
         except InputError:
             notes.append(f"sheet '{sheet}' could not be read and was skipped")
             continue
-        scores = sorted(
-            (
-                (_signature_score(preview, lst, shared), key)
-                for key, lst in spec.lists.items()
-                if key not in assigned
-            ),
-            reverse=True,
-        )
-        if scores and scores[0][0] >= 0.5 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
-            key = scores[0][1]
-            assigned[key] = sheet
-            lists[key].found_by = "headers"
+        found = list_by_headers(preview, spec, assigned)
+        if found is not None:
+            assigned[found] = sheet
+            lists[found].found_by = "headers"
 
     cell_scan = scan_cells(path, list(assigned.values()), inspection.marked_sheets)
     for done, (key, sheet) in enumerate(assigned.items()):
@@ -278,14 +260,7 @@ def load_workbook(
             # the reader ends the sheet at its last non-empty cell; unsaved formulas may lie below it
             extra = cells.last_row - raw.height
             raw = pl.concat([raw, pl.DataFrame({c: [None] * extra for c in raw.columns}, schema=raw.schema)])
-        header_idx, score = _best_header_row(raw, HeaderMatcher(loaded.spec.columns))
-        if header_idx is None or score < MIN_HEADER_MATCHES:
-            loaded.problem = (
-                f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
-                f"(looked for headers such as '{loaded.spec.columns[0].header}')"
-            )
-            continue
-        _build_frame(raw, read.offsets, header_idx, loaded, cells)
+        read_list(loaded, raw, read.offsets, cells)
 
     if not assigned:
         shown = ", ".join(f"'{s}'" for s in sheets[:6]) + (", ..." if len(sheets) > 6 else "")
@@ -295,6 +270,62 @@ def load_workbook(
         )
     ignored = [s for s in sheets if s not in assigned.values()]
     return LoadedWorkbook(path=path, lists=lists, sheets=sheets, ignored_sheets=ignored, notes=notes)
+
+
+def lists_by_name(
+    names: Iterable[str], spec: Layout, notes: list[str], kind: str = "sheet"
+) -> dict[str, str]:
+    """List key -> the sheet (or file) whose name starts with the list's number.
+
+    `List_8`, `List 8`, `list 8 - children in care` (and `List_8.csv`) all name List 8;
+    a second name for a list already taken is noted and left for header matching.
+    """
+    by_number = {lst.number: key for key, lst in spec.lists.items()}
+    assigned: dict[str, str] = {}
+    for name in names:
+        m = _SHEET_NUMBER.match(name)
+        key = by_number.get(int(m.group(1))) if m else None
+        if key is None:
+            continue
+        if key in assigned:
+            notes.append(f"{kind} '{name}' also looks like {spec.lists[key].name}; used '{assigned[key]}'")
+            continue
+        assigned[key] = name
+    return assigned
+
+
+def list_by_headers(preview: pl.DataFrame, spec: Layout, assigned: dict[str, str]) -> str | None:
+    """The one list not yet assigned whose own headers a preview's first rows name best, if clearly so."""
+    shared = _shared_keys(spec)
+    scores = sorted(
+        (
+            (_signature_score(preview, lst, shared), key)
+            for key, lst in spec.lists.items()
+            if key not in assigned
+        ),
+        reverse=True,
+    )
+    if scores and scores[0][0] >= 0.5 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+        return scores[0][1]
+    return None
+
+
+def read_list(
+    loaded: LoadedList, raw: pl.DataFrame, offsets: list[int], cells: CellScan | None = None
+) -> None:
+    """Find the header row in a grid of text (frame row i is row i + 1) and build the list's frame.
+
+    Whatever the container (sheet, CSV file, data frame), the list is matched, cleaned
+    and numbered here, so the same cells give the same findings.
+    """
+    header_idx, score = _best_header_row(raw, HeaderMatcher(loaded.spec.columns))
+    if header_idx is None or score < MIN_HEADER_MATCHES:
+        loaded.problem = (
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            f"(looked for headers such as '{loaded.spec.columns[0].header}')"
+        )
+        return
+    _build_frame(raw, offsets, header_idx, loaded, cells)
 
 
 def _shared_keys(spec: Layout) -> set[str]:

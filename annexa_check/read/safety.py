@@ -194,7 +194,7 @@ def _check_compound(path: Path, expected: str, limits: Limits) -> None:
     walked (`_check_biff`): the reader trusts the sheet sizes it declares.
     """
     if path.stat().st_size > limits.max_unpacked_mb * MB:
-        raise InputError(_too_big(path, path.stat().st_size, limits))
+        raise InputError(too_big(path, path.stat().st_size, limits))
     found: set[bytes] = set()
     with path.open("rb") as handle:
         window = b""
@@ -416,7 +416,7 @@ def _reach(path: Path, sheet: _BiffSheet, row: int, col: int, limits: Limits) ->
 def _check_zip(path: Path, expected: str, limits: Limits) -> Inspection:
     with zipfile.ZipFile(path) as archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
-        _check_declared_sizes(path, infos, limits)
+        check_declared_sizes(path, infos, limits)
         names = {info.filename for info in infos}
         if "xl/workbook.bin" in names:
             raise InputError(
@@ -436,7 +436,7 @@ def _check_zip(path: Path, expected: str, limits: Limits) -> Inspection:
         return Inspection(format="xlsx", marked_sheets=_stream_parts(path, archive, infos, limits, sheets))
 
 
-def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+def check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     """What the zip directory declares, before anything is unpacked."""
     if len(infos) > limits.max_parts:
         raise InputError(
@@ -446,7 +446,7 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limi
         )
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_unpacked_mb * MB:
-        raise InputError(_too_big(path, declared, limits))
+        raise InputError(too_big(path, declared, limits))
     for info in infos:
         ratio = info.file_size // max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
@@ -457,7 +457,7 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limi
             )
 
 
-def _too_big(path: Path, unpacked: int, limits: Limits) -> str:
+def too_big(path: Path, unpacked: int, limits: Limits) -> str:
     return (
         f"{path}: a {_size(path.stat().st_size)} file that unpacks to {_size(unpacked)} or more, above the "
         f"{limits.max_unpacked_mb:,} MB limit (a zip bomb, or far larger than an Annex A return); "
@@ -519,18 +519,18 @@ def _stream_parts(
     return marked
 
 
-def _chunks(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> Iterator[bytes]:
+def unpacked_chunks(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> Iterator[bytes]:
     """A part a megabyte at a time, refused as soon as the whole package passes the unpacked limit."""
     unpacked = 0
     while chunk := stream.read(_CHUNK):
         unpacked += len(chunk)
         if unpacked > budget:
-            raise InputError(_too_big(path, limits.max_unpacked_mb * MB - budget + unpacked, limits))
+            raise InputError(too_big(path, limits.max_unpacked_mb * MB - budget + unpacked, limits))
         yield chunk
 
 
 def _drain(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> int:
-    return sum(len(chunk) for chunk in _chunks(path, stream, budget, limits))
+    return sum(len(chunk) for chunk in unpacked_chunks(path, stream, budget, limits))
 
 
 def _scan_sheet(
@@ -550,7 +550,7 @@ def _scan_sheet(
     walk = SheetWalk()
     unpacked = 0
     with reopen() as stream:
-        for chunk in _chunks(path, stream, budget, limits):
+        for chunk in unpacked_chunks(path, stream, budget, limits):
             unpacked += len(chunk)
             walk.feed(chunk)
             _check_walk(path, sheet, walk, limits)
@@ -664,7 +664,7 @@ def _canonical_extent(
     unpacked = 0
     window = b""
     with reopen() as stream:
-        for chunk in _chunks(path, stream, budget, limits):
+        for chunk in unpacked_chunks(path, stream, budget, limits):
             unpacked += len(chunk)
             window = window[-_TAIL:] + chunk
             if not state.in_data and (dimension := _DIMENSION.search(window)):
@@ -776,7 +776,7 @@ def _check_strings(path: Path, stream: IO[bytes], budget: int, limits: Limits) -
     parser.StartElementHandler = start
     unpacked = 0
     looking = True
-    for chunk in _chunks(path, stream, budget, limits):
+    for chunk in unpacked_chunks(path, stream, budget, limits):
         unpacked += len(chunk)
         if looking:
             try:
@@ -895,7 +895,7 @@ def _walk_ods(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> int
     parser.StartElementHandler = tables.start
     parser.EndElementHandler = tables.end
     unpacked = 0
-    for chunk in _chunks(path, stream, budget, limits):
+    for chunk in unpacked_chunks(path, stream, budget, limits):
         unpacked += len(chunk)
         parser.Parse(chunk, False)
     parser.Parse(b"", True)

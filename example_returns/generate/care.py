@@ -7,6 +7,7 @@ tables here only weight the spec's codes and keep the picks realistic.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from annexa_check.catalogue.spec import Spec
@@ -46,8 +47,25 @@ WITHDRAWN_BECOMES = "K3"
 
 def min_ages(spec: Spec) -> dict[str, int]:
     """The age below which each placement type is not drawn: the table above and the rules' limits."""
+    return {**PLACEMENT_MIN_AGE, **min_ages_at_start(spec)}
+
+
+def min_ages_at_start(spec: Spec) -> dict[str, int]:
+    """The rules' limits, which hold on the placement's start date (placement_type_age_mismatch)."""
     barred = rule_param(spec, "placement_type_age_mismatch", "not_ages")
-    return {**PLACEMENT_MIN_AGE, **{code: hi + 1 for code, (lo, hi) in barred.items() if lo is None}}
+    return {code: hi + 1 for code, (lo, hi) in barred.items() if lo is None}
+
+
+def _birthday(dob: date, years: int) -> date:
+    """The day a child turns `years` (a 29 February birthday falls on 1 March)."""
+    try:
+        return dob.replace(year=dob.year + years)
+    except ValueError:
+        return date(dob.year + years, 3, 1)
+
+
+def _age_on(dob: date, day: date) -> int:
+    return day.year - dob.year - ((dob.month, dob.day) > (day.month, day.day))
 
 
 def list_8(b: Builder) -> None:
@@ -55,7 +73,7 @@ def list_8(b: Builder) -> None:
     exempt = set(rule_codes(b.spec, "missing_placement_provider", "not_in"))
     withdrawn = rule_codes(b.spec, "withdrawn_placement_type", "in", b.template)
     no_urn = {*rule_codes(b.spec, "urn_not_expected", "in"), *UNREGISTERED}
-    min_age = min_ages(b.spec)
+    min_age, at_start = min_ages(b.spec), min_ages_at_start(b.spec)
     temporary = [code for code in c.labels["placement_type"] if code in exempt]
     forced = [t for t in ("T0", "T1", "T4", "Z1", "Z1", "T2") if t in temporary]
     b.cla_facts = {}
@@ -71,13 +89,16 @@ def list_8(b: Builder) -> None:
             start = b.rd(max(dob, refo - 365 * min(p.age + 1, 6)), refo)
         last = end or refo
         age = p.age
+        age_at_last = _age_on(p.dob, date.fromordinal(last))  # the oldest the child was in this placement
         if forced and not ceased:
             ptype, protected = forced.pop(0), True
         else:
             protected = False
 
-            def ok(code: str, age: int = age, ceased: bool = ceased) -> bool:
+            def ok(code: str, age: int = age, ceased: bool = ceased, at_last: int = age_at_last) -> bool:
                 if ceased and code in exempt:  # a period of care may not end in a temporary placement
+                    return False
+                if code in at_start and at_last < at_start[code]:  # too young in the whole placement
                     return False
                 return min_age.get(code, 0) <= age <= PLACEMENT_MAX_AGE.get(code, 99)
 
@@ -93,6 +114,8 @@ def list_8(b: Builder) -> None:
         if ptype not in exempt:
             provider = rng.choice(PROVIDERS.get(ptype, PROVIDERS.get(ptype[0], ("PR1", "PR4"))))
         pstart = b.rd(start, last)
+        if ptype in at_start:  # the placement starts once the child is old enough for it
+            pstart = max(pstart, _birthday(p.dob, at_start[ptype]).toordinal())
         team, worker = b.team("cic" if age < 16 else rng.choice(("cic", "leaving")))
         missing = 0 if rng.random() < 0.85 else rng.randint(1, 6)
         cells = b.person_cells(p)

@@ -75,7 +75,7 @@ class Kind(Generic[P]):
     parameters: ClassVar[type[Params]] = Params
     summary: ClassVar[str]  # one line for people: `rules`, `explain`, docs/rules.md
     level: ClassVar[Level] = "row"
-    either_age: ClassVar[bool] = False  # reads the age from Date of Birth, else from the Age column
+    either_age: bool = False  # reads the age from Date of Birth, else from the Age column
 
     def __init__(self, params: P) -> None:
         self.p = params
