@@ -94,3 +94,14 @@ def test_counts_by_list_add_up_to_the_totals(example_report: Report) -> None:
     )
     [everything] = example_report.counts_in_all_lists.iter_rows(named=True)
     assert everything == {"list": "All lists", "severity": "error", "count": 56, "children": 52}
+
+
+def test_counts_by_team_keep_findings_without_a_team_apart(example_report: Report) -> None:
+    teams = {
+        r["team"]: (r["count"], r["children"]) for r in example_report.counts_by_team.iter_rows(named=True)
+    }
+    assert len(teams) == 11
+    assert teams["(no team recorded)"] == (7, 7)
+    assert teams["Children in Care Team 1"] == (10, 9)
+    assert teams["Leaving Care Team"] == (8, 8)
+    assert sum(count for count, _children in teams.values()) == 56

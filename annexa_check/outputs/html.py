@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from annexa_check.catalogue.expected import EXPECTED
-from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by
+from annexa_check.findings.table import KEY_ERROR_TYPES
 from annexa_check.outputs.files import write_text
 from annexa_check.report.change import NO_TEAM, Comparison, allocation
 from annexa_check.report.model import Report
@@ -225,10 +225,10 @@ def render_html(report: Report) -> str:
         ]
         for lst in report.lists.values()
     ]
-    teams = counts_by(findings, "__team").sort(
-        [pl.col("__team") == NO_TEAM, pl.col("count"), pl.col("__team")], descending=[False, True, False]
+    teams = report.counts_by_team.sort(
+        [pl.col("team") == NO_TEAM, pl.col("count"), pl.col("team")], descending=[False, True, False]
     )
-    team_rows = [[r["__team"], r["count"], r["children"]] for r in teams.iter_rows(named=True)]
+    team_rows = [[r["team"], r["count"], r["children"]] for r in teams.iter_rows(named=True)]
 
     rules = {code: report.rule(code) for code in findings["rule"].unique().to_list()}
     fixes = findings.select("rule", "list", "column", EXPECTED).unique().sort("rule", "list", "column")

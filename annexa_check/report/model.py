@@ -22,6 +22,7 @@ from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.engine.check import CheckResult
 from annexa_check.findings.pseudonym import pseudonymise
 from annexa_check.findings.table import counts_by, counts_by_type, distinct_people
+from annexa_check.report.change import allocation
 from annexa_check.version import __version__
 
 if TYPE_CHECKING:
@@ -141,6 +142,13 @@ class Report:
     def counts_by_list_and_type(self) -> pl.DataFrame:
         """Records and children per list and error type."""
         return counts_by(self.findings, "list", "error_type")
+
+    @cached_property
+    def counts_by_team(self) -> pl.DataFrame:
+        """Records and children per allocated team (team, severity, count, children); none recorded is
+        `unallocated("team")`, kept apart from any team of that name."""
+        allocated = self.findings.with_columns(allocation("team").alias("__team"))
+        return counts_by(allocated, "__team").rename({"__team": "team"})
 
     @cached_property
     def counts_in_all_lists(self) -> pl.DataFrame:
