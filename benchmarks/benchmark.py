@@ -25,7 +25,7 @@ from workbooks import REFERENCE, bench_workbook  # noqa: E402
 from annexa_check.engine.check import check_workbook  # noqa: E402
 from annexa_check.outputs.files import write_csv  # noqa: E402
 from annexa_check.read.safety import inspect  # noqa: E402
-from annexa_check.report.model import summary  # noqa: E402
+from annexa_check.report.model import build_report  # noqa: E402
 
 
 def _median(fn, repeat: int) -> float:
@@ -55,9 +55,9 @@ def main() -> None:
     csv_path = out / "exceptions.csv"
 
     def validate() -> None:
-        result = check_workbook(path, reference_date=REFERENCE)
-        json.dumps(summary(result))
-        write_csv(result, csv_path)
+        report = build_report(check_workbook(path, reference_date=REFERENCE))
+        json.dumps(report.as_dict())
+        write_csv(report, csv_path)
 
     validate()  # warm the spec cache and imports, as a long-lived process would be
     read_s = _median(bare_read, args.repeat)

@@ -12,6 +12,8 @@ from click.testing import CliRunner, Result
 
 from annexa_check.catalogue.spec import Spec, load_spec
 from annexa_check.cli.main import main
+from annexa_check.engine.check import check_workbook
+from annexa_check.report.model import Report, build_report
 from example_returns.generate import Manifest, generate
 
 
@@ -23,6 +25,16 @@ def spec() -> Spec:
 
 REFERENCE_DATE = date(2025, 3, 31)
 REF = REFERENCE_DATE.isoformat()
+EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"
+
+
+@pytest.fixture(scope="session")
+def example_report() -> Report:
+    """The bundled example's report (spelling warnings left out: they are column-level), built once."""
+    result = check_workbook(EXAMPLE, reference_date=REFERENCE_DATE, ignore=["non_standard_code"])
+    return build_report(result)
+
+
 # Generated workbooks spell some valid codes in non-standard ways on purpose (warnings);
 # tests that count the injected errors leave those aside.
 SPELLING = ("--ignore", "non_standard_code")

@@ -17,6 +17,7 @@ from conftest import REF, REFERENCE_DATE, SPELLING, Month, run
 
 from annexa_check.api.batch import Job, expand, run_batch
 from annexa_check.read.safety import Limits
+from annexa_check.settings.config import Settings
 
 
 def test_a_folder_of_workbooks(two_months: tuple[Month, Month], tmp_path: Path) -> None:
@@ -161,12 +162,11 @@ def _jobs(paths: list[Path], limits: Limits | None = None) -> list[Job]:
     return [
         Job(
             path,
-            REFERENCE_DATE,
+            Settings(REFERENCE_DATE, limits=limits or Limits()),
             "auto",
             (),
             ("non_standard_code",),
             Policy("error", {}),
-            limits=limits or Limits(),
         )
         for path in paths
     ]
@@ -178,7 +178,7 @@ def test_a_worker_that_dies_costs_only_its_workbook(two_months: tuple[Month, Mon
     doomed = tmp_path / "doomed.xlsx"
     shutil.copy(march, doomed)
     jobs = _jobs([march, doomed, april])
-    jobs[1] = replace(jobs[1], limits=Limits(max_memory_mb=1))
+    jobs[1] = replace(jobs[1], settings=Settings(REFERENCE_DATE, limits=Limits(max_memory_mb=1)))
     for workers in (1, 2):
         outcomes = run_batch(jobs, workers)
         assert [o.error is None for o in outcomes] == [True, False, True]
@@ -190,7 +190,7 @@ def test_a_worker_that_dies_costs_only_its_workbook(two_months: tuple[Month, Mon
 def test_a_worker_past_the_time_limit_is_stopped(two_months: tuple[Month, Month]) -> None:
     march, april = (m.path for m in two_months)
     jobs = _jobs([march, april])
-    jobs[0] = replace(jobs[0], limits=Limits(max_seconds=0))
+    jobs[0] = replace(jobs[0], settings=Settings(REFERENCE_DATE, limits=Limits(max_seconds=0)))
     outcomes = run_batch(jobs, 1)
     assert outcomes[0].error == (
         f"{march}: checking it took longer than the 0-second limit and was stopped; "

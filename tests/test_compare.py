@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from builders import write_lists
-from conftest import REF, SPELLING, Month, record, run
+from conftest import REF, REFERENCE_DATE, SPELLING, Month, record, run
 
+from annexa_check.api.changes import compare_runs
+from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import HISTORY_COLUMNS
 
 
@@ -134,4 +137,37 @@ def test_an_argument_that_is_neither_workbook_nor_run(tmp_path: Path) -> None:
     assert (
         result.stderr
         == f"annexa-check: error: '{tmp_path / 'changes.txt'}': --output must be a file name ending in .csv, .xlsx or .json\n"
+    )
+
+
+def _no_history() -> Path:
+    raise AssertionError("the history was opened for two workbooks")
+
+
+def test_the_api_compares_two_workbooks_without_opening_the_history(two_months: tuple[Month, Month]) -> None:
+    march, april = two_months
+    comparison = compare_runs(
+        str(march.path),
+        str(april.path),
+        reference_date=REFERENCE_DATE,
+        select=(),
+        ignore=("non_standard_code",),
+        store=_no_history,
+    )
+    assert comparison.as_dict()["totals"] == {"new": 3, "resolved": 2, "still_open": 9}
+    assert (comparison.old.label, comparison.new.label) == (march.path.name, april.path.name)
+
+
+def test_the_api_refuses_a_side_that_is_neither_workbook_nor_run(tmp_path: Path) -> None:
+    with pytest.raises(AnnexaError) as refused:
+        compare_runs(
+            str(tmp_path / "gone.xlsx"),
+            "7",
+            reference_date=REFERENCE_DATE,
+            select=(),
+            ignore=(),
+            store=_no_history,
+        )
+    assert str(refused.value) == (
+        f"'{tmp_path / 'gone.xlsx'}' is not a workbook, a run id or the reference date of a recorded run"
     )

@@ -14,11 +14,11 @@ from builders import CHILD as BASE
 from builders import write_lists
 from click.testing import CliRunner
 
-from annexa_check.catalogue.expected import with_expected
 from annexa_check.cli.main import main
 from annexa_check.engine.check import check_workbook
 from annexa_check.findings.pseudonym import KEY_VARIABLE, pseudonym
 from annexa_check.outputs.teams import file_names, safe_stem, write_split
+from annexa_check.report.model import build_report
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "example_returns" / "example_dry_run.xlsx"
 REFERENCE = date(2025, 3, 31)
@@ -46,9 +46,8 @@ CHILD = {
 
 
 @pytest.fixture(scope="module")
-def example():
-    # the example's spelling warnings (bare codes) are column-level and tested elsewhere
-    return check_workbook(EXAMPLE, reference_date=REFERENCE, ignore=["non_standard_code"])
+def example(example_report):
+    return example_report
 
 
 def _rows(path: Path, sheet: str) -> list[tuple]:
@@ -185,7 +184,7 @@ def test_text_that_excel_would_run_is_written_as_text(tmp_path: Path) -> None:
     book = write_lists(tmp_path / "in.xlsx", {"list_6": rows})
     result = check_workbook(book, reference_date=REFERENCE, select=["ETH002", "AX004"])
     out = tmp_path / "out"
-    written = write_split(result, "team", out)
+    written = write_split(build_report(result), "team", out)
     values: set[str] = set()
     # "=" and "@" are not kept in file names; the two teams still get distinct, stable names
     assert sorted(p.name for p in written) == ["-Team.xlsx", "_Team-27035d.xlsx", "_Team-ac8f3d.xlsx"]
@@ -299,7 +298,7 @@ def test_out_dir_that_is_a_file_is_refused(example, tmp_path: Path) -> None:
 
 
 def test_expected_values_come_from_the_rule(example) -> None:
-    table = with_expected(example.findings, example.spec, example.template)
+    table = example.exceptions  # the expected column, computed once per run
     by_rule = dict(table.select("rule", "expected").unique().iter_rows())
     assert by_rule["AX005"] == "A date: an Excel date or dd/mm/yyyy text, e.g. 01/09/2024"
     assert by_rule["CLA008"] == "One of a) In, b) Out"

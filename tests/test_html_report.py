@@ -16,7 +16,7 @@ from annexa_check.api.audience import previous_comparison
 from annexa_check.engine.check import check_workbook
 from annexa_check.history import store as history
 from annexa_check.outputs.html import write_html
-from annexa_check.report.model import summary
+from annexa_check.report.model import build_report, summary
 from example_returns.generate import SMALL_DIRTY_COUNTS, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = check_workbook(EXAMPLE, reference_date=date(2025, 3, 31), ignore=["non_standard_code"])
     path = tmp_path_factory.mktemp("report") / "report.html"
-    write_html(result, path)
+    write_html(build_report(result), path)
     return path
 
 
@@ -77,7 +77,8 @@ def change_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     history.record(store, summary(before), before.findings)
     result = check_workbook(EXAMPLE, reference_date=date(2025, 3, 31), ignore=["non_standard_code"])
     path = folder / "report.html"
-    write_html(result, path, comparison=previous_comparison(store, result))
+    model = build_report(result)
+    write_html(model.compared(previous_comparison(store, model)), path)
     return path
 
 

@@ -88,6 +88,7 @@ def test_a_team_workbook_set_is_written_whole_or_not_at_all(
     from annexa_check.engine.check import check_workbook
     from annexa_check.errors import AnnexaError
     from annexa_check.outputs import teams
+    from annexa_check.report.model import build_report
 
     rows = [{**CIN, "child_id": "C1", "ethnicity": "zz", "allocated_team": t} for t in ("Alpha", "Beta")]
     book = write_lists(tmp_path / "two.xlsx", {"list_6": rows})
@@ -105,7 +106,7 @@ def test_a_team_workbook_set_is_written_whole_or_not_at_all(
 
     monkeypatch.setattr(teams, "xlsx_book", second_fails)
     with pytest.raises(AnnexaError) as caught:
-        teams.write_split(result, "team", out)
+        teams.write_split(build_report(result), "team", out)
     assert str(caught.value) == f"{out / 'Beta.xlsx'}: cannot write the output (No space left on device)"
     assert sorted(p.name for p in out.iterdir()) == ["Alpha.xlsx"]
     assert (out / "Alpha.xlsx").read_text() == "last month"

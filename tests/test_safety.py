@@ -33,6 +33,7 @@ from annexa_check.errors import InputError
 from annexa_check.outputs.files import write_output
 from annexa_check.read import loader
 from annexa_check.read.safety import CFB_MAGIC, Limits, inspect
+from annexa_check.report.model import build_report
 
 SPEC = load_spec()
 REFERENCE = date(2025, 3, 31)
@@ -569,7 +570,7 @@ def test_the_input_is_never_changed_and_is_released_after_the_read(tmp_path):
     before = (_sha256(path), path.stat().st_mtime_ns, path.stat().st_mode)
     result = check_workbook(path, reference_date=REFERENCE)
     for out in ("e.csv", "e.xlsx", "e.json"):
-        write_output(result, tmp_path / out)
+        write_output(build_report(result), tmp_path / out)
     assert (_sha256(path), path.stat().st_mtime_ns, path.stat().st_mode) == before
     open_files = {os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")}
     assert str(path.resolve()) not in open_files
@@ -640,7 +641,7 @@ def test_a_failed_write_leaves_the_previous_output_whole(tmp_path, monkeypatch):
 
     monkeypatch.setattr("csv.writer", disk_full)
     with pytest.raises(Exception, match="cannot write the output"):
-        write_output(result, out)
+        write_output(build_report(result), out)
     assert out.read_text() == "previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dry run.xlsx", "exceptions.csv"]
 
@@ -650,8 +651,8 @@ def test_values_a_spreadsheet_would_run_are_neutralised(tmp_path):
     rows = [{**CIN, "child_id": f"C{i}", "ethnicity": v} for i, v in enumerate(unsafe)]
     path = valid(tmp_path / "dry run.xlsx", rows)
     result = check_workbook(path, reference_date=REFERENCE, select=["ETH002", "AX004"])
-    write_output(result, tmp_path / "e.csv")
-    write_output(result, tmp_path / "e.xlsx")
+    write_output(build_report(result), tmp_path / "e.csv")
+    write_output(build_report(result), tmp_path / "e.xlsx")
     text = (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
     values = [line.split(",")[7] for line in text.splitlines()[1:]]
     # `\t=1+1` and `\r=1+1` are trimmed to `=1+1` when read (cells are stripped), so they appear as it

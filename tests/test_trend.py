@@ -6,8 +6,12 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import Month, record, run
+
+from annexa_check.api.recorded import trend_of
+from annexa_check.errors import AnnexaError
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +62,15 @@ def test_history_lists_runs(store: Path) -> None:
     lines = [line.rstrip() for line in run("history", "--history", str(store)).stdout.splitlines()]
     assert lines[0] == f"Runs recorded in {store}"
     assert [line.split()[0] for line in lines[3:]] == ["1", "2", "3"]
+
+
+def test_the_api_chooses_the_runs(store: Path) -> None:
+    everything = trend_of(store)
+    assert [r.id for r in everything.runs] == [1, 2, 3]
+    assert everything.table.columns == ["error_type", "run 1", "run 2", "run 3"]
+    april = trend_of(store, last=1, workbook_name="april.xlsx")
+    assert [r.id for r in april.runs] == [3]
+    assert april.table.filter(pl.col("error_type") == "missing_ethnicity")["run 3"].to_list() == [3]
+    with pytest.raises(AnnexaError) as refused:
+        trend_of(store, workbook_name="kent.xlsx")
+    assert str(refused.value) == f"{store}: no recorded runs of kent.xlsx"

@@ -5,14 +5,13 @@ Options are checked before the (possibly long) check runs, so a typo costs nothi
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
-from annexa_check.engine.check import CheckResult
 from annexa_check.errors import AnnexaError
-from annexa_check.findings.pseudonym import key_from_environment, pseudonymise
+from annexa_check.findings.pseudonym import key_from_environment
 from annexa_check.history.compare import previous_run, run_side
 from annexa_check.report.change import Comparison, Side, compare
+from annexa_check.report.model import Report
 
 REPORT_SUFFIXES = (".html", ".htm")
 
@@ -40,32 +39,24 @@ def check_destinations(
     return key_from_environment()
 
 
-def with_pseudonyms(result: CheckResult, key: bytes | None) -> CheckResult:
-    """The result every file is written from: child IDs replaced when a key is given."""
-    if key is None:
-        return result
-    return dataclasses.replace(result, findings=pseudonymise(result.findings, result.spec, key))
-
-
 def write_audience_outputs(
-    result: CheckResult,
+    report: Report,
     split_by: str | None,
     out_dir: Path | None,
     report_path: Path | None,
     *,
-    pseudonymised: bool = False,
     history: Path | None = None,
 ) -> list[str]:
     """Write the team workbooks and the HTML report asked for; return one line per thing written.
 
-    The report shows the change since the workbook's previous run in `history`, if it has one.
+    The HTML report shows the change since the workbook's previous run in `history`, if it has one.
     """
     from annexa_check.outputs.html import write_html
     from annexa_check.outputs.teams import write_split
 
     lines = []
     if split_by and out_dir is not None:
-        files = write_split(result, split_by, out_dir, pseudonymised=pseudonymised)
+        files = write_split(report, split_by, out_dir)
         if files:
             lines.append(
                 f"Wrote {len(files)} {split_by} workbook{'s' if len(files) != 1 else ''} to {out_dir}"
@@ -73,19 +64,18 @@ def write_audience_outputs(
         else:
             lines.append(f"No findings, so no {split_by} workbooks were written to {out_dir}")
     if report_path is not None:
-        comparison = previous_comparison(history, result)
-        write_html(result, report_path, pseudonymised=pseudonymised, comparison=comparison)
+        write_html(report.compared(previous_comparison(history, report)), report_path)
         lines.append(f"Wrote {report_path}")
     return lines
 
 
-def previous_comparison(store: Path | None, result: CheckResult) -> Comparison | None:
+def previous_comparison(store: Path | None, report: Report) -> Comparison | None:
     """This run against the workbook's previous recorded run (see `previous_run`), if there is one."""
     if store is None:
         return None
-    run = previous_run(store, result.workbook.path, result.reference_date)
+    run = previous_run(store, report.workbook, report.reference_date)
     if run is None:
         return None
-    old = run_side(store, run, [rule.code for rule in result.rules])
-    new = Side(result.workbook.path.name, result.reference_date.isoformat(), result.findings)
+    old = run_side(store, run, [rule.code for rule in report.rules])
+    new = Side(report.workbook.name, report.reference_date.isoformat(), report.findings)
     return compare(old, new)

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -29,10 +29,11 @@ from typing import Any
 
 import polars as pl
 
-from annexa_check.engine.check import CheckResult
 from annexa_check.errors import AnnexaError, Stopped, decodable, one_line
-from annexa_check.read.safety import DEFAULT_LIMITS, Limits, raise_with
+from annexa_check.read.safety import Limits, raise_with
+from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy, Verdict
+from annexa_check.settings.config import Settings
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Below this much workbook in total, one process is quicker than starting more (a 6 MB,
@@ -46,7 +47,7 @@ class Job:
     """One workbook and everything needed to check it, in a form a worker process can receive."""
 
     workbook: Path
-    reference_date: date
+    settings: Settings  # loaded once by the caller: the worker never reads the settings file
     template: str
     select: tuple[str, ...]
     ignore: tuple[str, ...]
@@ -56,12 +57,15 @@ class Job:
     out_dir: Path | None = None
     report_path: Path | None = None
     key: bytes | None = None  # pseudonymise every file written (and the history) with this key
-    config_file: Path | None = None  # the council settings file, read again in the worker
     progress: bool = False  # in-process only: draw a progress bar
-    keep_result: bool = False  # in-process only: hand back the whole CheckResult
-    limits: Limits = DEFAULT_LIMITS  # what the pre-check lets through to the reader
+    keep_result: bool = False  # in-process only: hand back the whole Report
     verbose: bool = False  # errors may quote the reader's own message
     history: Path | None = None  # the store whose earlier run the report compares with (read only)
+
+    @property
+    def limits(self) -> Limits:
+        """What the pre-check lets through to the reader (and the worker's memory and time)."""
+        return self.settings.limits
 
 
 @dataclass
@@ -74,12 +78,35 @@ class Outcome:
     findings: pl.DataFrame | None = None  # only the history columns, as written (pseudonymised or not)
     lines: list[str] = field(default_factory=list)  # "Wrote ..." for each file written
     error: str | None = None
-    result: CheckResult | None = None
+    model: Report | None = None  # in-process only: the report every file was written from
 
 
 def output_for(path: Path, workbook: Path) -> Path:
     """In a batch, `-o out/exceptions.csv` becomes `out/exceptions.<workbook>.csv` for each workbook."""
     return path.with_name(f"{path.stem}.{workbook.stem}{path.suffix}")
+
+
+def jobs_for(paths: list[Path], job: Job, *, single: bool) -> list[Job]:
+    """`job` (as asked, for any workbook) for each of `paths`.
+
+    A single workbook (named alone, not a folder) writes its files as named and may show a
+    progress bar and keep its report; in a batch each writes one file (or team folder) of
+    its own, named after the workbook.
+    """
+    if single:
+        return [replace(job, workbook=path) for path in paths]
+    return [
+        replace(
+            job,
+            workbook=path,
+            outputs=tuple(output_for(o, path) for o in job.outputs),
+            out_dir=None if job.out_dir is None else job.out_dir / path.stem,
+            report_path=None if job.report_path is None else output_for(job.report_path, path),
+            progress=False,
+            keep_result=False,
+        )
+        for path in paths
+    ]
 
 
 def workbook_problem(path: Path) -> str | None:
@@ -129,49 +156,43 @@ def _readable_name(path: Path) -> Iterator[Path]:
 
 def check_one(job: Job) -> Outcome:
     """Check one workbook, write its outputs, return what the caller reports; bad input is not raised."""
-    from annexa_check.api.audience import with_pseudonyms, write_audience_outputs
+    from annexa_check.api.audience import write_audience_outputs
     from annexa_check.catalogue.spec import load_spec
     from annexa_check.engine.check import check_workbook
     from annexa_check.findings.table import HISTORY_COLUMNS
     from annexa_check.outputs import formats
     from annexa_check.outputs.files import write_output
     from annexa_check.outputs.terminal import progress_bar
-    from annexa_check.report.model import summary
-    from annexa_check.settings.config import load_config
+    from annexa_check.report.model import build_report
 
     problem = workbook_problem(job.workbook)
     if problem is not None:
         return Outcome(job.workbook, error=problem)
     try:
         spec = load_spec()
-        config = load_config(job.config_file, spec) if job.config_file else None
         with progress_bar(enabled=job.progress) as progress, _readable_name(job.workbook) as readable:
             result = check_workbook(
                 readable,
-                reference_date=job.reference_date,
+                reference_date=job.settings.reference_date,
                 template=job.template,
                 select=job.select,
                 ignore=job.ignore,
                 spec=spec,
-                config=config,
+                config=job.settings.config,
                 progress=progress,
                 limits=job.limits,
             )
         if readable != job.workbook:
             result.workbook.path = job.workbook
-        verdict = job.policy.judge(summary(result)["counts"])
-        report = summary(result, verdict)
-        written = with_pseudonyms(result, job.key)
+        built = build_report(result)
+        verdict = job.policy.judge(built.counts_as_dict())
+        model = built.judged(verdict)
+        written = model.with_pseudonyms(job.key)
         for path in job.outputs:
-            write_output(written, path, verdict)
+            write_output(written, path)
         lines = [f"Wrote {path}" for path in job.outputs]
         lines += write_audience_outputs(
-            written,
-            job.split_by,
-            job.out_dir,
-            job.report_path,
-            pseudonymised=job.key is not None,
-            history=job.history,
+            written, job.split_by, job.out_dir, job.report_path, history=job.history
         )
     except AnnexaError as exc:
         return Outcome(job.workbook, error=one_line(exc, job.verbose))
@@ -188,13 +209,13 @@ def check_one(job: Job) -> Outcome:
         return Outcome(job.workbook, error=f"{job.workbook}: {one_line(exc, job.verbose)}")
     return Outcome(
         job.workbook,
-        report=report,
+        report=model.as_dict(),
         verdict=verdict,
-        junit=ET.tostring(formats.junit_suite(written, verdict), encoding="unicode"),
-        markdown=formats.markdown(report, verdict),
+        junit=ET.tostring(formats.junit_suite(written), encoding="unicode"),
+        markdown=formats.markdown(model),
         findings=written.findings.select(HISTORY_COLUMNS),
         lines=lines,
-        result=written if job.keep_result else None,
+        model=written if job.keep_result else None,
     )
 
 
@@ -423,3 +444,13 @@ def combined(
             for o in outcomes
         ],
     }
+
+
+def junit_suites(outcomes: list[Outcome]) -> list[ET.Element]:
+    """Each workbook's JUnit suite; one that could not be checked is one errored test case."""
+    from annexa_check.outputs import formats
+
+    return [
+        ET.fromstring(o.junit) if o.error is None else formats.junit_failed_suite(str(o.workbook), o.error)
+        for o in outcomes
+    ]

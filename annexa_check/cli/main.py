@@ -13,16 +13,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from annexa_check.catalogue.spec import load_spec
-from annexa_check.errors import AnnexaError, Stopped, decodable, one_line, printable
+from annexa_check.errors import AnnexaError, Stopped, one_line, printable
 from annexa_check.outputs.catalogue import (
     DOCS_COMMAND,
     catalogue_markdown,
@@ -33,13 +31,11 @@ from annexa_check.outputs.catalogue import (
 )
 from annexa_check.read.safety import DEFAULT_LIMITS
 from annexa_check.report.policy import FAIL_ON
-from annexa_check.settings.config import CONFIG_NAME, find_config, implausible_reference_date, load_config
+from annexa_check.settings.config import CONFIG_NAME, implausible_reference_date, load_settings
 from annexa_check.version import __version__
 
 if TYPE_CHECKING:
     from annexa_check.api.batch import Outcome
-    from annexa_check.report.change import Side
-    from annexa_check.report.policy import Verdict
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -391,7 +387,7 @@ def validate(
     Example: annexa-check validate dry_run.xlsx --split-by team --out-dir exceptions/ --report report.html
     """
     from annexa_check.api.audience import check_destinations
-    from annexa_check.api.batch import Job, expand, output_for, run_batch
+    from annexa_check.api.batch import Job, expand, jobs_for, run_batch
     from annexa_check.outputs.files import suffix_problem
     from annexa_check.report.policy import Policy, parse_maxima
 
@@ -407,41 +403,34 @@ def validate(
         key = check_destinations(outputs, split_by, out_dir, report_path, pseudonymise)
         spec = load_spec()
         policy = Policy(fail_on, parse_maxima(maxima, spec.error_types))
-        if no_config and config_path is not None:
-            raise AnnexaError("--config and --no-config contradict each other; give one")
-        config_file = None if no_config else find_config(config_path)
-        config = load_config(config_file, spec) if config_file else None
-        if reference_date is None:
-            reference_date = (config.reference_date_on(date.today()) if config else None) or date.today()
-        limits = config.limits_over(DEFAULT_LIMITS) if config else DEFAULT_LIMITS
-        if max_unpacked_mb is not None:  # the command line wins
-            limits = replace(limits, max_unpacked_mb=max_unpacked_mb)
+        settings = load_settings(
+            spec,
+            config_path=config_path,
+            no_config=no_config,
+            reference_date=reference_date,
+            max_unpacked_mb=max_unpacked_mb,
+        )
     except AnnexaError as exc:
         _fail(str(exc))
     paths, skipped = expand(workbooks)
-    work = [
-        Job(
-            path,
-            reference_date,
-            template,
-            tuple(_split(select)),
-            tuple(_split(ignore)),
-            policy,
-            # several workbooks: one file (or team folder) each, named after the workbook
-            outputs=outputs if single else tuple(output_for(o, path) for o in outputs),
-            split_by=split_by,
-            out_dir=out_dir if single or out_dir is None else out_dir / path.stem,
-            report_path=report_path if single or report_path is None else output_for(report_path, path),
-            key=key,
-            config_file=config_file,
-            progress=single and not quiet and fmt == "text",
-            keep_result=single,
-            limits=limits,
-            verbose=verbose,
-            history=_store(history_path) if report_path else None,
-        )
-        for path in paths
-    ]
+    asked = Job(
+        Path(),
+        settings,
+        template,
+        tuple(_split(select)),
+        tuple(_split(ignore)),
+        policy,
+        outputs=outputs,
+        split_by=split_by,
+        out_dir=out_dir,
+        report_path=report_path,
+        key=key,
+        progress=not quiet and fmt == "text",
+        keep_result=True,
+        verbose=verbose,
+        history=_store(history_path) if report_path else None,
+    )
+    work = jobs_for(paths, asked, single=single)
     if not work:
         _fail(f"no workbooks found in {', '.join(str(w) for w in workbooks)}")
     outcomes = run_batch(work, jobs)
@@ -451,99 +440,46 @@ def validate(
         if single:
             _show_one(outcomes[0], fmt, quiet)
         else:
-            _show_batch(outcomes, skipped, reference_date, fmt, quiet)
+            _show_batch(outcomes, skipped, settings.reference_date, fmt, quiet)
 
 
 def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
-    from annexa_check.history import store as history
+    from annexa_check.api.recorded import record_outcomes
 
-    store = _store(history_path)
-    for outcome in outcomes:
-        if outcome.report is not None and outcome.findings is not None:
-            try:
-                history.record(store, outcome.report, outcome.findings)
-            except AnnexaError as exc:
-                _fail(str(exc))
-
-
-def _console() -> Console:
-    console = Console()
-    if not console.is_terminal:  # piped to a log or file: no need to wrap at 80 columns
-        console = Console(width=120)
-    return console
+    try:
+        record_outcomes(_store(history_path), outcomes)
+    except AnnexaError as exc:
+        _fail(str(exc))
 
 
 def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
-    from annexa_check.outputs import formats
-    from annexa_check.outputs.files import csv_text, json_text
-    from annexa_check.outputs.terminal import render, shown
+    from annexa_check.outputs.console import print_run, run_text, stdout_console
 
     if outcome.error is not None:
         _fail(outcome.error)
-    assert outcome.report is not None and outcome.verdict is not None and outcome.result is not None
-    report, verdict = outcome.report, outcome.verdict
-    if fmt == "json":
-        click.echo(json_text(report), nl=False)
-    elif fmt == "csv":
-        click.echo(decodable(csv_text(outcome.result)), nl=False)
-    elif fmt == "junit":
-        click.echo(decodable(formats.junit(outcome.result, verdict)), nl=False)
-    elif fmt == "markdown":
-        click.echo(decodable(formats.markdown(report, verdict)), nl=False)
+    assert outcome.model is not None and outcome.verdict is not None
+    if fmt != "text":
+        click.echo(run_text(outcome.model, fmt), nl=False)
     elif not quiet:
-        console = _console()
-        render(report, console, outcome.result.findings)
-        for line in outcome.lines:
-            console.print(shown(line))
-        if verdict.maxima or verdict.fail_on != "error":
-            _print_verdict(console, verdict)
-    sys.exit(EXIT_OK if verdict.passed else EXIT_FINDINGS)
-
-
-def _print_verdict(console: Console, verdict: Verdict) -> None:
-    if verdict.passed:
-        console.print(f"[bold green]Policy passed[/] (--fail-on {verdict.fail_on}).")
-        return
-    console.print(f"[bold red]Policy failed[/] (--fail-on {verdict.fail_on}):")
-    for reason in verdict.reasons:
-        console.print(f"  {reason}")
+        print_run(outcome.model, outcome.lines, stdout_console())
+    sys.exit(EXIT_OK if outcome.verdict.passed else EXIT_FINDINGS)
 
 
 def _show_batch(
     outcomes: list[Outcome], skipped: list[tuple[Path, str]], reference_date: date, fmt: str, quiet: bool
 ) -> NoReturn:
-    import xml.etree.ElementTree as ET
-
-    from annexa_check.api.batch import combined
-    from annexa_check.outputs import formats
-    from annexa_check.outputs.files import json_text
-    from annexa_check.outputs.terminal import render_batch, shown
+    from annexa_check.api.batch import combined, junit_suites
+    from annexa_check.outputs.console import batch_text, print_batch, stdout_console
 
     document = combined(outcomes, reference_date, skipped)
     for outcome in outcomes:
         if outcome.error is not None:
             click.echo(f"annexa-check: error: {printable(outcome.error)}", err=True)
-    if fmt == "json":
-        click.echo(json_text(document), nl=False)
-    elif fmt == "junit":
-        suites = [
-            ET.fromstring(o.junit)
-            if o.error is None
-            else formats.junit_failed_suite(str(o.workbook), o.error)
-            for o in outcomes
-        ]
-        click.echo(decodable(formats.junit_document(suites)), nl=False)
-    elif fmt == "markdown":
-        click.echo(
-            decodable(formats.markdown_batch(document, [o.markdown for o in outcomes if o.error is None])),
-            nl=False,
-        )
+    if fmt != "text":
+        parts = [o.markdown for o in outcomes if o.error is None]
+        click.echo(batch_text(document, fmt, junit_suites(outcomes), parts), nl=False)
     elif not quiet:
-        console = _console()
-        render_batch(document, console)
-        for outcome in outcomes:
-            for line in outcome.lines:
-                console.print(shown(line))
+        print_batch(document, [line for o in outcomes for line in o.lines], stdout_console())
     if any(o.error is not None for o in outcomes):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(o.verdict is not None and o.verdict.passed for o in outcomes) else EXIT_FINDINGS)
@@ -652,77 +588,31 @@ def compare(
 
     Example: annexa-check compare march.xlsx april.xlsx -o changes.xlsx
     """
-    with _printing():
-        from annexa_check.catalogue.selection import select_rules
-        from annexa_check.history.compare import COMPARE_SUFFIXES, write_changes
-        from annexa_check.outputs.files import json_text
-        from annexa_check.outputs.terminal import frame_table, shown
-        from annexa_check.report.change import compare as compare_sides
+    from annexa_check.api.changes import compare_runs
+    from annexa_check.history.compare import COMPARE_SUFFIXES
+    from annexa_check.outputs.console import print_comparison, stdout_console
+    from annexa_check.outputs.files import json_text
 
+    with _printing():
         for path in outputs:
             if path.suffix.lower() not in COMPARE_SUFFIXES:
                 _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
         try:
-            codes = [r.code for r in select_rules(load_spec(), _split(select), _split(ignore))]
-            sides = [_side(arg, reference_date or date.today(), history_path, codes) for arg in (old, new)]
-            comparison = compare_sides(*sides)
-            protect = tuple(Path(arg) for arg in (old, new) if _exists(arg))
-            for path in outputs:
-                write_changes(comparison, path, protect)
+            comparison = compare_runs(
+                old,
+                new,
+                reference_date=reference_date or date.today(),
+                select=_split(select),
+                ignore=_split(ignore),
+                store=lambda: _store(history_path),
+                outputs=outputs,
+            )
         except AnnexaError as exc:
             _fail(str(exc))
         if fmt == "json":
             click.echo(json_text(comparison.as_dict()), nl=False)
             return
-        console = _console()
-        totals = comparison.as_dict()["totals"]
-        console.print(f"[bold]{shown(comparison.old.label)}[/] → [bold]{shown(comparison.new.label)}[/]")
-        for title, table in (
-            ("By error type", comparison.by_error_type()),
-            ("By team", comparison.by_team()),
-        ):
-            console.print(frame_table(title, table))
-        console.print(
-            f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
-        )
-        for path in outputs:
-            console.print(f"Wrote {shown(path)}")
-
-
-def _side(argument: str, reference_date: date, history_path: Path | None, codes: list[str]) -> Side:
-    """A workbook if the file exists, else a recorded run by id or reference date; `codes` rules only."""
-    from annexa_check.engine.check import check_workbook
-    from annexa_check.history import store as history
-    from annexa_check.history.compare import run_side
-    from annexa_check.report.change import Side
-
-    path = Path(argument)
-    if _exists(argument):
-        result = check_workbook(path, reference_date=reference_date, select=codes)
-        return Side(path.name, reference_date.isoformat(), result.findings)
-    if not (argument.isdigit() or _is_date(argument)):
-        raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
-    store = _store(history_path)
-    return run_side(store, history.find_run(store, argument), codes)
-
-
-def _exists(argument: str) -> bool:
-    """Does an argument name an existing file? An empty one (not the current folder) or an
-    over-long one does not."""
-    if not argument:
-        return False
-    try:
-        return Path(argument).exists()
-    except OSError:
-        return False
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+        print_comparison(comparison, outputs, stdout_console())
 
 
 @main.command("history")
@@ -730,24 +620,19 @@ def _is_date(text: str) -> bool:
 @_history_option
 def history_command(fmt: str, history_path: Path | None) -> None:
     """List the recorded runs (validate --record), oldest first.  Example: annexa-check history"""
+    from annexa_check.history import store as history
+    from annexa_check.outputs.console import print_runs, runs_json, stdout_console
+
     with _printing():
-        import polars as pl
-
-        from annexa_check.history import store as history
-        from annexa_check.outputs.files import json_text
-        from annexa_check.outputs.terminal import frame_table
-
         store = _store(history_path)
         try:
             recorded = history.runs(store)
         except AnnexaError as exc:
             _fail(str(exc))
         if fmt == "json":
-            click.echo(json_text({"history": str(store), "runs": [vars(run) for run in recorded]}), nl=False)
+            click.echo(runs_json(store, recorded), nl=False)
             return
-        frame = pl.DataFrame([vars(run) for run in recorded], schema=list(history.Run.__dataclass_fields__))
-        console = _console()
-        console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
+        print_runs(store, recorded, list(history.Run.__dataclass_fields__), stdout_console())
 
 
 @main.command()
@@ -775,41 +660,20 @@ def trend(
 
     Example: annexa-check trend --last 12 --chart dq-trend
     """
-    with _printing():
-        from annexa_check.history import store as history
-        from annexa_check.history.trend import trend_table, write_chart
-        from annexa_check.outputs.files import json_text
-        from annexa_check.outputs.terminal import frame_table, shown
+    from annexa_check.api.recorded import trend_of
+    from annexa_check.history.trend import write_chart
+    from annexa_check.outputs.console import print_trend, stdout_console, trend_text
 
-        store = _store(history_path)
+    with _printing():
         try:
-            recorded = history.runs(store)
-            if workbook_name:
-                recorded = [run for run in recorded if Path(run.workbook).name == workbook_name]
-            if last:
-                recorded = recorded[-last:]
-            if not recorded:
-                raise AnnexaError(
-                    f"{store}: no recorded runs{' of ' + workbook_name if workbook_name else ''}"
-                )
-            table = trend_table(recorded, history.run_counts(store))
+            found = trend_of(_store(history_path), last=last, workbook_name=workbook_name)
         except AnnexaError as exc:
             _fail(str(exc))
-        if fmt == "json":
-            runs = [
-                {"id": r.id, "workbook": r.workbook, "reference_date": r.reference_date} for r in recorded
-            ]
-            counts = {row.pop("error_type"): row for row in table.iter_rows(named=True)}
-            click.echo(json_text({"runs": runs, "counts": counts}), nl=False)
-        elif fmt == "csv":
-            click.echo(table.write_csv(), nl=False)
+        recorded, table = found.runs, found.table
+        if fmt != "text":
+            click.echo(trend_text(recorded, table, fmt), nl=False)
         else:
-            console = _console()
-            console.print(frame_table("Records per error type", table))
-            for run in recorded:
-                console.print(
-                    f"run {run.id}: {shown(Path(run.workbook).name)}, reference date {run.reference_date}"
-                )
+            print_trend(recorded, table, stdout_console())
         if chart:  # after the table, which needs no plotting library
             try:
                 written = write_chart(recorded, table, chart)

@@ -1,8 +1,7 @@
-"""Everything a run reports, derived from the findings table and the load report.
+"""The files a run writes from its `Report`: the exception list (CSV, Excel), the JSON summary,
+JUnit XML and Markdown, each written atomically and never over the workbook being checked.
 
-`summary()` is the one machine-readable account of a run (the `--format json`
-document); the terminal view renders the same numbers. The exception-list writers
-write the findings table itself. None of them look at the workbook again.
+The exception-list writers write the findings table itself. None of them look at the workbook again.
 """
 
 from __future__ import annotations
@@ -17,17 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-from annexa_check.engine.check import CheckResult
 from annexa_check.errors import AnnexaError, decodable
 from annexa_check.findings.table import FINDING_COLUMNS
-from annexa_check.report.model import summary
-
-if TYPE_CHECKING:
-    from annexa_check.report.policy import Verdict
+from annexa_check.report.model import Report
 
 OUTPUT_SUFFIXES = (".csv", ".xlsx", ".json", ".xml", ".md")
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
@@ -239,16 +234,16 @@ def json_text(document: dict[str, Any]) -> str:
     return decodable(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
-def write_json(result: CheckResult, path: Path, verdict: Verdict | None = None) -> None:
-    write_text(path, json_text(summary(result, verdict)), result.workbook.path)
+def write_json(report: Report, path: Path) -> None:
+    write_text(path, json_text(report.as_dict()), report.workbook)
 
 
 EXPORT_COLUMNS = [*FINDING_COLUMNS, "reference_date"]
 
 
-def _export_rows(result: CheckResult) -> list[tuple]:
+def _export_rows(report: Report) -> list[tuple]:
     """The exception list: the findings table plus the reference date, which every output echoes."""
-    stamped = result.findings.with_columns(pl.lit(result.reference_date.isoformat()).alias("reference_date"))
+    stamped = report.findings.with_columns(pl.lit(report.reference_date.isoformat()).alias("reference_date"))
     return stamped.select(EXPORT_COLUMNS).rows()
 
 
@@ -259,10 +254,10 @@ def _csv_to(handle: Any, columns: list[str], rows: list[tuple]) -> None:
         out.writerow([neutralise(c) if isinstance(c, str) else ("" if c is None else c) for c in row])
 
 
-def csv_text(result: CheckResult) -> str:
+def csv_text(report: Report) -> str:
     """The exception list as CSV text (for stdout: no byte-order mark)."""
     buffer = io.StringIO(newline="")
-    _csv_to(buffer, EXPORT_COLUMNS, _export_rows(result))
+    _csv_to(buffer, EXPORT_COLUMNS, _export_rows(report))
     return buffer.getvalue()
 
 
@@ -276,8 +271,8 @@ def write_table_csv(path: Path, columns: list[str], rows: list[tuple], protect: 
     _atomic_write(path, write, protect)
 
 
-def write_csv(result: CheckResult, path: Path) -> None:
-    write_table_csv(path, EXPORT_COLUMNS, _export_rows(result), result.workbook.path)
+def write_csv(report: Report, path: Path) -> None:
+    write_table_csv(path, EXPORT_COLUMNS, _export_rows(report), report.workbook)
 
 
 _WIDTHS = {
@@ -338,8 +333,8 @@ def write_table_xlsx(
     _atomic_write(path, write, protect)
 
 
-def write_xlsx(result: CheckResult, path: Path) -> None:
-    write_table_xlsx(path, {"Exceptions": (EXPORT_COLUMNS, _export_rows(result))}, result.workbook.path)
+def write_xlsx(report: Report, path: Path) -> None:
+    write_table_xlsx(path, {"Exceptions": (EXPORT_COLUMNS, _export_rows(report))}, report.workbook)
 
 
 def suffix_problem(path: Path) -> str | None:
@@ -350,28 +345,24 @@ def suffix_problem(path: Path) -> str | None:
     return f"'{path}': --output must be a file name ending in {', '.join(most)} or {last}"
 
 
-def write_output(result: CheckResult, path: Path, verdict: Verdict | None = None) -> None:
+def write_output(report: Report, path: Path) -> None:
     """Write the exception list (csv/xlsx), the summary (json), JUnit XML (xml) or Markdown (md).
 
-    The file extension chooses; JUnit and Markdown follow the exit policy's verdict (default policy
-    when none is given).
+    The file extension chooses; JUnit and Markdown follow the report's verdict (the default policy's
+    when it was not judged).
     """
     from annexa_check.outputs import formats
-    from annexa_check.report.policy import Policy
 
     problem = suffix_problem(path)
     if problem:
         raise AnnexaError(problem)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        write_csv(result, path)
+        write_csv(report, path)
     elif suffix == ".xlsx":
-        write_xlsx(result, path)
+        write_xlsx(report, path)
     elif suffix == ".json":
-        write_json(result, path, verdict)
+        write_json(report, path)
     else:
-        verdict = verdict or Policy().judge(summary(result)["counts"])
-        text = (
-            formats.junit(result, verdict) if suffix == ".xml" else formats.markdown(summary(result), verdict)
-        )
-        write_text(path, text, result.workbook.path)
+        text = formats.junit(report) if suffix == ".xml" else formats.markdown(report)
+        write_text(path, text, report.workbook)

@@ -1,6 +1,6 @@
 """CI renderings of a run: JUnit XML (one test case per rule) and a short Markdown summary.
 
-Both are built from the findings table and `summary()`, like every other output, and
+Both are built from the run's `Report`, like every other output, and
 both follow the exit policy's verdict, so a CI page shows red exactly when the job
 fails. Neither carries a timestamp: the same workbook and reference date give the
 same bytes, so outputs can be diffed between runs.
@@ -12,11 +12,10 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from annexa_check.engine.check import CheckResult
 from annexa_check.errors import printable
 from annexa_check.findings.table import distinct_people
-from annexa_check.report.model import headline
-from annexa_check.report.policy import Verdict
+from annexa_check.report.model import Report
+from annexa_check.report.policy import Policy, Verdict
 
 FIRST_RECORDS = 5  # enough to find the pattern; the exception list has the rest
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -33,9 +32,14 @@ def _record_line(row: dict[str, Any]) -> str:
     return f"{where}{child}, {row['column']}: {row['message']}"
 
 
-def junit(result: CheckResult, verdict: Verdict) -> str:
+def verdict_of(report: Report) -> Verdict:
+    """The report's verdict; the default policy's when the run was not judged (a library call)."""
+    return report.verdict or Policy().judge(report.counts_as_dict())
+
+
+def junit(report: Report) -> str:
     """The JUnit XML document of one run."""
-    return junit_document([junit_suite(result, verdict)])
+    return junit_document([junit_suite(report)])
 
 
 def junit_document(suites: list[ET.Element]) -> str:
@@ -50,15 +54,16 @@ def junit_document(suites: list[ET.Element]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + _xml_text(document) + "\n"
 
 
-def junit_suite(result: CheckResult, verdict: Verdict) -> ET.Element:
+def junit_suite(report: Report) -> ET.Element:
     """One test case per selected rule: failed, passed (with any tolerated findings) or skipped."""
-    findings = result.findings
+    verdict = verdict_of(report)
+    findings = report.findings
     skipped: dict[str, list[str]] = {}
-    for s in result.skipped:
+    for s in report.skipped:
         skipped.setdefault(s.rule, []).append(f"{s.list}: {s.reason}")
     by_rule = {key[0]: part for key, part in findings.partition_by("rule", as_dict=True).items()}
     cases, failures, skips = [], 0, 0
-    for rule in result.rules:
+    for rule in report.rules:
         case = ET.Element(
             "testcase", classname=f"annexa_check.{rule.error_type}", name=f"{rule.code} {rule.title}"
         )
@@ -83,14 +88,12 @@ def junit_suite(result: CheckResult, verdict: Verdict) -> ET.Element:
             ET.SubElement(case, "skipped", message=_xml_text("; ".join(skipped[rule.code])))
         cases.append(case)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0", "skipped": str(skips)}
-    suite = ET.Element(
-        "testsuite", {"name": _xml_text(f"annexa-check {result.workbook.path.name}"), **counts}
-    )
+    suite = ET.Element("testsuite", {"name": _xml_text(f"annexa-check {report.workbook.name}"), **counts})
     props = ET.SubElement(suite, "properties")
     for name, value in (
-        ("workbook", str(result.workbook.path)),
-        ("reference_date", result.reference_date.isoformat()),
-        ("template", result.template),
+        ("workbook", str(report.workbook)),
+        ("reference_date", report.reference_date.isoformat()),
+        ("template", report.template),
         ("fail_on", verdict.fail_on),
     ):
         ET.SubElement(props, "property", name=name, value=_xml_text(value))
@@ -103,35 +106,35 @@ def _cell(text: object) -> str:
     return printable(text).replace("|", "\\|")
 
 
-def markdown(report: dict[str, Any], verdict: Verdict) -> str:
+def markdown(report: Report) -> str:
     """A few lines for a CI job summary or an email: verdict, headline, counts by error type."""
-    totals = report["totals"]
+    verdict = verdict_of(report)
     state = "passed" if verdict.passed else "failed"
     lines = [
-        f"### annexa-check {state}: `{_cell(report['workbook'])}`",
+        f"### annexa-check {state}: `{_cell(report.workbook)}`",
         "",
-        f"Reference date {report['reference_date']} · template {report['template']['year']} · "
-        f"{totals['lists_found']} of {len(report['lists'])} lists found · "
+        f"Reference date {report.reference_date.isoformat()} · template {report.template} · "
+        f"{report.totals.lists_found} of {len(report.lists)} lists found · "
         f"policy `--fail-on {verdict.fail_on}`"
         + "".join(f" `--max {k}={v}`" for k, v in sorted(verdict.maxima.items())),
         "",
-        f"**{headline(report)}**",
+        f"**{report.headline}**",
     ]
-    if report["counts"]:
+    if report.counts:
         lines += [
             "",
             "| Error type | Severity | Records | Children | Fails the run |",
             "|---|---|--:|--:|---|",
         ]
         ordered = sorted(
-            report["counts"].items(), key=lambda kv: (kv[1]["severity"] != "error", -kv[1]["count"], kv[0])
+            report.counts.items(), key=lambda kv: (kv[1].severity != "error", -kv[1].count, kv[0])
         )
         for key, c in ordered:
             fails = "yes" if key in verdict.failing else "no"
-            lines.append(f"| `{key}` | {c['severity']} | {c['count']:,} | {c['children']:,} | {fails} |")
-    if report["rules_skipped"]:
-        lines += ["", f"{len(report['rules_skipped'])} rule(s) could not run (columns missing)."]
-    lines += [f"- note: {_cell(note)}" for note in report["notes"]]
+            lines.append(f"| `{key}` | {c.severity} | {c.count:,} | {c.children:,} | {fails} |")
+    if report.skipped:
+        lines += ["", f"{len(report.skipped)} rule(s) could not run (columns missing)."]
+    lines += [f"- note: {_cell(note)}" for note in report.notes]
     return "\n".join(lines) + "\n"
 
 

@@ -21,13 +21,12 @@ from typing import Any
 
 import polars as pl
 
-from annexa_check.catalogue.expected import EXPECTED, with_expected
-from annexa_check.engine.check import CheckResult
-from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by
+from annexa_check.catalogue.expected import EXPECTED
+from annexa_check.findings.table import KEY_ERROR_TYPES
 from annexa_check.outputs.files import write_text
-from annexa_check.outputs.teams import meanings
 from annexa_check.report.change import NO_TEAM, Comparison, allocation
-from annexa_check.report.model import headline, summary
+from annexa_check.report.model import Report
+from annexa_check.version import __version__
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 _CHILD_HEADERS = (
@@ -197,19 +196,14 @@ def _child_rows(findings: pl.DataFrame) -> str:
     return "".join(rows)
 
 
-def render_html(
-    result: CheckResult, *, pseudonymised: bool = False, comparison: Comparison | None = None
-) -> str:
-    """The whole report as one HTML document; with `comparison`, the change since that run too."""
-    report = summary(result)
-    findings = with_expected(result.findings, result.spec, result.template).with_columns(
-        allocation("team").alias("__team")
-    )
-    counts = result.counts()
+def render_html(report: Report) -> str:
+    """The whole report as one HTML document; with the report's comparison, the change since that run too."""
+    findings = report.exceptions.with_columns(allocation("team").alias("__team"))
+    counts = report.counts_table
     key = _by_largest(counts.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)))
     key_total = int(key["count"].sum()) if key.height else 0
-    titles = meanings(findings, result)
-    when = f"{result.reference_date.day} {result.reference_date:%B %Y}"
+    titles = report.titles(findings)
+    when = f"{report.reference_date.day} {report.reference_date:%B %Y}"
 
     key_items = (
         "".join(
@@ -221,22 +215,22 @@ def render_html(
         or "<li>None of the nine key error types was found.</li>"
     )
 
-    per_list = {r["list"]: r for r in counts_by(findings, "list").iter_rows(named=True)}
+    per_list = {r["list"]: r for r in report.counts_by_list.iter_rows(named=True)}
     list_rows = [
         [
-            f"{lst['name']} {lst['title']}",
-            lst["rows"] if lst["found"] else "not found",
-            per_list.get(lst["name"], {}).get("count", 0),
-            per_list.get(lst["name"], {}).get("children", 0),
+            f"{lst.name} {lst.title}",
+            lst.rows if lst.found else "not found",
+            per_list.get(lst.name, {}).get("count", 0),
+            per_list.get(lst.name, {}).get("children", 0),
         ]
-        for lst in report["lists"].values()
+        for lst in report.lists.values()
     ]
-    teams = counts_by(findings, "__team").sort(
-        [pl.col("__team") == NO_TEAM, pl.col("count"), pl.col("__team")], descending=[False, True, False]
+    teams = report.counts_by_team.sort(
+        [pl.col("team") == NO_TEAM, pl.col("count"), pl.col("team")], descending=[False, True, False]
     )
-    team_rows = [[r["__team"], r["count"], r["children"]] for r in teams.iter_rows(named=True)]
+    team_rows = [[r["team"], r["count"], r["children"]] for r in teams.iter_rows(named=True)]
 
-    rules = {r.code: r for r in result.spec.rules}
+    rules = {code: report.rule(code) for code in findings["rule"].unique().to_list()}
     fixes = findings.select("rule", "list", "column", EXPECTED).unique().sort("rule", "list", "column")
     fix_rows, anchored = [], set()
     for code, lst, col, exp in fixes.iter_rows():
@@ -254,15 +248,16 @@ def render_html(
     note = (
         '<p class="note">Child IDs in this report are pseudonymised with a keyed hash; '
         "the performance team can match them to records.</p>"
-        if pseudonymised
+        if report.pseudonymised
         else ""
     )
     chart = _chart(counts) if counts.height else "<p>No findings.</p>"
     key_words = "key error" if key_total == 1 else "key errors"
     change_headline = change_section = ""
+    comparison = report.comparison
     if comparison is not None:
         # a re-run for the same reference date (after fixes) is named as such, not by its date
-        earlier = comparison.old.reference_date < result.reference_date.isoformat()
+        earlier = comparison.old.reference_date < report.reference_date.isoformat()
         since = _long_date(comparison.old.reference_date) if earlier else "the previous check"
         change_headline = _change_headline(
             comparison.change_by_error_type(), key_total, f"on {since}" if earlier else f"at {since}"
@@ -289,17 +284,17 @@ def render_html(
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Annex A dry-run check: {escape(result.workbook.path.name)}, {escape(when)}</title>
+<title>Annex A dry-run check: {escape(report.workbook.name)}, {escape(when)}</title>
 <style>{_asset("report.css")}</style>
 </head>
 <body>
 <a class="skip" href="#children">Skip to the child-level table</a>
 <main>
 <header>
-<p class="eyebrow">Annex A dry-run check · {escape(result.workbook.path.name)} ·
-reference date {escape(when)} · template {escape(result.template)}</p>
+<p class="eyebrow">Annex A dry-run check · {escape(report.workbook.name)} ·
+reference date {escape(when)} · template {escape(report.template)}</p>
 <h1 id="headline"><span id="key-errors">{key_total:,}</span> {key_words} in this dry run{change_headline}</h1>
-<p class="lede" id="summary-line">{escape(headline(report))}</p>
+<p class="lede" id="summary-line">{escape(report.headline)}</p>
 {note}
 <ol class="key-types" aria-label="Key errors by type, largest first">{key_items}</ol>
 </header>
@@ -333,8 +328,8 @@ reference date {escape(when)} · template {escape(result.template)}</p>
 <thead><tr>{fix_headers}</tr></thead>
 <tbody>{"".join(fix_rows)}</tbody></table>
 </section>
-<footer><p>Generated by annexa-check {escape(report["tool"]["version"])}
-from {escape(result.workbook.path.name)}.
+<footer><p>Generated by annexa-check {escape(__version__)}
+from {escape(report.workbook.name)}.
 This file contains child-level data: store and share it as your data-protection policy requires.</p></footer>
 </main>
 <script>{_asset("report.js")}</script>
@@ -343,17 +338,11 @@ This file contains child-level data: store and share it as your data-protection 
 """
 
 
-def write_html(
-    result: CheckResult,
-    path: Path,
-    *,
-    pseudonymised: bool = False,
-    comparison: Comparison | None = None,
-) -> None:
+def write_html(report: Report, path: Path) -> None:
     """Write the report atomically, never over the workbook being checked.
 
-    `comparison` (this run against the previous one, made by the caller) adds the change
-    section; the report itself never opens the history.
+    The report's comparison (this run against the previous one, made by the API) adds the
+    change section; the HTML writer itself never opens the history.
     """
-    text = render_html(result, pseudonymised=pseudonymised, comparison=comparison)
-    write_text(path, text, result.workbook.path)
+    text = render_html(report)
+    write_text(path, text, report.workbook)

@@ -17,12 +17,12 @@ from typing import Any
 
 import polars as pl
 
-from annexa_check.catalogue.expected import EXPECTED, with_expected
-from annexa_check.engine.check import CheckResult
+from annexa_check.catalogue.expected import EXPECTED
 from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import counts_by, distinct_people
 from annexa_check.outputs.files import atomic_writes, write_cell, write_table, xlsx_book
 from annexa_check.report.change import allocation, unallocated
+from annexa_check.report.model import Report
 
 SPLITS = ("team", "worker")
 SUMMARY_SHEET, FINDINGS_SHEET = "Summary", "Findings"
@@ -88,28 +88,19 @@ def file_names(groups: list[str]) -> dict[str, str]:
     return names
 
 
-def meanings(findings: pl.DataFrame, result: CheckResult) -> dict[str, str]:
-    """Per error type, the titles of the rules that found it here (a type may have several)."""
-    titles = {r.code: r.title for r in result.spec.rules}
-    found = findings.group_by("error_type").agg(pl.col("rule").unique().sort())
-    return {t: "; ".join(titles[code] for code in codes) for t, codes in found.iter_rows()}
-
-
-def _summary_rows(
-    result: CheckResult, by: str, group: str, findings: pl.DataFrame, pseudonymised: bool
-) -> list[tuple]:
+def _summary_rows(report: Report, by: str, group: str, findings: pl.DataFrame) -> list[tuple]:
     counts = counts_by(findings, "error_type").sort(
         [pl.col("severity"), pl.col("count"), pl.col("error_type")], descending=[False, True, False]
     )
-    titles = meanings(findings, result)
+    titles = report.titles(findings)
     first = counts.row(0, named=True)
     errors = counts.filter(pl.col("severity") == "error")["count"].sum()
     rows: list[tuple] = [
         (f"Annex A exceptions for {group}", None, None, None, None),
         (by.capitalize(), group, None, None, None),
-        ("Reference date", result.reference_date.strftime("%d/%m/%Y"), None, None, None),
-        ("Workbook checked", result.workbook.path.name, None, None, None),
-        ("Template", result.template, None, None, None),
+        ("Reference date", report.reference_date.strftime("%d/%m/%Y"), None, None, None),
+        ("Workbook checked", report.workbook.name, None, None, None),
+        ("Template", report.template, None, None, None),
         ("Problems to fix", f"{findings.height} rows ({errors} errors)", None, None, None),
         ("Children", distinct_people(findings), None, None, None),
         (
@@ -122,7 +113,7 @@ def _summary_rows(
             None,
         ),
     ]
-    if pseudonymised:
+    if report.pseudonymised:
         rows.append(
             (
                 "Child IDs",
@@ -157,7 +148,7 @@ def _write_summary(book: Any, rows: list[tuple]) -> None:
     sheet.activate()
 
 
-def write_split(result: CheckResult, by: str, out_dir: Path, *, pseudonymised: bool = False) -> list[Path]:
+def write_split(report: Report, by: str, out_dir: Path) -> list[Path]:
     """One exception workbook per team or worker in `out_dir` (created if needed); returns the files."""
     if by not in SPLITS:
         raise AnnexaError(f"--split-by must be one of {', '.join(SPLITS)}, not '{by}'")
@@ -167,9 +158,7 @@ def write_split(result: CheckResult, by: str, out_dir: Path, *, pseudonymised: b
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AnnexaError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from exc
-    findings = with_expected(result.findings, result.spec, result.template).with_columns(
-        allocation(by).alias("__group")
-    )
+    findings = report.exceptions.with_columns(allocation(by).alias("__group"))
     groups = sorted(
         findings["__group"].unique().to_list(), key=lambda g: (g == unallocated(by), g.casefold())
     )
@@ -181,7 +170,7 @@ def write_split(result: CheckResult, by: str, out_dir: Path, *, pseudonymised: b
     for group in groups:
         part = findings.filter(pl.col("__group") == group)
         rows = part.select(columns).rows()
-        summary = _summary_rows(result, by, group, part, pseudonymised)
+        summary = _summary_rows(report, by, group, part)
 
         def write(target: Path, rows: list[tuple] = rows, summary: list[tuple] = summary) -> None:
             book = xlsx_book(target)
@@ -190,5 +179,5 @@ def write_split(result: CheckResult, by: str, out_dir: Path, *, pseudonymised: b
             book.close()
 
         files.append((out_dir / names[group], write))
-    atomic_writes(files, result.workbook.path)  # the whole set, or (on any failure) none of it
+    atomic_writes(files, report.workbook)  # the whole set, or (on any failure) none of it
     return [path for path, _write in files]

@@ -15,8 +15,8 @@ from rich.table import Table
 
 from annexa_check.engine.check import Progress as ProgressCallback
 from annexa_check.errors import printable
-from annexa_check.findings.table import counts_by
-from annexa_check.report.model import headline
+from annexa_check.report.model import Report
+from annexa_check.version import __version__
 
 PROGRESS_DELAY = 0.5  # seconds: a check quicker than this shows no bar at all
 
@@ -105,15 +105,15 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback | None]:
                 bar.stop()
 
 
-def render(report: dict[str, Any], console: Console, findings: pl.DataFrame | None = None) -> None:
-    """Print a `summary()` (and the findings grouped by list) for a person at a terminal.
+def render(report: Report, console: Console) -> None:
+    """Print a run (its lists, findings grouped by list, headline) for a person at a terminal.
 
     Colour only when it is one: rich drops the styles when output is piped.
     """
-    template = report["template"]
     console.print(
-        f"[bold]annexa-check[/] {report['tool']['version']}  ·  {shown(report['workbook'])}\n"
-        f"Reference date {report['reference_date']}  ·  template {template['year']} ({template['source']})"
+        f"[bold]annexa-check[/] {__version__}  ·  {shown(report.workbook)}\n"
+        f"Reference date {report.reference_date.isoformat()}  ·  "
+        f"template {report.template} ({report.template_source})"
     )
 
     loaded = new_table(
@@ -121,39 +121,36 @@ def render(report: dict[str, Any], console: Console, findings: pl.DataFrame | No
         ["List", "Sheet", "Header row", "Rows", "Missing columns", "Unrecognised"],
         right={"Header row", "Rows", "Missing columns", "Unrecognised"},
     )
-    for lst in report["lists"].values():
-        if not lst["found"] and lst["sheet"]:
-            loaded.add_row(
-                f"{lst['name']} {lst['title']}", shown(lst["sheet"]), "[red]not found[/]", "", "", ""
-            )
+    for lst in report.lists.values():
+        if not lst.found and lst.sheet:
+            loaded.add_row(f"{lst.name} {lst.title}", shown(lst.sheet), "[red]not found[/]", "", "", "")
             continue
-        if not lst["found"]:
-            loaded.add_row(f"{lst['name']} {lst['title']}", "[yellow]not found[/]", "", "", "", "")
+        if not lst.found:
+            loaded.add_row(f"{lst.name} {lst.title}", "[yellow]not found[/]", "", "", "", "")
             continue
-        missing = len(lst["missing_columns"])
+        missing = len(lst.missing_columns)
         loaded.add_row(
-            f"{lst['name']} {lst['title']}",
-            shown(lst["sheet"]),
-            str(lst["header_row"] or "-"),
-            f"{lst['rows']:,}",
+            f"{lst.name} {lst.title}",
+            shown(lst.sheet),
+            str(lst.header_row or "-"),
+            f"{lst.rows:,}",
             f"[red]{missing}[/]" if missing else "0",
-            str(len(lst["unrecognised_columns"])),
+            str(len(lst.unrecognised_columns)),
         )
     console.print(loaded)
-    if report.get("config"):
-        render_config(report["config"], console)
+    if report.config:
+        render_config(report.config, console)
 
-    if findings is not None and findings.height:
-        console.print(_by_list(report, findings))
-    skipped = report["rules_skipped"]
-    if skipped:
+    if report.findings.height:
+        console.print(_by_list(report))
+    if report.skipped:
         console.print(
-            f"[yellow]{len(skipped)} rule(s) could not run[/] (columns missing); see --format json."
+            f"[yellow]{len(report.skipped)} rule(s) could not run[/] (columns missing); see --format json."
         )
-    for note in report["notes"]:
+    for note in report.notes:
         console.print(f"[yellow]note:[/] {shown(note)}")
-    style = "bold red" if report["totals"]["errors"] else "bold green"
-    console.print(f"[{style}]{headline(report)}[/]")
+    style = "bold red" if report.totals.errors else "bold green"
+    console.print(f"[{style}]{report.headline}[/]")
 
 
 def render_batch(document: dict[str, Any], console: Console) -> None:
@@ -187,26 +184,24 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
     )
 
 
-def _by_list(report: dict[str, Any], findings: pl.DataFrame) -> Table:
+def _by_list(report: Report) -> Table:
     """Findings grouped by list: per list its rows and distinct children, then each error type in it."""
-    titles = {lst["name"]: lst["title"] for lst in report["lists"].values()}
-    order = {lst["name"]: i for i, lst in enumerate(report["lists"].values())}
-    per_list = counts_by(findings, "list")
-    per_type = counts_by(findings, "list", "error_type")
+    titles = {lst.name: lst.title for lst in report.lists.values()}
+    order = {lst.name: i for i, lst in enumerate(report.lists.values())}
+    per_list = report.counts_by_list
+    per_type = report.counts_by_list_and_type
     table = Table(title="Findings by list", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("List / error type")
     table.add_column("Severity")
     table.add_column("Rows", justify="right")
     table.add_column("Children", justify="right")
-    everything = counts_by(findings.with_columns(pl.lit("All lists").alias("__all")), "__all").rename(
-        {"__all": "list"}
-    )
+    everything = report.counts_in_all_lists
     groups = sorted(per_list.iter_rows(named=True), key=lambda r: order.get(r["list"], 99))
     for lst in [*groups, *everything.iter_rows(named=True)]:
         name = lst["list"]
         if name == "All lists":
             table.add_section()
-            types = counts_by(findings, "error_type")
+            types = report.counts_table
         else:
             types = per_type.filter(pl.col("list") == name)
         table.add_row(

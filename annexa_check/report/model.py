@@ -1,96 +1,281 @@
-"""The one account of a run, built from the findings table and the load report.
+"""The one account of a run, built once from the findings table, the load report and the verdict.
 
-`summary()` is the machine-readable document (`--format json`); the terminal, Markdown
-and HTML views render the same numbers. Nothing here looks at the workbook again.
+Every writer (terminal, JSON, CSV/Excel, JUnit, Markdown, team workbooks, HTML) is a
+function of a `Report`: none of them looks at the workbook, the rule files or the
+history again, and none recomputes what is here. `Report.as_dict()` is the
+machine-readable document (`--format json`, schemas/summary.schema.json).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from annexa_check.catalogue.spec import SEVERITIES
+from annexa_check.catalogue.expected import with_expected
+from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.engine.check import CheckResult
-from annexa_check.findings.table import distinct_people
+from annexa_check.findings.pseudonym import pseudonymise
+from annexa_check.findings.table import counts_by, counts_by_type, distinct_people
+from annexa_check.report.change import allocation
 from annexa_check.version import __version__
 
 if TYPE_CHECKING:
+    from annexa_check.report.change import Comparison
     from annexa_check.report.policy import Verdict
 
 
 SCHEMA_VERSION = "1.1"
 
 
-def summary(result: CheckResult, verdict: Verdict | None = None) -> dict[str, Any]:
-    """The run as one JSON-ready object (schema in schemas/summary.schema.json, documented in the README).
+@dataclass(frozen=True)
+class ListReport:
+    """How one list of the template was found (or not) in the workbook."""
 
-    With a verdict, the exit policy and its outcome are included, so a pipeline can read why it failed.
-    """
+    name: str
+    title: str
+    found: bool
+    sheet: str | None
+    found_by: str | None
+    header_row: int | None
+    rows: int
+    matched_columns: dict[str, str]
+    missing_columns: list[str]
+    unrecognised_columns: list[str]
+    duplicate_columns: list[str]
+    problem: str | None
+
+    @property
+    def incomplete(self) -> bool:
+        return not self.found or bool(self.missing_columns)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class TypeCount:
+    """Records and distinct children of one error type (a record counts once per type)."""
+
+    count: int
+    children: int
+    severity: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "children": self.children, "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class Totals:
+    findings: int
+    errors: int
+    warnings: int
+    error_types: int
+    children_with_errors: int
+    lists_found: int
+    lists_incomplete: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class SkippedRule:
+    """A selected rule that could not run here (a column or list it needs is missing)."""
+
+    rule: str
+    list: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """One run, as every output shows it. Built by `build_report`; never changed, only replaced."""
+
+    workbook: Path
+    reference_date: date
+    template: str
+    template_source: str
+    lists: dict[str, ListReport]
+    ignored_sheets: list[str]
+    counts: dict[str, TypeCount]  # by error type, in the order of `counts_table`
+    counts_table: pl.DataFrame  # the same counts as a frame (error_type, count, children, severity)
+    totals: Totals
+    skipped: tuple[SkippedRule, ...]
+    notes: list[str]
+    config: dict[str, Any] | None  # what a settings file changed (settings/config.config_report)
+    findings: pl.DataFrame  # FINDING_COLUMNS, as written (pseudonymised when `pseudonymised`)
+    rules: tuple[Rule, ...]  # the rules selected for the run, in catalogue order
+    spec: Spec  # the run's rule set (settings applied), already loaded
+    verdict: Verdict | None = None
+    comparison: Comparison | None = None  # against the workbook's previous recorded run, when asked
+    pseudonymised: bool = False
+
+    @property
+    def headline(self) -> str:
+        """The sentence a data officer pastes into an email."""
+        return headline_of(self.totals)
+
+    def rule(self, code: str) -> Rule:
+        return self._rules_by_code[code]
+
+    @cached_property
+    def _rules_by_code(self) -> dict[str, Rule]:
+        return {r.code: r for r in self.spec.rules}
+
+    @cached_property
+    def exceptions(self) -> pl.DataFrame:
+        """The findings with the `expected` column (what a correct value looks like), computed once."""
+        return with_expected(self.findings, self.spec, self.template)
+
+    @cached_property
+    def counts_by_list(self) -> pl.DataFrame:
+        """Records and children per list (list, severity, count, children)."""
+        return counts_by(self.findings, "list")
+
+    @cached_property
+    def counts_by_list_and_type(self) -> pl.DataFrame:
+        """Records and children per list and error type."""
+        return counts_by(self.findings, "list", "error_type")
+
+    @cached_property
+    def counts_by_team(self) -> pl.DataFrame:
+        """Records and children per allocated team (team, severity, count, children); none recorded is
+        `unallocated("team")`, kept apart from any team of that name."""
+        allocated = self.findings.with_columns(allocation("team").alias("__team"))
+        return counts_by(allocated, "__team").rename({"__team": "team"})
+
+    @cached_property
+    def counts_in_all_lists(self) -> pl.DataFrame:
+        """One row, list "All lists": every list's records and children together."""
+        everything = self.findings.with_columns(pl.lit("All lists").alias("__all"))
+        return counts_by(everything, "__all").rename({"__all": "list"})
+
+    def titles(self, findings: pl.DataFrame) -> dict[str, str]:
+        """Per error type in `findings`, the titles of the rules that found it (a type may have several)."""
+        found = findings.group_by("error_type").agg(pl.col("rule").unique().sort())
+        return {t: "; ".join(self.rule(code).title for code in codes) for t, codes in found.iter_rows()}
+
+    def counts_as_dict(self) -> dict[str, dict[str, Any]]:
+        return {key: c.as_dict() for key, c in self.counts.items()}
+
+    def judged(self, verdict: Verdict) -> Report:
+        return dataclasses.replace(self, verdict=verdict)
+
+    def compared(self, comparison: Comparison | None) -> Report:
+        return dataclasses.replace(self, comparison=comparison)
+
+    def with_pseudonyms(self, key: bytes | None) -> Report:
+        """The report every file is written from: child IDs replaced when a key is given.
+
+        Counts and totals stay as built: a pseudonym stands for one child, so they are the same.
+        """
+        if key is None:
+            return self
+        return dataclasses.replace(
+            self, findings=pseudonymise(self.findings, self.spec, key), pseudonymised=True
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run as one JSON-ready object (schema in schemas/summary.schema.json, documented in the README).
+
+        With a verdict, the exit policy and its outcome are included, so a pipeline can read why it failed.
+        """
+        document: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "annexa-check", "version": __version__},
+            "workbook": str(self.workbook),
+            "reference_date": self.reference_date.isoformat(),
+            "template": {"year": self.template, "source": self.template_source},
+            "lists": {key: lst.as_dict() for key, lst in self.lists.items()},
+            "ignored_sheets": self.ignored_sheets,
+            "counts": self.counts_as_dict(),
+            "totals": self.totals.as_dict(),
+            "rules_skipped": [{"rule": s.rule, "list": s.list, "reason": s.reason} for s in self.skipped],
+            "notes": self.notes,
+            "config": self.config,
+        }
+        if self.verdict is not None:
+            document["policy"] = self.verdict.as_dict()
+        return document
+
+
+def build_report(
+    result: CheckResult, verdict: Verdict | None = None, comparison: Comparison | None = None
+) -> Report:
+    """The report of a checked workbook: counted once here, then only rendered."""
+    table = counts_by_type(result.findings)
     counts = {
-        row["error_type"]: {"count": row["count"], "children": row["children"], "severity": row["severity"]}
-        for row in result.counts().iter_rows(named=True)
+        row["error_type"]: TypeCount(row["count"], row["children"], row["severity"])
+        for row in table.iter_rows(named=True)
     }
-    findings = result.findings
     lists = {}
     for key, loaded in result.workbook.lists.items():
         expected = loaded.spec.columns_for(result.template)
-        lists[key] = {
-            "name": loaded.spec.name,
-            "title": loaded.spec.title,
-            "found": loaded.present,
-            "sheet": loaded.sheet,
-            "found_by": loaded.found_by,
-            "header_row": loaded.header_row,
-            "rows": loaded.rows,
-            "matched_columns": dict(loaded.matched),
-            "missing_columns": [c.header for c in expected if loaded.present and c.key not in loaded.matched],
-            "unrecognised_columns": loaded.unrecognised,
-            "duplicate_columns": [f"{header} (column {letter})" for _, header, letter in loaded.duplicates],
-            "problem": loaded.problem,
-        }
-    errors = findings.filter(pl.col("severity") == "error")
+        lists[key] = ListReport(
+            name=loaded.spec.name,
+            title=loaded.spec.title,
+            found=loaded.present,
+            sheet=loaded.sheet,
+            found_by=loaded.found_by,
+            header_row=loaded.header_row,
+            rows=loaded.rows,
+            matched_columns=dict(loaded.matched),
+            missing_columns=[c.header for c in expected if loaded.present and c.key not in loaded.matched],
+            unrecognised_columns=loaded.unrecognised,
+            duplicate_columns=[f"{header} (column {letter})" for _, header, letter in loaded.duplicates],
+            problem=loaded.problem,
+        )
     by_severity = {
-        severity: sum(c["count"] for c in counts.values() if c["severity"] == severity)
-        for severity in SEVERITIES
+        severity: sum(c.count for c in counts.values() if c.severity == severity) for severity in SEVERITIES
     }
-    report = {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "annexa-check", "version": __version__},
-        "workbook": str(result.workbook.path),
-        "reference_date": result.reference_date.isoformat(),
-        "template": {"year": result.template, "source": result.template_source},
-        "lists": lists,
-        "ignored_sheets": result.workbook.ignored_sheets,
-        "counts": counts,
-        "totals": {
-            "findings": findings.height,
-            "errors": by_severity["error"],
-            "warnings": by_severity["warning"],
-            "error_types": sum(1 for c in counts.values() if c["severity"] == "error"),
-            "children_with_errors": distinct_people(errors),
-            "lists_found": sum(1 for lst in lists.values() if lst["found"]),
-            "lists_incomplete": sum(
-                1 for lst in lists.values() if not lst["found"] or lst["missing_columns"]
-            ),
-        },
-        "rules_skipped": [{"rule": s.rule, "list": s.list, "reason": s.reason} for s in result.skipped],
-        "notes": result.workbook.notes,
-        "config": result.config,
-    }
-    if verdict is not None:
-        report["policy"] = verdict.as_dict()
-    return report
+    totals = Totals(
+        findings=result.findings.height,
+        errors=by_severity["error"],
+        warnings=by_severity["warning"],
+        error_types=sum(1 for c in counts.values() if c.severity == "error"),
+        children_with_errors=distinct_people(result.findings.filter(pl.col("severity") == "error")),
+        lists_found=sum(1 for lst in lists.values() if lst.found),
+        lists_incomplete=sum(1 for lst in lists.values() if lst.incomplete),
+    )
+    return Report(
+        workbook=result.workbook.path,
+        reference_date=result.reference_date,
+        template=result.template,
+        template_source=result.template_source,
+        lists=lists,
+        ignored_sheets=result.workbook.ignored_sheets,
+        counts=counts,
+        counts_table=table,
+        totals=totals,
+        skipped=tuple(SkippedRule(s.rule, s.list, s.reason) for s in result.skipped),
+        notes=result.workbook.notes,
+        config=result.config,
+        findings=result.findings,
+        rules=tuple(result.rules),
+        spec=result.spec,
+        verdict=verdict,
+        comparison=comparison,
+    )
 
 
-def headline(report: dict[str, Any]) -> str:
-    """The sentence a data officer pastes into an email, from a `summary()`."""
-    data = report["totals"]
-    lists = f"{data['lists_incomplete']} list{'s' if data['lists_incomplete'] != 1 else ''} incomplete"
-    if data["errors"] == 0:
-        warn = f"{data['warnings']} warning{'s' if data['warnings'] != 1 else ''}"
+def summary(result: CheckResult, verdict: Verdict | None = None) -> dict[str, Any]:
+    """`build_report(result, verdict).as_dict()`: the JSON document of a run, for scripts and tests."""
+    return build_report(result, verdict).as_dict()
+
+
+def headline_of(totals: Totals) -> str:
+    """The headline sentence from a run's totals."""
+    lists = f"{totals.lists_incomplete} list{'s' if totals.lists_incomplete != 1 else ''} incomplete"
+    if totals.errors == 0:
+        warn = f"{totals.warnings} warning{'s' if totals.warnings != 1 else ''}"
         return f"No errors found ({warn}); {lists}."
     return (
-        f"{data['errors']} errors in {data['error_types']} types across "
-        f"{data['children_with_errors']} children; {lists}."
+        f"{totals.errors} errors in {totals.error_types} types across "
+        f"{totals.children_with_errors} children; {lists}."
     )

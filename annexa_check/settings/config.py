@@ -28,7 +28,7 @@ from annexa_check.catalogue.selection import check_patterns
 from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.errors import AnnexaError, ConfigError
 from annexa_check.read.loader import LoadedWorkbook
-from annexa_check.read.safety import LIMIT_UNITS, Limits
+from annexa_check.read.safety import DEFAULT_LIMITS, LIMIT_UNITS, Limits
 
 CONFIG_NAME = "annexa-check.toml"
 EARLIEST_REFERENCE = date(2000, 1, 1)
@@ -70,6 +70,51 @@ class Config:
     def reference_date_on(self, today: date) -> date | None:
         """The reference date the file asks for, on a given day (None: the file does not say)."""
         return resolve_reference_date(self.reference_date, today) if self.reference_date else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the file set, as the JSON summary's `config` key shows it."""
+        return {
+            "file": str(self.file),
+            "reference_date": self.reference_date,
+            "select": list(self.select),
+            "ignore": list(self.ignore),
+            "severity": dict(self.severity),
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A run's settings, loaded once: the council's file (if any), the reference date and the pre-check
+    limits, with the command line's values already in place. Plain data, so a worker process can
+    receive it instead of reading the file again.
+    """
+
+    reference_date: date
+    config: Config | None = None
+    limits: Limits = DEFAULT_LIMITS
+
+
+def load_settings(
+    spec: Spec,
+    *,
+    config_path: Path | None = None,
+    no_config: bool = False,
+    reference_date: date | None = None,
+    max_unpacked_mb: int | None = None,
+    today: date | None = None,
+) -> Settings:
+    """Find and read the settings file once, then resolve the run's settings (the command line wins)."""
+    if no_config and config_path is not None:
+        raise AnnexaError("--config and --no-config contradict each other; give one")
+    config_file = None if no_config else find_config(config_path)
+    config = load_config(config_file, spec) if config_file else None
+    today = today or date.today()
+    if reference_date is None:
+        reference_date = (config.reference_date_on(today) if config else None) or today
+    limits = config.limits_over(DEFAULT_LIMITS) if config else DEFAULT_LIMITS
+    if max_unpacked_mb is not None:
+        limits = replace(limits, max_unpacked_mb=max_unpacked_mb)
+    return Settings(reference_date, config, limits)
 
 
 def resolve_reference_date(rule: str, today: date) -> date:
@@ -515,11 +560,7 @@ def config_report(
 ) -> dict[str, Any]:
     """What the file set, and where it changed this run: the `config` key of the JSON summary."""
     return {
-        "file": str(config.file),
-        "reference_date": config.reference_date,
-        "select": list(config.select),
-        "ignore": list(config.ignore),
-        "severity": dict(config.severity),
+        **config.as_dict(),
         "header_aliases_used": _headers_used(workbook, base),
         "synonyms_applied": _synonyms_used(config, workbook, base, spec, template),
     }
