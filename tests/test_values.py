@@ -14,6 +14,7 @@ from annexa_check.annex.values import (
     as_code,
     as_date,
     as_int,
+    by_distinct,
     cleaned,
     code_text,
     is_blank,
@@ -161,6 +162,26 @@ def test_as_code(codeset, values, expected):
 def test_codes_only_in_the_2023_template(codeset, value, code):
     assert _codes([value], codeset, "2023") == [code]
     assert _codes([value], codeset, "2019") == [None]
+
+
+def test_by_distinct_matches_converting_every_row():
+    """Codes worked out once per distinct value land on the same rows as converting each row."""
+    values = [
+        "e) PR4 - Private provision",
+        None,
+        "PR4",
+        "PR 1",
+        "e) PR4 - Private provision",
+        "pr1",
+        None,
+        "PR 1",
+    ]
+    frame = pl.DataFrame({"x": values}, schema={"x": pl.String})
+    codeset = CODESETS["placement_provider"]
+    mapped = by_distinct(frame, "x", as_code("x", codeset, "2023"))
+    assert mapped.to_list() == ["PR4", None, "PR4", None, "PR4", "PR1", None, None]
+    assert mapped.to_list() == _codes(values, "placement_provider")
+    assert mapped.name == "x" and mapped.dtype == pl.String
 
 
 def test_codes_of_both_templates():

@@ -9,6 +9,7 @@ other functions here take the name of such a cleaned column.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import polars as pl
 
@@ -91,8 +92,13 @@ def code_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
+@lru_cache(maxsize=256)
 def _forms(codeset: CodeSet, template: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Lookups from comparison form to code: whole values, and bare leading codes."""
+    """Lookups from comparison form to code: whole values, and bare leading codes.
+
+    Built once per code set and template: dozens of columns share a code set, and building
+    the lookup is a polars query of its own. Callers only read the dicts.
+    """
     codes = codeset.codes_for(template)
     texts, owners = [], []
     for code in codes:
@@ -114,6 +120,21 @@ def as_code(column: str, codeset: CodeSet, template: str) -> pl.Expr:
         return exact
     token = norm.str.extract(_CODE_TOKEN, 1).replace_strict(bare, default=None, return_dtype=pl.String)
     return pl.coalesce(exact, token)
+
+
+def by_distinct(frame: pl.DataFrame, column: str, convert: pl.Expr) -> pl.Series:
+    """`convert` (an expression over `column`) worked out once per distinct value, mapped back to every row.
+
+    A code column repeats a few dozen spellings over a million rows, so converting each
+    distinct value once and mapping it back costs a fraction of converting every row.
+    A blank stays blank, as every conversion here leaves it.
+    """
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    done = distinct.select(pl.col(column), convert.alias("__converted"))
+    old, new = done[column], done["__converted"]
+    return frame.select(
+        pl.col(column).replace_strict(old, new, default=None, return_dtype=new.dtype)
+    ).to_series()
 
 
 def age_at(dob: pl.Expr, reference: date) -> pl.Expr:

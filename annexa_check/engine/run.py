@@ -24,6 +24,7 @@ from annexa_check.findings.table import FINDING_COLUMNS, MESSAGE_COLUMNS, empty_
 from annexa_check.read.loader import ROW, LoadedList, LoadedWorkbook
 
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
+_BY_DISTINCT = {"code"}  # conversions worked out once per distinct value (values.by_distinct)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,11 @@ class _Context:
             frame = self.loaded.frame
             assert frame is not None
             self.typed[key] = frame.with_columns(
-                self._convert(col.key, col.type).alias(self._name(col.key, col.type))
+                (
+                    v.by_distinct(frame, col.key, self._convert(col.key, col.type))
+                    if col.type in _BY_DISTINCT
+                    else self._convert(col.key, col.type)
+                ).alias(self._name(col.key, col.type))
                 for col in self.lst.columns
                 if col.key in self.loaded.matched and col.type in ("code", "date", "int", "id")
             )

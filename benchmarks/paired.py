@@ -1,0 +1,97 @@
+"""Paired whole-command timings: `annexa-check validate` against the bare calamine read, alternately.
+
+Run: python benchmarks/paired.py [--children 30000] [--repeat 5] [--against OTHER_SOURCE_TREE]
+
+A shared machine's load drifts; running the commands one after another, in alternating
+order, lets each pair see the same load, so the medians and their ratio mean something
+where single timings do not. Each command is a whole process (interpreter, imports,
+rule data). `--against` also times `validate` from another checkout of the project
+(a copy of an older commit, say), to compare a change with what it replaces; both must
+find the same thing, and the script says if the exception lists differ. Peak resident
+memory is each command's own, from the operating system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workbooks import REFERENCE, bench_workbook  # noqa: E402
+
+
+def _run(argv: list[str], source: Path) -> tuple[float, float]:
+    """Seconds and peak resident MiB of one command, with `source` first on the import path."""
+    env = dict(os.environ, PYTHONPATH=str(source))
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    assert child.stderr is not None
+    err = child.stderr.read().decode(errors="replace").strip()
+    child.stderr.close()
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: the check found errors
+        sys.exit(f"{' '.join(argv[:4])} failed: {err.splitlines()[-1] if err else status}")
+    return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--children", type=int, default=30000, help="about 3.5 rows each (30000: ~106k rows)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="another checkout of the project to compare with")
+    args = parser.parse_args()
+
+    path = bench_workbook(args.children)
+    out = path.parent
+
+    def validate(csv: Path) -> list[str]:
+        return [sys.executable, "-m", "annexa_check", "validate", str(path),
+                "--reference-date", REFERENCE.isoformat(), "--format", "json", "-o", str(csv)]  # fmt: skip
+
+    read = f"import polars as pl; pl.read_excel({str(path)!r}, sheet_id=0, engine='calamine')"
+    commands = {
+        "bare read": ([sys.executable, "-c", read], ROOT),
+        "validate": (validate(out / "paired.csv"), ROOT),
+    }
+    if args.against is not None:
+        commands["validate (other)"] = (validate(out / "paired-other.csv"), args.against.resolve())
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(args.repeat):
+        names = list(commands) if i % 2 == 0 else list(reversed(commands))
+        for name in names:
+            took, peak = _run(*commands[name])
+            seconds[name].append(took)
+            peaks[name].append(peak)
+
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.platform()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    print(
+        f"{path.name}, {path.stat().st_size / 1e6:.1f} MB; {when}; {machine}; medians of {args.repeat} pairs"
+    )
+    read_s = statistics.median(seconds["bare read"])
+    for name in commands:
+        median = statistics.median(seconds[name])
+        print(f"  {name:17s} {median:6.2f} s  {median / read_s:5.2f}x the bare read  "
+              f"peak {statistics.median(peaks[name]):5.0f} MiB")  # fmt: skip
+    if args.against is not None:
+        ratio = statistics.median(seconds["validate"]) / statistics.median(seconds["validate (other)"])
+        same = filecmp.cmp(out / "paired.csv", out / "paired-other.csv", shallow=False)
+        print(
+            f"  validate / validate (other): {ratio:.3f}; exception lists {'identical' if same else 'DIFFER'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
