@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from builders import CHILD, write_lists
 from click.testing import CliRunner
+from conftest import run
 
 from annexa_check.catalogue.selection import select_rules
 from annexa_check.catalogue.spec import Spec
@@ -58,8 +59,12 @@ def test_error_types_keep_working(spec: Spec) -> None:
         ("CL1", "'CL1' names no rule: the CL rules are CL001-CL023"),
         ("CLA0451", "'CLA0451' names no rule: the CLA rules are CLA001-CLA072"),
         ("NOPE", "'NOPE' is not a rule code, code prefix or error type"),
-        ("Missing_Primary_Need", "'Missing_Primary_Need' is not a rule code, code prefix or error type"),
-        ("CLA-045", "'CLA-045' is not a rule code, code prefix or error type"),
+        (
+            "Missing_Primary_Need",
+            "'Missing_Primary_Need' is not a rule code, code prefix or error type; "
+            "did you mean missing_primary_need?",
+        ),
+        ("CLA-045", "'CLA-045' is not a rule code, code prefix or error type; did you mean CLA045?"),
     ],
 )
 def test_a_selector_that_names_nothing_is_refused(spec: Spec, selector: str, message: str) -> None:
@@ -108,4 +113,28 @@ def test_the_settings_file_refuses_a_selector_naming_no_family(tmp_path: Path, w
     assert result.stderr == (
         f"annexa-check: error: {settings}: ignore: 'AD' names no rule family: a selector's letters name "
         "one family exactly (ADP, ADR) (see 'annexa-check rules')\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("CLA03", "no rule or error type 'CLA03'; did you mean CLA030, CLA031 or CLA032?"),
+        ("CLA30", "no rule or error type 'CLA30'; did you mean CLA030?"),
+        ("missing_etnicity", "no rule or error type 'missing_etnicity'; did you mean missing_ethnicity?"),
+        ("nothing_like_it", "no rule or error type 'nothing_like_it'"),
+    ],
+)
+def test_explain_offers_the_nearest_codes(given: str, said: str) -> None:
+    result = run("explain", given)
+    assert result.exit_code == 2
+    assert result.stderr == f"annexa-check: error: {said} (see 'annexa-check rules')\n"
+
+
+def test_a_misspelt_selector_offers_the_nearest_error_type(spec: Spec) -> None:
+    with pytest.raises(AnnexaError) as refused:
+        select_rules(spec, ["missing_primary_ned"])
+    assert str(refused.value) == (
+        "'missing_primary_ned' is not a rule code, code prefix or error type; did you mean "
+        "missing_primary_need? (see 'annexa-check rules')"
     )

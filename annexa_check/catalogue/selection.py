@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from difflib import get_close_matches
 
 from annexa_check.catalogue.spec import Rule, Spec
 from annexa_check.errors import AnnexaError
@@ -55,7 +56,25 @@ def _names_nothing(spec: Spec, pattern: str) -> str:
     if near:
         exactly = f"a selector's letters name one family exactly ({', '.join(near)})"
         return f"'{pattern}' names no rule family: {exactly}"
-    return f"'{pattern}' is not a rule code, code prefix or error type"
+    return f"'{pattern}' is not a rule code, code prefix or error type{did_you_mean(spec, pattern)}"
+
+
+def did_you_mean(spec: Spec, text: str, most: int = 3) -> str:
+    """`; did you mean CLA030, CLA031 or CLA032?` for a code or error type that names nothing, else ''.
+
+    A code cut short (`CLA03`) is offered the rules it starts; anything else the nearest
+    codes and error types by spelling (`missing_etnicity` -> `missing_ethnicity`).
+    """
+    letters, digits = _family(text)
+    codes = [r.code for r in spec.rules]
+    near = sorted(c for c in codes if letters and digits and c.startswith(letters + digits))[:most]
+    if not near:
+        names = {name.lower(): name for name in [*codes, *spec.error_types]}
+        near = [names[n] for n in get_close_matches(text.strip().lower(), list(names), n=most, cutoff=0.8)]
+    if not near:
+        return ""
+    listed = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+    return f"; did you mean {listed}?"
 
 
 def select_rules(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from annexa_check.catalogue.selection import did_you_mean
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import AnnexaError, Stopped, one_line, printable
 from annexa_check.outputs.catalogue import (
@@ -544,7 +545,7 @@ def explain(code: str) -> None:
         spec = load_spec()
         chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]
         if not chosen:
-            _fail(f"no rule or error type '{code}' (see 'annexa-check rules')")
+            _fail(f"no rule or error type '{code}'{did_you_mean(spec, code)} (see 'annexa-check rules')")
         click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
 
 
