@@ -255,3 +255,22 @@ def test_a_folder_or_pipe_given_as_the_settings_file(tmp_path: Path, workbook: P
         assert (
             result.stderr == f"annexa-check: error: {settings_path}: {said}; name the settings file itself\n"
         )
+
+
+def test_junit_for_a_workbook_that_cannot_be_read_holds_one_errored_case(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    bad = tmp_path / "renamed.xlsx"
+    bad.write_text("Child ID,Gender\n1,Male\n", encoding="utf-8")
+    written = tmp_path / "junit.xml"
+    result = run("validate", str(bad), *DATE, "--format", "junit", "-o", str(written))
+    assert result.exit_code == 2
+    reason = f"{bad}: not a valid .xlsx file (no zip package inside: a CSV or text file renamed, or a damaged or truncated copy)"
+    assert result.stderr == f"annexa-check: error: {reason}\n"
+    for document in (result.stdout, written.read_text(encoding="utf-8")):
+        root = ET.fromstring(document)
+        assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("1", "1", "0")
+        case = root.find("testsuite/testcase")
+        assert case is not None and case.get("name") == "workbook can be read"
+        error = case.find("error")
+        assert error is not None and error.get("message") == reason

@@ -21,7 +21,7 @@ import click
 
 from annexa_check.catalogue.selection import did_you_mean
 from annexa_check.catalogue.spec import load_spec
-from annexa_check.errors import AnnexaError, Stopped, one_line, printable
+from annexa_check.errors import AnnexaError, Stopped, decodable, one_line, printable
 from annexa_check.outputs.catalogue import (
     DOCS_COMMAND,
     catalogue_markdown,
@@ -439,7 +439,7 @@ def validate(
         _record(outcomes, history_path)
     with _printing():
         if single:
-            _show_one(outcomes[0], fmt, quiet)
+            _show_one(outcomes[0], fmt, quiet, work[0].outputs)
         else:
             _show_batch(outcomes, skipped, settings.reference_date, fmt, quiet)
 
@@ -453,10 +453,11 @@ def _record(outcomes: list[Outcome], history_path: Path | None) -> None:
         _fail(str(exc))
 
 
-def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
+def _show_one(outcome: Outcome, fmt: str, quiet: bool, outputs: tuple[Path, ...] = ()) -> NoReturn:
     from annexa_check.outputs.console import print_run, run_text, stdout_console
 
     if outcome.error is not None:
+        _unreadable_junit(outcome, fmt, outputs)
         _fail(outcome.error)
     assert outcome.model is not None and outcome.verdict is not None
     if fmt != "text":
@@ -464,6 +465,26 @@ def _show_one(outcome: Outcome, fmt: str, quiet: bool) -> NoReturn:
     elif not quiet:
         print_run(outcome.model, outcome.lines, stdout_console())
     sys.exit(EXIT_OK if outcome.verdict.passed else EXIT_FINDINGS)
+
+
+def _unreadable_junit(outcome: Outcome, fmt: str, outputs: tuple[Path, ...]) -> None:
+    """JUnit for a workbook that could not be read: one errored test case with the reason, never an
+    empty document, which CI servers read as 'no tests'."""
+    from annexa_check.outputs import formats
+    from annexa_check.outputs.files import write_text
+
+    wanted = [path for path in outputs if path.suffix.lower() == ".xml"]
+    if fmt != "junit" and not wanted:
+        return
+    assert outcome.error is not None
+    document = formats.junit_document([formats.junit_failed_suite(str(outcome.workbook), outcome.error)])
+    for path in wanted:
+        try:
+            write_text(path, document, outcome.workbook)
+        except AnnexaError as exc:
+            click.echo(f"annexa-check: error: {printable(str(exc))}", err=True)
+    if fmt == "junit":
+        click.echo(decodable(document), nl=False)
 
 
 def _show_batch(
