@@ -336,3 +336,22 @@ def test_a_list_on_a_hidden_sheet_is_noted(tmp_path: Path) -> None:
     report = json.loads(run("validate", str(path), "--format", "json", "--select", "ETH").stdout)
     assert report["notes"] == ["List 6 was read from the hidden sheet 'List 6'"]
     assert report["lists"]["list_6"]["rows"] == 1
+
+
+def test_help_and_version_import_nothing_heavy() -> None:
+    """`--help` and `--version` answer at once: the command line imports polars, pydantic and the
+    rule data only when a command needs them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from annexa_check.cli.main import main\n"
+        "for arg in (['--version'], ['--help'], ['validate', '--help'], ['rules', '--help']):\n"
+        "    try:\n"
+        "        main(arg)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('polars', 'pydantic', 'yaml', 'pandera', 'xlsxwriter') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"

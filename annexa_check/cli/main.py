@@ -19,20 +19,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from annexa_check.catalogue.selection import did_you_mean
-from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import AnnexaError, Stopped, decodable, one_line, printable
-from annexa_check.outputs.catalogue import (
-    DOCS_COMMAND,
-    catalogue_markdown,
-    explain_text,
-    filter_rules,
-    rules_json,
-    rules_table,
-)
+from annexa_check.outputs import DOCS_COMMAND
 from annexa_check.read.safety import DEFAULT_LIMITS
 from annexa_check.report.policy import FAIL_ON
-from annexa_check.settings.config import CONFIG_NAME, implausible_reference_date, load_settings
+from annexa_check.settings import CONFIG_NAME
 from annexa_check.version import __version__
 
 if TYPE_CHECKING:
@@ -49,6 +40,8 @@ def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | N
         chosen = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+    from annexa_check.settings.config import implausible_reference_date
+
     problem = implausible_reference_date(chosen)
     if problem:
         raise click.BadParameter(problem)
@@ -389,8 +382,10 @@ def validate(
     """
     from annexa_check.api.audience import check_destinations
     from annexa_check.api.batch import Job, expand, jobs_for, run_batch
+    from annexa_check.catalogue.spec import load_spec
     from annexa_check.outputs.files import suffix_problem
     from annexa_check.report.policy import Policy, parse_maxima
+    from annexa_check.settings.config import load_settings
 
     click.get_current_context().meta[_VERBOSE] = verbose
     for path in outputs:  # refuse before the work, not after it
@@ -540,6 +535,9 @@ def rules_command(
     list_number: int | None, severity: str | None, error_type: str | None, template: str | None, fmt: str
 ) -> None:
     """List the rule catalogue.  Example: annexa-check rules --list 9 --severity error"""
+    from annexa_check.catalogue.spec import load_spec
+    from annexa_check.outputs.catalogue import catalogue_markdown, filter_rules, rules_json, rules_table
+
     with _printing():
         spec = load_spec()
         if error_type is not None and error_type not in spec.error_types:
@@ -562,6 +560,10 @@ def explain(code: str) -> None:
 
     Example: annexa-check explain CLA003    or    annexa-check explain missing_primary_need
     """
+    from annexa_check.catalogue.selection import did_you_mean
+    from annexa_check.catalogue.spec import load_spec
+    from annexa_check.outputs.catalogue import explain_text
+
     with _printing():
         spec = load_spec()
         chosen = [r for r in spec.rules if code.upper() == r.code or code == r.error_type]

@@ -15,8 +15,7 @@ from typing import Any
 from annexa_check.annex.model import TEMPLATES
 from annexa_check.catalogue.kinds import KINDS
 from annexa_check.catalogue.spec import SEVERITIES, Condition, Rule, Spec
-
-DOCS_COMMAND = "annexa-check rules --format markdown > docs/rules.md"
+from annexa_check.outputs import DOCS_COMMAND
 
 # Rule fields shown in their own place, or that are bookkeeping rather than meaning.
 _SHOWN = {

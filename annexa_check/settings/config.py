@@ -29,8 +29,8 @@ from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.errors import AnnexaError, ConfigError
 from annexa_check.read.loader import LoadedWorkbook
 from annexa_check.read.safety import DEFAULT_LIMITS, LIMIT_UNITS, Limits
+from annexa_check.settings import CONFIG_NAME
 
-CONFIG_NAME = "annexa-check.toml"
 EARLIEST_REFERENCE = date(2000, 1, 1)
 REFERENCE_DATE_RULES = ("today", "end-of-last-month")
 _TOP_KEYS = (
