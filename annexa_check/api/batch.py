@@ -78,6 +78,7 @@ class Outcome:
     findings: pl.DataFrame | None = None  # only the history columns, as written (pseudonymised or not)
     lines: list[str] = field(default_factory=list)  # "Wrote ..." for each file written
     error: str | None = None
+    unread: bool = False  # the error came before the workbook was checked (not while writing outputs)
     model: Report | None = None  # in-process only: the report every file was written from
 
 
@@ -167,7 +168,8 @@ def check_one(job: Job) -> Outcome:
 
     problem = workbook_problem(job.workbook)
     if problem is not None:
-        return Outcome(job.workbook, error=problem)
+        return Outcome(job.workbook, error=problem, unread=True)
+    result = None
     try:
         spec = load_spec()
         with progress_bar(enabled=job.progress) as progress, _readable_name(job.workbook) as readable:
@@ -195,7 +197,7 @@ def check_one(job: Job) -> Outcome:
             written, job.split_by, job.out_dir, job.report_path, history=job.history
         )
     except AnnexaError as exc:
-        return Outcome(job.workbook, error=one_line(exc, job.verbose))
+        return Outcome(job.workbook, error=one_line(exc, job.verbose), unread=result is None)
     except MemoryError:
         return Outcome(
             job.workbook,

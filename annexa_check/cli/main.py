@@ -469,7 +469,7 @@ def _unreadable_junit(outcome: Outcome, fmt: str, outputs: tuple[Path, ...]) -> 
     from annexa_check.outputs.files import write_text
 
     wanted = [path for path in outputs if path.suffix.lower() == ".xml"]
-    if fmt != "junit" and not wanted:
+    if not outcome.unread or (fmt != "junit" and not wanted):
         return
     assert outcome.error is not None
     document = formats.junit_document([formats.junit_failed_suite(str(outcome.workbook), outcome.error)])
