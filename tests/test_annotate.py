@@ -292,6 +292,30 @@ def test_shared_correct_value_text_is_said_once_per_run_of_findings() -> None:
     )
 
 
+def test_a_merged_cell_is_marked_at_its_top_left_and_a_findings_sheet_keeps_its_name(tmp_path: Path) -> None:
+    source = tmp_path / "DRY_RUN.xlsx"
+    book = openpyxl.Workbook()
+    theirs = book.active
+    theirs.title = "Findings"
+    theirs["A1"] = "the council's own notes"
+    sheet = book.create_sheet("List_6")
+    _fill_rows(sheet, "list_6", [{**CIN_CHILD, "child_id": "C001", "primary_need": None}], 2, 1)
+    sheet.merge_cells("G2:H2")  # the start date spread over the blank primary need
+    book.save(source)
+    out = tmp_path / "out.xlsx"
+    result = run(
+        "annotate", str(source), "-o", str(out), "--reference-date", REF, "--no-config", "--select", "CIN001"
+    )
+    assert result.exit_code == 0, result.output
+    copy = openpyxl.load_workbook(out)
+    assert copy.sheetnames == ["Findings (2)", "Findings", "List_6"]
+    assert copy["Findings"]["A1"].value == "the council's own notes"
+    assert copy["Findings (2)"]["A2"].value == "List_6!H2"
+    assert copy["List_6"]["G2"].fill.fgColor.rgb == ORANGE
+    assert copy["List_6"]["G2"].comment.text.startswith("Error CIN001: Primary Need Code is blank.")
+    assert copy["List_6"]["G2"].value == "01/01/2025"
+
+
 def test_text_that_would_run_as_a_formula_stays_text(tmp_path: Path) -> None:
     source = tmp_path / "DRY_RUN.xlsx"
     book = openpyxl.Workbook()
@@ -395,4 +419,4 @@ def test_help_has_an_example() -> None:
     result = run("annotate", "--help")
     assert result.exit_code == 0
     assert "  Example: annexa-check annotate DRY_RUN.xlsx -o DRY_RUN.checked.xlsx\n" in result.output
-    assert "--pseudonymise" not in result.output
+    assert "  --pseudonymise" not in result.output  # refused, so not offered among the options

@@ -293,7 +293,7 @@ def annotate(
         _mark_cells(book, marks, progress)
         _add_findings_sheet(book, findings, cells, report)
         if progress is not None:
-            progress("Saving the copy", 3, 3)
+            progress("Saving the copy", 2, 3)
         book.save(target)
 
     atomic_writes([(output, write)], workbook)
@@ -345,13 +345,22 @@ def _note(mark: Mark, before: Any) -> Any:
     return note
 
 
+def _writable(sheet: Any, ref: str) -> Any:
+    """The cell at `ref`, or, inside merged cells, the merge's top-left cell: the only one that shows."""
+    cell = sheet[ref]
+    if type(cell).__name__ != "MergedCell":
+        return cell
+    merged = next(r for r in sheet.merged_cells.ranges if cell.coordinate in r)
+    return sheet.cell(merged.min_row, merged.min_col)
+
+
 def _mark_cells(book: Any, marks: dict[tuple[str, str], Mark], progress: Progress | None) -> None:
     fills = {severity: _fill(severity) for severity in FILLS}
     total = len(marks)
     for done, ((sheet, ref), mark) in enumerate(marks.items()):
         if progress is not None and done % 2000 == 0:
             progress(f"Marking {total:,} cells", 1, 3)
-        cell = book[sheet][ref]
+        cell = _writable(book[sheet], ref)
         cell.fill = fills[mark.severity]
         cell.comment = _note(mark, cell.comment)
 

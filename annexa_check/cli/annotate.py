@@ -96,13 +96,14 @@ def annotate(
     marks its child ID cell; a column's or list's marks the header cell. A new first
     sheet, Findings, lists them all with a link to each cell. Every sheet, value,
     format, width, data validation and defined name is kept (and an .xlsm's macros);
-    WORKBOOK itself is never written to. Takes validate's options.
+    WORKBOOK itself is never written to. Takes validate's options, but not
+    --pseudonymise: the copy holds the council's real data by nature.
 
     Exit codes: 0 the copy was written, 2 it could not be (one line says why).
 
     Example: annexa-check annotate DRY_RUN.xlsx -o DRY_RUN.checked.xlsx
 
-    Example: annexa-check annotate DRY_RUN.xlsm --reference-date 2025-03-31 --ignore CLA058
+    Example: annexa-check annotate DRY_RUN.xlsm --reference-date 2025-03-31
     """
     from annexa_check.api.annotate import annotate as annotate_copy
     from annexa_check.api.annotate import default_output
