@@ -28,7 +28,8 @@ from annexa_check.catalogue.spec import load_spec
 from annexa_check.settings.config import Settings
 
 ORANGE, BLUE = "00E69F00", "0056B4E9"  # error, warning (openpyxl reads colours as ARGB)
-CHOSEN = ("--select", "CIN001,CIN003,CLA003,CLA045,AX011")
+UNBORN = {"gender": "c) Not stated/recorded (or unborn)", "date_of_birth": None, "age": -1}
+CHOSEN = ("--select", "CIN001,CIN003,CLA003,CLA045,AX011,CHD007")  # CHD007: a born child's blank birth date
 
 
 def _sha256(path: Path) -> str:
@@ -61,6 +62,7 @@ def council_workbook(path: Path) -> Path:
             {**CIN_CHILD, "child_id": "C001", "primary_need": None},  # row 3: missing primary need
             {**CIN_CHILD, "child_id": "C002"},  # row 4: an open episode with no reason (legal)
             {**CIN_CHILD, "child_id": "C003", "cin_closure_date": "01/02/2025"},  # row 5: no closure reason
+            {**CIN_CHILD, "child_id": "C004", **UNBORN},  # row 6: unborn, no date of birth (legal)
         ],
         first_row=3,
         header_row=2,
@@ -151,12 +153,17 @@ def test_a_note_already_on_a_marked_cell_is_kept_below_the_findings(
 
 def test_legal_look_alikes_are_left_untouched(marked: tuple[Path, Path, str, Any]) -> None:
     book = marked[3]
-    open_episode, temporary = book["List_6"]["K4"], book["List_8"]["X3"]  # no reason / no provider
-    for cell in (open_episode, temporary):
+    open_episode, unborn = book["List_6"]["K4"], book["List_6"]["D6"]  # no reason / no date of birth
+    temporary = book["List_8"]["X3"]  # no provider
+    for cell in (open_episode, unborn, temporary):
         assert cell.value is None
         assert cell.comment is None
         assert cell.fill.fill_type is None
     assert book["List_8"]["W3"].value == "w) T0: Temporary placement"
+    assert (book["List_6"]["B6"].value, book["List_6"]["E6"].value) == (
+        "c) Not stated/recorded (or unborn)",
+        -1,
+    )
 
 
 def test_the_findings_sheet_comes_first_with_links_a_filter_and_a_frozen_header(
@@ -390,7 +397,7 @@ def test_pseudonymise_is_refused_with_the_reason(tmp_path: Path) -> None:
 def test_a_workbook_too_large_to_edit_in_memory_is_refused_naming_the_limit(tmp_path: Path) -> None:
     source = council_workbook(tmp_path / "DRY_RUN.xlsx")
     cells = count_cells(source)
-    assert cells == 128  # the 127 cells holding a value (1 + 48 + 78), and H3, which holds only a note
+    assert cells == 138  # the 137 cells holding a value (1 + 58 + 78), and H3, which holds only a note
     settings_file = tmp_path / "annexa-check.toml"
     settings_file.write_text(f"[limits]\nmax_edit_cells = {cells - 1}\n", encoding="utf-8")
     result = run("annotate", str(source), "--config", str(settings_file))
