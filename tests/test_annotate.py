@@ -251,6 +251,31 @@ def test_a_macro_workbook_keeps_its_macros(tmp_path: Path) -> None:
     assert copy["List_6"]["H2"].fill.fgColor.rgb == ORANGE
 
 
+def test_a_chart_is_kept_and_a_text_box_it_cannot_copy_is_named(tmp_path: Path) -> None:
+    source = tmp_path / "DRY_RUN.xlsx"
+    book = xlsxwriter.Workbook(str(source), SAFE)
+    sheet = book.add_worksheet("List_6")
+    columns = load_spec().lists["list_6"].columns_for("2023")
+    for c, col in enumerate(columns):
+        sheet.write_string(0, c, col.header)
+        sheet.write(1, c, {**CIN_CHILD, "child_id": "C001"}.get(col.key))
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"values": "=List_6!$E$2:$E$2"})
+    sheet.insert_chart("B5", chart)
+    sheet.insert_textbox("J5", "Extract run on 1 April")
+    book.close()
+    out = tmp_path / "out.xlsx"
+    result = run(
+        "annotate", str(source), "-o", str(out), "--reference-date", REF, "--no-config", "--select", "CIN001"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "Note: the copy does not keep the workbook's shapes and text boxes; the original still has them."
+    )
+    with zipfile.ZipFile(out) as archive:
+        assert "xl/charts/chart1.xml" in archive.namelist()
+
+
 def test_a_finding_on_a_column_the_sheet_lacks_marks_the_child_id_cell(tmp_path: Path) -> None:
     source = council_workbook(tmp_path / "DRY_RUN.xlsx")
     result, report = checked(source, Settings(date(2025, 3, 31)), "auto", ("CIN001",), (), None)

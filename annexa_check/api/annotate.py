@@ -12,6 +12,7 @@ workbook changes: no cell's value, no row, no sheet; the input is never written 
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ BYTES_PER_CELL = 400  # openpyxl's memory per loaded cell, measured at ~1.1M cel
 _NOTE_MAX = 32_000  # characters Excel shows in a note (its limit is 32,767)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters an xlsx cannot hold
 _CELL_TAG = b"<c "
+_SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>]")  # a drawing's shape, group or connector
 
 
 @dataclass
@@ -148,14 +150,16 @@ def check_size(workbook: Path, limits: Limits) -> int:
 
 
 def dropped_parts(workbook: Path) -> list[str]:
-    """What the copy will not keep (openpyxl drops drawings): said, so nothing goes silently."""
-    with zipfile.ZipFile(workbook) as archive:
-        names = [n.lower() for n in archive.namelist()]
+    """What the copy will not keep, said so nothing goes silently: openpyxl keeps charts and images
+    (images only with Pillow installed) but drops shapes and text boxes."""
     found = []
-    parts = (("xl/charts/", "charts"), ("xl/media/", "images"), ("xl/drawings/drawing", "shapes"))
-    for prefix, what in parts:
-        if any(n.startswith(prefix) and not n.endswith(".rels") for n in names):
-            found.append(what)
+    with zipfile.ZipFile(workbook) as archive:
+        names = archive.namelist()
+        drawings = [n for n in names if n.lower().startswith("xl/drawings/") and n.lower().endswith(".xml")]
+        if any(_SHAPE.search(archive.read(n)) for n in drawings):
+            found.append("shapes and text boxes")
+    if any(n.lower().startswith("xl/media/") for n in names) and importlib.util.find_spec("PIL") is None:
+        found.append("images (install Pillow to keep them)")
     return found
 
 

@@ -151,7 +151,7 @@ def annotate(
             click.echo(f"{done.unplaced:,} finding(s) about a missing list are on the Findings sheet only.")
         if done.dropped:
             click.echo(
-                f"Note: the copy does not keep the workbook's {' and '.join(done.dropped)} "
-                "(they cannot be copied); the original still has them."
+                f"Note: the copy does not keep the workbook's {' or its '.join(done.dropped)}; "
+                "the original still has them."
             )
         click.echo(done.report.headline)
