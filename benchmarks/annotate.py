@@ -36,28 +36,11 @@ def main() -> None:
     path = bench_workbook(args.children)
     out = path.parent
     common = ["--reference-date", REFERENCE.isoformat(), "--no-config"]
+    cli = [sys.executable, "-m", "annexa_check"]
+    copy = out / f"{path.stem}.checked.xlsx"
     commands = {
-        "validate": [
-            sys.executable,
-            "-m",
-            "annexa_check",
-            "validate",
-            str(path),
-            *common,
-            "--format",
-            "json",
-        ],
-        "annotate": [
-            sys.executable,
-            "-m",
-            "annexa_check",
-            "annotate",
-            str(path),
-            *common,
-            "-q",
-            "-o",
-            str(out / f"{path.stem}.checked.xlsx"),
-        ],
+        "validate": [*cli, "validate", str(path), *common, "--format", "json"],
+        "annotate": [*cli, "annotate", str(path), *common, "-q", "-o", str(copy)],
     }
     seconds: dict[str, list[float]] = {name: [] for name in commands}
     peaks: dict[str, list[float]] = {name: [] for name in commands}

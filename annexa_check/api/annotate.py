@@ -48,7 +48,7 @@ FINDINGS_HEADERS = [
 ]
 _WIDTHS = [16, 10, 14, 9, 7, 30, 70, 50, 9, 30]
 AUTHOR = "annexa-check"
-BYTES_PER_CELL = 400  # openpyxl's memory per loaded cell, measured at ~1.1M cells (benchmarks/annotate.py)
+BYTES_PER_CELL = 430  # peak memory per cell over validate's, measured at ~1.1M cells (benchmarks/annotate.py)
 _NOTE_MAX = 32_000  # characters Excel shows in a note (its limit is 32,767)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters an xlsx cannot hold
 _CELL_TAG = b"<c "

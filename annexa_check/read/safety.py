@@ -84,7 +84,7 @@ class Limits:
     max_repeated_cells: int = 1_000_000  # .ods: cells that exist only as copies of a repeated one
     max_memory_mb: int = 8000  # one workbook's worker process, in a run of several (api/batch.py)
     max_seconds: int = 1800  # one workbook's check, in a run of several
-    max_edit_cells: int = 5_000_000  # cells annotate loads to edit a copy (about 400 bytes each in memory)
+    max_edit_cells: int = 5_000_000  # cells annotate loads to edit a copy (about 430 bytes each in memory)
 
 
 DEFAULT_LIMITS = Limits()
