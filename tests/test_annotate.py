@@ -276,6 +276,45 @@ def test_a_chart_is_kept_and_a_text_box_it_cannot_copy_is_named(tmp_path: Path) 
         assert "xl/charts/chart1.xml" in archive.namelist()
 
 
+def test_a_duplicate_column_and_a_sheet_without_headers_mark_their_own_cells(tmp_path: Path) -> None:
+    source = tmp_path / "DRY_RUN.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "List_6"
+    _fill_rows(sheet, "list_6", [{**CIN_CHILD, "child_id": "C001"}], 2, 1)
+    sheet["O1"], sheet["O2"] = "Ethnicity", "a) WBRI"  # Ethnicity again, after the template's columns
+    book.create_sheet("List_8")["A1"] = "Children in care: extract failed"
+    book.save(source)
+    out = tmp_path / "out.xlsx"
+    result = run(
+        "annotate",
+        str(source),
+        "-o",
+        str(out),
+        "--reference-date",
+        REF,
+        "--no-config",
+        "--select",
+        "AX009,AX010",
+    )
+    assert result.exit_code == 0, result.output
+    copy = openpyxl.load_workbook(out)
+    assert _marked_cells(copy) == {
+        "List_6!O1": (
+            BLUE,
+            "Warning AX010: 'Ethnicity' appears again in column O; only column C was checked. "
+            "Remove or rename the extra column.\nCorrect: "
+            + copy["List_6"]["O1"].comment.text.split("Correct: ")[1],
+        ),
+        "List_8!A1": (
+            ORANGE,
+            "Error AX009: List 8 (Children in care) is on sheet 'List_8', but no header row was "
+            "found in its first 20 rows, so none of its rows could be checked. Put the template's column "
+            "headers above the data.\nCorrect: " + copy["List_8"]["A1"].comment.text.split("Correct: ")[1],
+        ),
+    }
+
+
 def test_a_finding_on_a_column_the_sheet_lacks_marks_the_child_id_cell(tmp_path: Path) -> None:
     source = council_workbook(tmp_path / "DRY_RUN.xlsx")
     result, report = checked(source, Settings(date(2025, 3, 31)), "auto", ("CIN001",), (), None)

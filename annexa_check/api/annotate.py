@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from annexa_check.errors import AnnexaError, InputError, decodable
 from annexa_check.outputs.files import _executable, _same_file, atomic_writes
+from annexa_check.outputs.formats import _xml_text
 from annexa_check.read.cells import column_index, column_letter, sheet_parts
 from annexa_check.read.safety import Limits, inspect, raise_with
 
 if TYPE_CHECKING:
     from annexa_check.engine.check import CheckResult, Progress
+    from annexa_check.read.loader import LoadedList
     from annexa_check.report.model import Report
     from annexa_check.settings.config import Settings
 
@@ -50,7 +52,6 @@ _WIDTHS = [16, 10, 14, 9, 7, 30, 70, 50, 9, 30]
 AUTHOR = "annexa-check"
 BYTES_PER_CELL = 430  # peak memory per cell over validate's, measured at ~1.1M cells (benchmarks/annotate.py)
 _NOTE_MAX = 32_000  # characters Excel shows in a note (its limit is 32,767)
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters an xlsx cannot hold
 _CELL_TAG = b"<c "
 _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>]")  # a drawing's shape, group or connector
 
@@ -87,7 +88,7 @@ class Annotated:
     cells: int  # cells marked in the council's sheets
     unplaced: int  # findings with no cell (a list that is missing): listed on the Findings sheet only
     report: Report
-    dropped: list[str]  # parts of the workbook openpyxl cannot keep (charts, images), told, not hidden
+    dropped: list[str]  # what the copy lacks (shapes, text boxes; images without Pillow): told, not hidden
 
 
 def format_problem(workbook: Path) -> str | None:
@@ -190,6 +191,26 @@ def checked(
     return result, build_report(result)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a list's findings go on its sheet: the loader's header mapping, read once per list."""
+
+    loaded: LoadedList
+    by_header: dict[str, str]  # header as written -> column letters
+    first: str  # the child ID column, else the list's first column
+    header_row: int
+
+    @classmethod
+    def of(cls, loaded: LoadedList) -> _Place:
+        ordered = sorted(loaded.letters.values(), key=lambda letters: column_index(letters.encode()))
+        return cls(
+            loaded,
+            {header: loaded.letters[key] for key, header in loaded.matched.items()},
+            loaded.letters.get("child_id") or (ordered[0] if ordered else "A"),
+            loaded.header_row or 1,
+        )
+
+
 def cells_of(result: CheckResult, findings: list[dict[str, Any]]) -> list[str | None]:
     """The cell (`C7`) each finding marks on its sheet, or None when its list has no sheet.
 
@@ -198,40 +219,36 @@ def cells_of(result: CheckResult, findings: list[dict[str, Any]]) -> list[str | 
     sheet has; a column's finding marks that column's header cell (a duplicate column:
     the duplicate's); a missing column, or a whole list, marks the first header cell.
     """
-    lists = {loaded.spec.name: loaded for loaded in result.workbook.lists.values()}
+    places = {loaded.spec.name: _Place.of(loaded) for loaded in result.workbook.lists.values()}
     column_unique = {r.code for r in result.spec.rules if r.check == "column_unique"}
     duplicates_seen: dict[tuple[str, str], int] = {}
     out: list[str | None] = []
     for finding in findings:
-        loaded = lists.get(finding["list"])
-        if loaded is None or loaded.sheet is None:
+        place = places.get(finding["list"])
+        if place is None or place.loaded.sheet is None:
             out.append(None)
             continue
-        by_header = {header: loaded.letters[key] for key, header in loaded.matched.items()}
-        ordered = sorted(loaded.letters.values(), key=lambda letters: column_index(letters.encode()))
-        first = loaded.letters.get("child_id") or (ordered[0] if ordered else "A")
-        header_row = loaded.header_row or 1
         column, row = finding["column"], finding["row"]
         if row is not None:
-            out.append(f"{by_header.get(column, first)}{row}")
+            out.append(f"{place.by_header.get(column, place.first)}{row}")
         elif finding["rule"] in column_unique:
-            same = [letter for _key, header, letter in loaded.duplicates if header == column]
-            seen = duplicates_seen.get((loaded.spec.name, column), 0)
-            duplicates_seen[(loaded.spec.name, column)] = seen + 1
-            out.append(f"{same[min(seen, len(same) - 1)] if same else first}{header_row}")
-        elif loaded.header_row is None:
+            same = [letter for _key, header, letter in place.loaded.duplicates if header == column]
+            seen = duplicates_seen.get((finding["list"], column), 0)
+            duplicates_seen[(finding["list"], column)] = seen + 1
+            out.append(f"{same[min(seen, len(same) - 1)] if same else place.first}{place.header_row}")
+        elif place.loaded.header_row is None:
             out.append("A1")  # a sheet with no header row found: its top-left cell
         else:
-            out.append(f"{by_header.get(column, first)}{header_row}")
+            out.append(f"{place.by_header.get(column, place.first)}{place.header_row}")
     return out
 
 
 def clean_text(text: object) -> str:
     """Text an xlsx can hold: no control characters, no undecodable file-name bytes."""
-    return _ILLEGAL.sub("\ufffd", decodable(str(text)))
+    return _xml_text(decodable(str(text)))
 
 
-def write_text(cell: Any, value: object) -> None:
+def put_text(cell: Any, value: object) -> None:
     """A value on the Findings sheet as text (or a whole number): never a formula, link or number.
 
     Text a spreadsheet would run once edited gets Excel's quote prefix, as every xlsx we write does.
@@ -383,7 +400,7 @@ def _add_findings_sheet(
     header_fill = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
     for c, (header, width) in enumerate(zip(FINDINGS_HEADERS, _WIDTHS, strict=True), start=1):
         cell = sheet.cell(row=1, column=c)
-        write_text(cell, header)
+        put_text(cell, header)
         cell.font = Font(bold=True)
         cell.fill = header_fill
         sheet.column_dimensions[column_letter(c - 1)].width = width
@@ -406,7 +423,7 @@ def _add_findings_sheet(
         ]
         for c, value in enumerate(values, start=1):
             cell = sheet.cell(row=r, column=c)
-            write_text(cell, value)
+            put_text(cell, value)
             if c in (7, 8):
                 cell.alignment = wrap
         if where is not None:
@@ -441,10 +458,10 @@ def _legend(sheet: Any, report: Report, column: int, fills: dict[str, Any]) -> N
     ]
     for r, (text, severity) in enumerate(rows, start=1):
         cell = sheet.cell(row=r, column=column)
-        write_text(cell, text)
+        put_text(cell, text)
         if severity is not None:
             cell.fill = fills[severity]
-            write_text(
+            put_text(
                 sheet.cell(row=r, column=column + 1),
                 f"cell filled {'orange' if severity == 'error' else 'blue'}: "
                 f"{'must be fixed before submission' if severity == 'error' else 'worth checking'}",
