@@ -438,6 +438,12 @@ def test_the_input_is_never_the_output(tmp_path: Path) -> None:
     assert _sha256(source) == before
 
 
+def test_a_missing_output_folder_is_refused_before_the_work(tmp_path: Path) -> None:
+    result = run("annotate", str(tmp_path / "DRY_RUN.xlsx"), "-o", str(tmp_path / "none" / "out.xlsx"))
+    assert result.exit_code == 2
+    assert result.output == f"annexa-check: error: {tmp_path / 'none'}: output folder does not exist\n"
+
+
 def test_a_macro_workbook_needs_an_xlsm_copy(tmp_path: Path) -> None:
     result = run("annotate", str(tmp_path / "DRY_RUN.xlsm"), "-o", str(tmp_path / "out.xlsx"))
     assert result.exit_code == 2

@@ -292,8 +292,10 @@ def annotate(
     problem = format_problem(workbook) or output_problem(workbook, output)
     if problem:
         raise AnnexaError(problem)
-    if _same_file(output, workbook):  # told before the work; the writer refuses it again at the end
+    if _same_file(output, workbook):  # told before the work; the writer refuses both again at the end
         raise AnnexaError(f"{output}: refusing to overwrite the workbook being checked")
+    if not output.parent.is_dir():
+        raise AnnexaError(f"{output.parent}: output folder does not exist")
     inspect(workbook, settings.limits)  # before counting: the pre-check bounds every part's size
     check_size(workbook, settings.limits)
     result, report = checked(workbook, settings, template, select, ignore, progress)
