@@ -23,8 +23,17 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from test_key_error_types import CLA
 
-from annexa_check.api.annotate import FINDINGS_HEADERS, Mark, annotate, cells_of, checked, count_cells
+from annexa_check.api.annotate import (
+    FINDINGS_HEADERS,
+    Mark,
+    _mark_cells,
+    annotate,
+    cells_of,
+    checked,
+    count_cells,
+)
 from annexa_check.catalogue.spec import load_spec
+from annexa_check.errors import InputError
 from annexa_check.settings.config import Settings
 
 ORANGE, BLUE = "00E69F00", "0056B4E9"  # error, warning (openpyxl reads colours as ARGB)
@@ -341,6 +350,18 @@ def test_a_missing_list_is_listed_without_a_link(tmp_path: Path) -> None:
     assert [sheet.cell(r, 1).value for r in range(2, 11)] == ["(no sheet)"] * 9
     assert all(sheet.cell(r, 1).hyperlink is None for r in range(2, 11))
     assert sheet["D2"].value == "List 1"
+
+
+def test_a_sheet_the_editor_cannot_find_is_an_error_not_a_guess() -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "List_6"
+    marks = {("List 6 ", "H2"): Mark("error", [{"severity": "error", "rule": "CIN001", "message": "Blank."}])}
+    with pytest.raises(InputError) as raised:
+        _mark_cells(book, marks, None, Path("DRY_RUN.xlsx"))
+    assert str(raised.value) == (
+        "DRY_RUN.xlsx: sheet 'List 6 ' was checked but cannot be found to mark it; re-save the workbook in "
+        "Excel and try again"
+    )
 
 
 def test_shared_correct_value_text_is_said_once_per_run_of_findings() -> None:

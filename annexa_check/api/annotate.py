@@ -313,7 +313,7 @@ def annotate(
 
     def write(target: Path) -> None:
         book = _load(workbook, progress)
-        _mark_cells(book, marks, progress)
+        _mark_cells(book, marks, progress, workbook)
         _add_findings_sheet(book, findings, cells, report)
         if progress is not None:
             progress("Saving the copy", 2, 3)
@@ -377,12 +377,19 @@ def _writable(sheet: Any, ref: str) -> Any:
     return sheet.cell(merged.min_row, merged.min_col)
 
 
-def _mark_cells(book: Any, marks: dict[tuple[str, str], Mark], progress: Progress | None) -> None:
+def _mark_cells(
+    book: Any, marks: dict[tuple[str, str], Mark], progress: Progress | None, workbook: Path
+) -> None:
     fills = {severity: _fill(severity) for severity in FILLS}
     total = len(marks)
     for done, ((sheet, ref), mark) in enumerate(marks.items()):
         if progress is not None and done % 2000 == 0:
             progress(f"Marking {total:,} cells", 1, 3)
+        if sheet not in book.sheetnames:  # the two readers disagree on a sheet's name: never mark blindly
+            raise InputError(
+                f"{workbook}: sheet '{clean_text(sheet)}' was checked but cannot be found to mark it; "
+                "re-save the workbook in Excel and try again"
+            )
         cell = _writable(book[sheet], ref)
         cell.fill = fills[mark.severity]
         cell.comment = _note(mark, cell.comment)
