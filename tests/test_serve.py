@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_extracts import write_folder, zipped
 from test_html_report import browser_page
 
 from example_returns.generate import SMALL_DIRTY_COUNTS, generate
@@ -330,6 +331,18 @@ def test_a_form_without_script_gets_the_result_page(server: Server) -> None:
     assert status == 200
     assert headers_["content-security-policy"].startswith("default-src 'none';")
     assert b"template 2023" in report
+
+
+def test_a_zip_of_csv_extracts_is_checked_as_the_workbook_is(
+    server: Server, cli: dict, tmp_path: Path
+) -> None:
+    archive = zipped(write_folder(tmp_path / "extracts"), tmp_path / "march_extracts.zip")
+    status, answer = post_check(server, archive.name, archive.read_bytes(), reference_date=REFERENCE)
+    assert (status, answer["headline"]) == (200, cli["headline"])
+    _status, _headers, body = get(server.origin + answer["result"] + "download/json")
+    summary = json.loads(body)
+    assert summary["workbook"] == "march_extracts.zip"
+    assert summary["counts"] == cli["json"]["counts"]
 
 
 # ------------------------------------------------------------------------ limits, history, stop
