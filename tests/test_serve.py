@@ -63,12 +63,16 @@ class Server:
         return self.process.returncode, out
 
 
-def start(tmp_path: Path, *args: str) -> Server:
-    """`annexa-check serve --no-browser --port 0` in a subprocess, with its address parsed."""
+def start(tmp_path: Path, *args: str, browser: str | None = None) -> Server:
+    """`annexa-check serve --no-browser --port 0` in a subprocess, with its address parsed (with
+    `browser`, a command standing for the browser, it is opened instead)."""
     tmp = tmp_path / "tmp"
     tmp.mkdir(exist_ok=True)
     env = {**os.environ, "TMPDIR": str(tmp)}
-    command = [sys.executable, "-m", "annexa_check", "serve", "--no-browser", "--port", "0", *args]
+    if browser is not None:
+        env["BROWSER"] = browser
+    opening = [] if browser else ["--no-browser"]
+    command = [sys.executable, "-m", "annexa_check", "serve", *opening, "--port", "0", *args]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
     )
@@ -407,6 +411,21 @@ def test_after_ctrl_c_the_private_folder_is_gone(tmp_path: Path) -> None:
     assert time.monotonic() - started < 15
     assert (code, out) == (0, "annexa-check serve: stopped; the uploads and results are deleted\n")
     assert not folder.exists()
+
+
+def test_without_no_browser_the_browser_opens_the_address(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "browser.py"
+    fake.write_text(f"import sys, pathlib; pathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    running = start(tmp_path, "--no-config", browser=f"{sys.executable} {fake} %s")
+    try:
+        for _ in range(200):
+            if opened.exists() and opened.read_text():
+                break
+            time.sleep(0.05)
+        assert opened.read_text() == running.url
+    finally:
+        running.stop()
 
 
 def test_without_the_extra_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
