@@ -336,6 +336,12 @@ def test_a_form_without_script_gets_the_result_page(server: Server) -> None:
     assert headers_["content-security-policy"].startswith("default-src 'none';")
     assert b"template 2023" in report
 
+    body, headers = form("notes.xlsx", b"child,team\n", reference_date=REFERENCE)
+    headers["Accept"] = "text/html"
+    status, _headers, page_ = get(server.url + "check", body, headers)
+    assert status == 422
+    assert f'<p id="error" role="alert" class="error">notes.xlsx: {BAD_XLSX}</p>'.encode() in page_
+
 
 def test_a_zip_of_csv_extracts_is_checked_as_the_workbook_is(
     server: Server, cli: dict, tmp_path: Path
