@@ -459,6 +459,25 @@ def test_the_input_is_never_the_output(tmp_path: Path) -> None:
     assert _sha256(source) == before
 
 
+def test_a_workbook_the_checker_reads_but_the_editor_cannot_is_one_line(tmp_path: Path) -> None:
+    good = council_workbook(tmp_path / "good.xlsx")
+    source = tmp_path / "DRY_RUN.xlsx"
+    with zipfile.ZipFile(good) as original, zipfile.ZipFile(source, "w") as damaged:
+        for item in original.infolist():  # the document properties, which only the editor reads, broken
+            broken = item.filename == "docProps/core.xml"
+            damaged.writestr(item, b"<cp:coreProperties not xml" if broken else original.read(item))
+    result = run("annotate", str(source), "--no-config")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"annexa-check: error: {source}: cannot be opened to copy it (re-save it in Excel and try again); "
+        "--verbose shows the reader's own message\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "DRY_RUN.xlsx",
+        "good.xlsx",
+    ]  # no copy, no temporary file
+
+
 def test_a_missing_output_folder_is_refused_before_the_work(tmp_path: Path) -> None:
     result = run("annotate", str(tmp_path / "DRY_RUN.xlsx"), "-o", str(tmp_path / "none" / "out.xlsx"))
     assert result.exit_code == 2

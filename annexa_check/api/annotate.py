@@ -310,16 +310,12 @@ def annotate(
             mark.severity = "error"
         mark.findings.append(finding)
     dropped = dropped_parts(workbook)
-
-    def write(target: Path) -> None:
-        book = _load(workbook, progress)
-        _mark_cells(book, marks, progress, workbook)
-        _add_findings_sheet(book, findings, cells, report)
-        if progress is not None:
-            progress("Saving the copy", 2, 3)
-        book.save(target)
-
-    atomic_writes([(output, write)], workbook)
+    book = _load(workbook, progress)  # before the writer: its errors are about the input, not the output
+    _mark_cells(book, marks, progress, workbook)
+    _add_findings_sheet(book, findings, cells, report)
+    if progress is not None:
+        progress("Saving the copy", 2, 3)
+    atomic_writes([(output, book.save)], workbook)
     return Annotated(
         output=output,
         findings=len(findings),
