@@ -1,0 +1,332 @@
+"""The public library API, used as a notebook or pipeline would: only the names `annexa_check` exports.
+
+Nothing here imports from inside the package, so a test that passes proves the documented
+names are enough; the README's Python examples are run as written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import annexa_check
+from annexa_check import AnnexaError, Policy, Result, Settings, check
+
+VALIDATE = [sys.executable, "-m", "annexa_check", "validate", "--reference-date", "2025-03-31"]
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "example_returns" / "example_dry_run.xlsx"
+REFERENCE = date(2025, 3, 31)
+FINDING_COLUMNS = [
+    "error_type",
+    "rule",
+    "severity",
+    "list",
+    "row",
+    "child_id",
+    "column",
+    "value",
+    "message",
+    "team",
+    "worker",
+    "sheet",
+    "fingerprint",
+]
+# The bundled example's counts by error type (records, children), with the whole catalogue.
+EXAMPLE_COUNTS = {
+    "excel_error_value": (1, 1),
+    "invalid_care_leaver_eligibility": (3, 3),
+    "invalid_date": (2, 2),
+    "invalid_ethnicity": (2, 2),
+    "invalid_placement_type": (1, 1),
+    "missing_accommodation_suitability": (1, 1),
+    "missing_cic_placement": (1, 1),
+    "missing_cla_end_reason": (2, 2),
+    "missing_closure_reason": (15, 15),
+    "missing_ethnicity": (11, 11),
+    "missing_placement_location": (2, 2),
+    "missing_placement_provider": (3, 3),
+    "missing_primary_need": (12, 12),
+    "non_standard_code": (22, 0),
+}
+CIN_ROW = {
+    "Child Unique ID": "C1",
+    "Gender": "a) Male",
+    "Ethnicity": "a) WBRI",
+    "Date of Birth": date(2012, 6, 1),
+    "Age of Child (Years)": 12,
+    "Does the Child have a Disability": "b) No",
+    "CIN Start Date": date(2025, 1, 1),
+    "Primary Need Code": "N1",
+    "Date Child Was Last Seen": None,
+    "CIN Closure Date": None,
+    "Reason for Closure": None,
+    "Case status": "c) Child in need plan",
+    "Allocated Team": "Team North",
+    "Allocated Worker": "Worker A",
+}
+
+
+@pytest.fixture(scope="module")
+def example() -> Result:
+    return check(EXAMPLE, reference_date=REFERENCE)
+
+
+def cin_frames() -> dict[str, pl.DataFrame]:
+    """List 6 in memory: one complete child, and one with no primary need and no team."""
+    return {
+        "list_6": pl.DataFrame(
+            [CIN_ROW, {**CIN_ROW, "Child Unique ID": "C2", "Primary Need Code": None, "Allocated Team": None}]
+        )
+    }
+
+
+def test_all_lists_exactly_the_public_names_and_each_resolves() -> None:
+    assert sorted(annexa_check.__all__) == sorted(
+        ["AnnexaError", "Policy", "Result", "Settings", "__version__", "check"]
+    )
+    for name in annexa_check.__all__:
+        assert getattr(annexa_check, name) is not None
+    with pytest.raises(AttributeError, match="module 'annexa_check' has no attribute 'check_workbook'"):
+        annexa_check.check_workbook  # noqa: B018
+
+
+def test_importing_the_package_loads_no_polars_until_a_public_name_is_used() -> None:
+    code = (
+        "import sys, annexa_check; before = 'polars' in sys.modules; annexa_check.check; "
+        "print(before, 'polars' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "False True\n"
+
+
+def test_a_workbook_path_gives_the_findings_table_and_counts(example: Result) -> None:
+    assert example.findings.columns == FINDING_COLUMNS
+    assert example.findings.height == 139
+    assert example.reference_date == REFERENCE and example.template == "2023"
+    counts = {r["error_type"]: (r["count"], r["children"]) for r in example.counts().iter_rows(named=True)}
+    assert counts == EXAMPLE_COUNTS
+
+
+def test_summary_is_the_validate_json_document(example: Result, tmp_path: Path) -> None:
+    cli = subprocess.run(
+        [*VALIDATE, str(EXAMPLE), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # no settings file here, as the library reads none
+    )
+    assert cli.returncode == 1
+    assert example.summary() == json.loads(cli.stdout)
+
+
+def test_the_workbook_as_bytes_gives_the_same_findings_under_the_name_bytes(example: Result) -> None:
+    uploaded = check(EXAMPLE.read_bytes(), reference_date=REFERENCE)
+    assert uploaded.findings.equals(example.findings)
+    assert uploaded.summary()["workbook"] == "<bytes>"
+    assert example.summary()["workbook"] == str(EXAMPLE)
+
+
+def test_bytes_that_are_no_workbook_are_one_line() -> None:
+    with pytest.raises(AnnexaError) as caught:
+        check(b"Child Unique ID,Gender\r\n1,a) Male\r\n", reference_date=REFERENCE)
+    assert str(caught.value) == (
+        "<bytes>: not a workbook or a .zip of CSV files (no zip package or Excel 97-2003 file inside)"
+    )
+    with pytest.raises(AnnexaError, match=r"^<bytes>: the workbook is empty \(no bytes\)$"):
+        check(b"", reference_date=REFERENCE)
+
+
+def test_damaged_workbook_bytes_are_told_by_the_name_bytes_never_a_temporary_file() -> None:
+    with pytest.raises(AnnexaError) as caught:
+        check(EXAMPLE.read_bytes()[:5000], reference_date=REFERENCE)
+    assert str(caught.value).startswith("<bytes>: ")
+    assert "annexa-check-" not in str(caught.value)
+
+
+def test_frames_in_memory_give_exact_findings() -> None:
+    result = check(cin_frames(), reference_date=REFERENCE, select="CIN001")
+    assert result.findings.rows() == [
+        (
+            "missing_primary_need",
+            "CIN001",
+            "error",
+            "List 6",
+            3,
+            "C2",
+            "Primary Need Code",
+            None,
+            "Primary Need Code is blank. Record the child's latest primary need (N1-N9, or N0 if not stated).",
+            None,
+            "Worker A",
+            "list_6",
+            "4841a84f6dfa032c",
+        )
+    ]
+    assert result.summary()["workbook"] == "frames"
+
+
+def test_passed_follows_fail_on_and_maxima_as_the_command_line_does(example: Result) -> None:
+    assert example.passed() is False
+    assert example.passed(fail_on="never") is True
+    every = {key: count for key, (count, _children) in EXAMPLE_COUNTS.items()}
+    assert example.passed(maxima=every) is True
+    assert example.passed(maxima={**every, "missing_ethnicity": 10}) is False
+    assert example.passed(Policy("warning", {**every, "missing_ethnicity": 11})) is True
+    document = example.summary(fail_on="never", maxima={"missing_ethnicity": 10})
+    assert document["policy"] == {
+        "fail_on": "never",
+        "max": {"missing_ethnicity": 10},
+        "passed": False,
+        "reasons": ["missing_ethnicity: 11 records, more than --max 10"],
+    }
+
+
+def test_a_bad_policy_is_one_line(example: Result) -> None:
+    with pytest.raises(AnnexaError, match=r"^fail_on 'errors': expected one of error, warning, never$"):
+        example.passed(fail_on="errors")
+    with pytest.raises(AnnexaError) as caught:
+        example.passed(maxima={"missing_ethnicty": 3})
+    assert str(caught.value) == (
+        "--max 'missing_ethnicty=3': 'missing_ethnicty' is not an error type (see 'annexa-check rules')"
+    )
+
+
+def test_exceptions_split_by_team_with_no_team_last(example: Result) -> None:
+    teams = example.exceptions()
+    assert {team: frame.height for team, frame in teams.items()} == {
+        "Assessment Team North": 5,
+        "Assessment Team South": 2,
+        "Child Protection Team 1": 1,
+        "Children in Care Team 1": 10,
+        "Children in Care Team 2": 6,
+        "Children in Need Team 1": 1,
+        "Children in Need Team 2": 1,
+        "Disabled Children's Team": 10,
+        "Front Door Team": 5,
+        "Leaving Care Team": 8,
+        "(no team recorded)": 90,
+    }
+    assert list(teams)[-1] == "(no team recorded)"
+    assert teams["Front Door Team"].columns == [*FINDING_COLUMNS, "expected"]
+    assert teams["Front Door Team"]["team"].unique().to_list() == ["Front Door Team"]
+    assert sum(frame.height for frame in example.exceptions("worker").values()) == 139
+    with pytest.raises(AnnexaError, match=r"^split_by must be one of team, worker, not 'teams'$"):
+        example.exceptions("teams")
+
+
+def test_write_chooses_the_format_by_extension(example: Result, tmp_path: Path) -> None:
+    written = example.write(tmp_path / "summary.json")
+    assert json.loads(written.read_text(encoding="utf-8")) == example.summary()
+    example.write(str(tmp_path / "exceptions.csv"))
+    lines = (tmp_path / "exceptions.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == ",".join([*FINDING_COLUMNS, "reference_date"]) and len(lines) == 140
+    with pytest.raises(AnnexaError) as caught:
+        example.write(tmp_path / "out.txt")
+    assert str(caught.value) == (
+        f"'{tmp_path / 'out.txt'}': --output must be a file name ending in .csv, .xlsx, .json, .xml, .md or .parquet"
+    )
+
+
+def test_parquet_holds_the_findings_table_with_its_types(example: Result, tmp_path: Path) -> None:
+    example.write(tmp_path / "findings.parquet")
+    table = pl.read_parquet(tmp_path / "findings.parquet")
+    assert table.columns == [*FINDING_COLUMNS, "reference_date"]
+    assert table.schema["row"] == pl.Int64 and table.schema["reference_date"] == pl.Date
+    assert table.drop("reference_date").equals(example.findings)
+    assert table["reference_date"].unique().to_list() == [REFERENCE]
+    assert [p.name for p in tmp_path.iterdir()] == ["findings.parquet"]  # no temporary file left
+
+
+def test_validate_writes_parquet_with_o(tmp_path: Path) -> None:
+    out = tmp_path / "findings.parquet"
+    cli = subprocess.run(
+        [*VALIDATE, str(EXAMPLE), "-q", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert (cli.returncode, cli.stderr) == (1, "")
+    assert pl.read_parquet(out).height == 139
+
+
+def test_the_library_never_reads_a_settings_file_it_was_not_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "annexa-check.toml").write_text('ignore = ["missing_primary_need"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert check(cin_frames(), reference_date=REFERENCE).summary()["config"] is None
+    told = check(cin_frames(), reference_date=REFERENCE, config="annexa-check.toml")
+    assert "missing_primary_need" not in told.findings["error_type"].to_list()
+    assert told.summary()["config"]["ignore"] == ["missing_primary_need"]
+
+
+def test_settings_give_the_reference_date_and_are_reused(tmp_path: Path) -> None:
+    file = tmp_path / "council.toml"
+    file.write_text('reference_date = "2025-03-31"\nignore = ["missing_list"]\n', encoding="utf-8")
+    first = check(cin_frames(), config=file)
+    assert first.reference_date == REFERENCE
+    assert isinstance(first.settings, Settings)
+    assert "missing_list" not in first.findings["error_type"].to_list()
+    again = check(cin_frames(), config=first.settings, reference_date="2025-04-30")
+    assert again.reference_date == date(2025, 4, 30)
+    assert again.findings.filter(pl.col("error_type") != "missing_list").height == again.findings.height
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "message"),
+    [
+        ("no-such.xlsx", {}, "no-such.xlsx: file not found"),
+        (EXAMPLE, {"template": "2024"}, "unknown template '2024' (use 2019, 2023 or auto)"),
+        (
+            EXAMPLE,
+            {"reference_date": "31/03/2025"},
+            "reference_date '31/03/2025' is not a date in the form YYYY-MM-DD",
+        ),
+        (EXAMPLE, {"config": "missing.toml"}, "missing.toml: configuration file not found"),
+        ({"list_12": pl.DataFrame()}, {}, "frames: unknown list key 'list_12' (expected list_1 ... list_11)"),
+        ({}, {}, "frames: no lists given (expected list keys list_1 ... list_11 with their frames)"),
+        ("", {}, "the source is an empty path; name a workbook, a folder or a .zip"),
+        (
+            42,
+            {},
+            "cannot check a int: give a workbook's path or bytes, a folder or .zip of CSV extracts, or a mapping "
+            "of list keys to polars DataFrames",
+        ),
+    ],
+)
+def test_a_users_mistake_is_one_annexa_error_line(source: object, options: dict, message: str) -> None:
+    with pytest.raises(AnnexaError) as caught:
+        check(source, **{"reference_date": REFERENCE, **options})  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_an_implausible_date_and_an_unknown_rule_are_refused_as_on_the_command_line() -> None:
+    with pytest.raises(AnnexaError, match=r"^reference_date: 1900-01-01 is not a plausible reference date"):
+        check(EXAMPLE, reference_date=date(1900, 1, 1))
+    with pytest.raises(AnnexaError) as caught:
+        check(EXAMPLE, reference_date=REFERENCE, select=["CIN999"])
+    assert str(caught.value).startswith("'CIN999' names no rule: the CIN rules are CIN001-")
+
+
+def test_a_pipe_is_refused_before_the_reader_blocks_on_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "dry_run.xlsx"
+    os.mkfifo(fifo)
+    with pytest.raises(AnnexaError) as caught:
+        check(fifo, reference_date=REFERENCE)
+    assert str(caught.value) == (
+        f"{fifo}: is not a regular file (a pipe, socket or device); give a workbook file"
+    )
+
+
+def _readme_examples() -> list[str]:
+    """The ```python blocks of the README's 'Using it from Python' section, in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Using it from Python", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
