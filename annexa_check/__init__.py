@@ -18,16 +18,18 @@ from annexa_check.version import __version__
 
 if TYPE_CHECKING:
     from annexa_check.api.library import Result, check
+    from annexa_check.api.schema import schema
     from annexa_check.report.policy import Policy
     from annexa_check.settings.config import Settings
 
-__all__ = ["AnnexaError", "Policy", "Result", "Settings", "__version__", "check"]
+__all__ = ["AnnexaError", "Policy", "Result", "Settings", "__version__", "check", "schema"]
 
 _LAZY = {
     "check": "annexa_check.api.library",
     "Result": "annexa_check.api.library",
     "Policy": "annexa_check.report.policy",
     "Settings": "annexa_check.settings.config",
+    "schema": "annexa_check.api.schema",
 }
 
 

@@ -90,7 +90,7 @@ def cin_frames() -> dict[str, pl.DataFrame]:
 
 def test_all_lists_exactly_the_public_names_and_each_resolves() -> None:
     assert sorted(annexa_check.__all__) == sorted(
-        ["AnnexaError", "Policy", "Result", "Settings", "__version__", "check"]
+        ["AnnexaError", "Policy", "Result", "Settings", "__version__", "check", "schema"]
     )
     for name in annexa_check.__all__:
         assert getattr(annexa_check, name) is not None
@@ -323,6 +323,71 @@ def test_a_pipe_is_refused_before_the_reader_blocks_on_it(tmp_path: Path) -> Non
     assert str(caught.value) == (
         f"{fifo}: is not a regular file (a pipe, socket or device); give a workbook file"
     )
+
+
+def generated_list_6() -> pl.DataFrame:
+    """List 6 as the example generator makes it (clean), with the template's headers."""
+    from annexa_check.catalogue.spec import load_spec  # only to drive the generator, never the check
+    from example_returns.generate.builder import Builder
+
+    sheet = Builder(load_spec(), "2023", REFERENCE, 3, 60).build()["list_6"]
+    headers = [sheet.lst.column(key).header for key in sheet.keys]  # type: ignore[union-attr]
+    return pl.DataFrame(sheet.rows, schema=headers, orient="row", infer_schema_length=None)
+
+
+def test_the_schema_passes_a_clean_generated_list_of_real_dates_and_integers() -> None:
+    clean = generated_list_6()
+    assert clean.height == 30
+    assert clean.schema["CIN Start Date"] == pl.Date and clean.schema["Age of Child (Years)"] == pl.Int64
+    assert annexa_check.schema("list_6").validate(clean).equals(clean)
+
+
+def test_the_schema_names_each_failure_of_a_dirty_list_by_its_rule() -> None:
+    import pandera.polars as pa
+
+    rows = generated_list_6().with_columns(pl.col("CIN Start Date").dt.strftime("%d/%m/%Y")).rows(named=True)
+    rows[0]["Primary Need Code"] = None
+    rows[1]["Primary Need Code"] = "N10"
+    rows[2]["Ethnicity"] = " wbri "  # another spelling of a) WBRI: recognised, as check recognises it
+    rows[3]["Case status"] = "   "
+    rows[4]["Age of Child (Years)"] = None
+    rows[5]["CIN Start Date"] = "2024-05-03"  # ISO text: never guessed
+    dirty = pl.DataFrame(rows, infer_schema_length=None)
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        annexa_check.schema("list_6").validate(dirty, lazy=True)
+    failures = caught.value.failure_cases.select("column", "check", "failure_case", "index")
+    assert sorted(failures.rows(), key=lambda r: r[3]) == [
+        ("Primary Need Code", "Primary Need Code is blank (CIN001)", None, 0),
+        (
+            "Primary Need Code",
+            "Primary Need Code: not a code of the primary_need code set (2023 template)",
+            "N10",
+            1,
+        ),
+        ("Case status", "Case status is blank (CIN008)", "   ", 3),
+        ("Age of Child (Years)", "Age of Child (Years) is blank (CHD004)", None, 4),
+        ("CIN Start Date", "CIN Start Date: not a date (a real date, or dd/mm/yyyy text)", "2024-05-03", 5),
+    ]
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        annexa_check.schema("list_6").validate(generated_list_6().drop("Case status"), lazy=True)
+    assert caught.value.failure_cases.select("check", "failure_case").rows() == [
+        ("column_in_dataframe", "Case status")
+    ]
+
+
+def test_the_schema_is_the_rule_data_and_carries_the_code_sets() -> None:
+    list_9 = annexa_check.schema("list_9", template="2019")
+    assert "Latest Date of Contact" not in list_9.columns  # added by the 2023/24 revision
+    assert "Latest Date of Contact" in annexa_check.schema("list_9").columns
+    ethnicity = annexa_check.schema("list_6").columns["Ethnicity"]
+    assert ethnicity.metadata["codeset"] == "ethnicity"
+    assert ethnicity.metadata["codes"]["WBRI"] == "a) WBRI"
+    told = annexa_check.schema.__doc__ or ""
+    assert "cross-field" in told and "cross-list" in told and "annexa_check.check" in told
+    with pytest.raises(AnnexaError, match=r"^unknown list key 'list_12' \(expected list_1 ... list_11\)$"):
+        annexa_check.schema("list_12")
+    with pytest.raises(AnnexaError, match=r"^unknown template '2024' \(use 2019, 2023\)$"):
+        annexa_check.schema("list_6", template="2024")
 
 
 def _readme_examples() -> list[str]:
