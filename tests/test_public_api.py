@@ -6,6 +6,7 @@ names are enough; the README's Python examples are run as written.
 
 from __future__ import annotations
 
+import doctest
 import json
 import os
 import re
@@ -393,5 +394,26 @@ def test_the_schema_is_the_rule_data_and_carries_the_code_sets() -> None:
 def _readme_examples() -> list[str]:
     """The ```python blocks of the README's 'Using it from Python' section, in order."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Using it from Python", 1)[1].split("\n## ", 1)[0]
+    section = text.split("\n## Using it from Python\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_every_readme_example_runs_as_written_and_shows_what_it_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as a notebook would, in order, in one namespace, from a folder holding the example."""
+    examples = _readme_examples()
+    assert len(examples) == 5
+    (tmp_path / "example_returns").mkdir()
+    (tmp_path / "example_returns" / EXAMPLE.name).symlink_to(EXAMPLE)
+    monkeypatch.chdir(tmp_path)
+    parser, namespace = doctest.DocTestParser(), {"__name__": "readme"}
+    for number, example in enumerate(examples, start=1):
+        test = parser.get_doctest(example, namespace, f"README example {number}", "README.md", 0)
+        assert any(step.want for step in test.examples), f"README example {number} shows no result"
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        told: list[str] = []
+        failed, _tried = runner.run(test, out=told.append, clear_globs=False)
+        assert failed == 0, "".join(told)
+        namespace = test.globs  # the next example goes on from this one (the parser copies the names)
+    assert (tmp_path / "findings.parquet").is_file()
