@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -171,6 +172,26 @@ def test_frames_in_memory_give_exact_findings() -> None:
         )
     ]
     assert result.summary()["workbook"] == "frames"
+
+
+def test_a_folder_and_a_zip_of_csv_extracts_give_the_frames_findings(tmp_path: Path) -> None:
+    frames = cin_frames()
+    folder = tmp_path / "extracts"
+    folder.mkdir()
+    as_typed = frames["list_6"].with_columns(
+        pl.col(pl.Date).dt.strftime("%d/%m/%Y")
+    )  # as a workbook shows them
+    as_typed.write_csv(folder / "List 6 - children in need.csv")
+    with zipfile.ZipFile(tmp_path / "extracts.zip", "w") as archive:
+        archive.write(folder / "List 6 - children in need.csv", "List 6 - children in need.csv")
+    in_memory = check(frames, reference_date=REFERENCE).findings
+    assert in_memory.height == 13  # 10 missing lists, a blank primary need and team, a non-standard code
+    for source in (folder, str(folder), tmp_path / "extracts.zip"):
+        found = check(source, reference_date=REFERENCE).findings
+        assert found.drop("sheet").equals(in_memory.drop("sheet"))
+        assert found.filter(pl.col("list") == "List 6")["sheet"].unique().to_list() == [
+            "List 6 - children in need.csv"
+        ]
 
 
 def test_passed_follows_fail_on_and_maxima_as_the_command_line_does(example: Result) -> None:

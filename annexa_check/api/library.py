@@ -123,7 +123,8 @@ class Result:
     """One checked return: its findings table, counts, JSON summary, files and verdict.
 
     `settings` are the ones the check used (reference date, settings file, limits): pass
-    them as `config=` to check the next return the same way.
+    them as `config=` to check the next return the same way. `report` is the internal
+    account every writer renders; its shape may change between releases.
     """
 
     report: Report
