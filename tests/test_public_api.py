@@ -329,6 +329,15 @@ def test_a_users_mistake_is_one_annexa_error_line(source: object, options: dict,
     assert str(caught.value) == message
 
 
+def test_select_and_ignore_take_a_list_a_comma_separated_text_or_none() -> None:
+    for select in (["CIN001", "CIN003"], "CIN001,CIN003", " CIN001 , CIN003 "):
+        found = check(cin_frames(), reference_date=REFERENCE, select=select, ignore=None)
+        assert found.findings["rule"].to_list() == ["CIN001"]
+    assert check(cin_frames(), reference_date=REFERENCE, ignore="missing_list,CIN").findings[
+        "error_type"
+    ].to_list() == ["non_standard_code", "missing_allocated_team"]  # by list, row, rule
+
+
 def test_an_implausible_date_and_an_unknown_rule_are_refused_as_on_the_command_line() -> None:
     with pytest.raises(AnnexaError, match=r"^reference_date: 1900-01-01 is not a plausible reference date"):
         check(EXAMPLE, reference_date=date(1900, 1, 1))

@@ -40,8 +40,8 @@ def check(
     *,
     reference_date: date | str | None = None,
     template: str = "auto",
-    select: Iterable[str] | str = (),
-    ignore: Iterable[str] | str = (),
+    select: Iterable[str] | str | None = (),
+    ignore: Iterable[str] | str | None = (),
     config: str | Path | Settings | None = None,
 ) -> Result:
     """Check one Annex A return and return its findings.
@@ -349,7 +349,9 @@ def _date(value: date | str | None) -> date | None:
     return value
 
 
-def _codes(values: Iterable[str] | str) -> list[str]:
+def _codes(values: Iterable[str] | str | None) -> list[str]:
     """Rule codes, prefixes or error types, as a list or comma-separated as on the command line."""
+    if values is None:
+        return []
     items = [values] if isinstance(values, str) else list(values)
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
