@@ -117,6 +117,13 @@ def test_a_workbook_path_gives_the_findings_table_and_counts(example: Result) ->
     assert counts == EXAMPLE_COUNTS
 
 
+def test_a_result_shows_its_headline(example: Result) -> None:
+    assert repr(example) == (
+        "<Result example_dry_run.xlsx at 2025-03-31: 56 errors in 13 types across 52 children; "
+        "0 lists incomplete.>"
+    )
+
+
 def test_summary_is_the_validate_json_document(example: Result, tmp_path: Path) -> None:
     cli = subprocess.run(
         [*VALIDATE, str(EXAMPLE), "--format", "json"],

@@ -118,7 +118,7 @@ def run_check(
     return build_report(result)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Result:
     """One checked return: its findings table, counts, JSON summary, files and verdict.
 
@@ -129,6 +129,11 @@ class Result:
 
     report: Report
     settings: Settings
+
+    def __repr__(self) -> str:
+        """What a notebook shows for a result: the run and its headline, not the whole report."""
+        report = self.report
+        return f"<Result {report.workbook.name} at {report.reference_date}: {report.headline}>"
 
     @property
     def findings(self) -> pl.DataFrame:
