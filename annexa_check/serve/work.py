@@ -54,23 +54,16 @@ class Request:
 def report_for(path: Path, settings: Settings, asked: Request) -> Report:
     """The one place the page gets findings: the check `validate` runs, judged by its default policy.
 
-    The upload sits under a temporary name, so the report names the file as the user knows it.
+    The upload sits under a temporary name, so the report names the file as the user knows it. The
+    library's `run_check` is what `check()` and `validate` run, so the page cannot drift from them.
     """
-    from annexa_check.catalogue.spec import load_spec
-    from annexa_check.engine.check import check_workbook
-    from annexa_check.report.model import build_report
+    from dataclasses import replace
+
+    from annexa_check.api.library import run_check
     from annexa_check.report.policy import Policy
 
-    result = check_workbook(
-        path,
-        reference_date=asked.reference_date,
-        template=asked.template,
-        spec=load_spec(),
-        config=settings.config,
-        limits=settings.limits,
-    )
-    result.workbook.path = Path(asked.name)
-    built = build_report(result)
+    used = replace(settings, reference_date=asked.reference_date)
+    built = run_check(path, used, template=asked.template, shown=Path(asked.name))
     return built.judged(Policy().judge(built.counts_as_dict()))
 
 
