@@ -7,6 +7,7 @@ sheet and its links, and that the input and every value in it are as they were.
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -476,6 +477,16 @@ def test_a_workbook_the_checker_reads_but_the_editor_cannot_is_one_line(tmp_path
         "DRY_RUN.xlsx",
         "good.xlsx",
     ]  # no copy, no temporary file
+
+
+def test_a_pipe_is_refused_before_anything_reads_it(tmp_path: Path) -> None:
+    pipe = tmp_path / "DRY_RUN.xlsx"
+    os.mkfifo(pipe)
+    result = run("annotate", str(pipe), "--no-config")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"annexa-check: error: {pipe}: is not a regular file (a pipe, socket or device); give a workbook file\n"
+    )
 
 
 def test_a_missing_output_folder_is_refused_before_the_work(tmp_path: Path) -> None:

@@ -172,21 +172,13 @@ def checked(
     ignore: tuple[str, ...],
     progress: Progress | None,
 ) -> tuple[CheckResult, Report]:
-    """The findings for the workbook, as validate finds them (the one place annotate asks for them)."""
-    from annexa_check.catalogue.spec import load_spec
-    from annexa_check.engine.check import check_workbook
+    """The findings for the workbook, as validate and `annexa_check.check` find them (the library's one
+    path), with the loaded workbook, whose header mapping places each finding in its cell."""
+    from annexa_check.api.library import run_check_loaded
     from annexa_check.report.model import build_report
 
-    result = check_workbook(
-        workbook,
-        reference_date=settings.reference_date,
-        template=template,
-        select=select,
-        ignore=ignore,
-        spec=load_spec(),
-        config=settings.config,
-        progress=progress,
-        limits=settings.limits,
+    result = run_check_loaded(
+        workbook, settings, template=template, select=select, ignore=ignore, progress=progress
     )
     return result, build_report(result)
 
@@ -289,7 +281,9 @@ def annotate(
     progress: Progress | None = None,
 ) -> Annotated:
     """Check `workbook`, then write a copy of it to `output` with every finding marked where it is."""
-    problem = format_problem(workbook) or output_problem(workbook, output)
+    from annexa_check.api.library import workbook_problem
+
+    problem = format_problem(workbook) or workbook_problem(workbook) or output_problem(workbook, output)
     if problem:
         raise AnnexaError(problem)
     if _same_file(output, workbook):  # told before the work; the writer refuses both again at the end

@@ -21,7 +21,7 @@ import polars as pl
 
 from annexa_check.catalogue.expected import EXPECTED
 from annexa_check.catalogue.spec import Spec, load_spec
-from annexa_check.engine.check import Progress, check_workbook
+from annexa_check.engine.check import CheckResult, Progress, check_workbook
 from annexa_check.errors import AnnexaError, InputError, decodable
 from annexa_check.findings.table import FINDING_COLUMNS
 from annexa_check.read.safety import CFB_MAGIC, ZIP_MAGIC
@@ -91,7 +91,34 @@ def run_check(
     progress: Progress | None = None,
     shown: Path | None = None,
 ) -> Report:
-    """The check itself, for `check` and the command line alike: read, run the rules, build the report.
+    """The check itself, for `check` and the command line alike: read, run the rules, build the report."""
+    return build_report(
+        run_check_loaded(
+            source,
+            settings,
+            template=template,
+            select=select,
+            ignore=ignore,
+            spec=spec,
+            progress=progress,
+            shown=shown,
+        )
+    )
+
+
+def run_check_loaded(
+    source: Path | Mapping[str, pl.DataFrame],
+    settings: Settings,
+    *,
+    template: str = "auto",
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    spec: Spec | None = None,
+    progress: Progress | None = None,
+    shown: Path | None = None,
+) -> CheckResult:
+    """`run_check` before the report is built: with the loaded workbook (where each list's columns
+    are), for `annotate`, which marks the cells themselves.
 
     A path that is a pipe or device is refused before the reader blocks on it; one whose
     name is not valid UTF-8 is read through a link (see `readable_name`). `shown` is the
@@ -115,7 +142,7 @@ def run_check(
         )
     if isinstance(source, Path):
         result.workbook.path = shown or source
-    return build_report(result)
+    return result
 
 
 @dataclass(frozen=True, repr=False)
