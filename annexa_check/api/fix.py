@@ -536,7 +536,7 @@ def _table(book: Any, name: str, columns: list[str], rows: list[tuple]) -> None:
     room = EXCEL_ROWS - 2
     for r, row in enumerate(rows[:room], start=1):
         for c, cell in enumerate(row):
-            write_cell(book, sheet, r, c, cell)
+            write_cell(book, sheet, r, c, cell or None)  # an empty part of the log is a blank cell
     if len(rows) > room:
         write_cell(book, sheet, room + 1, 0, f"... and {len(rows) - room:,} more, past Excel's last row")
     sheet.freeze_panes(1, 0)
