@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from builders import Date, write_xlsx
+from builders import Date, Formula, write_xlsx
 from conftest import EXAMPLE, REF, REFERENCE_DATE, run
 
 from annexa_check.catalogue.spec import load_spec
@@ -470,3 +470,32 @@ def test_refusals_are_one_line(fixed, tmp_path: Path) -> None:
     )
     assert _sha(source) == before
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_error_values_and_unsaved_formulas_are_kept_as_their_text(tmp_path: Path) -> None:
+    """Neither has a value to copy; written as the validator reads them, the copy is checked alike."""
+    headers = [c.header for c in load_spec().lists["list_1"].columns_for("2023")]
+    row = ["C1", Formula("=1/0", "#DIV/0!"), "a) WBRI", "01/01/2020", 5, "01/03/2025", Formula('="x"', "")]
+    source = write_xlsx(tmp_path / "odd.xlsx", {"List_1": [headers, row]})
+    ready = tmp_path / "READY.xlsx"
+    assert (
+        run("fix", str(source), "-o", str(ready), "--reference-date", REF, "--no-config", "-q").exit_code == 0
+    )
+    book = openpyxl.load_workbook(ready)
+    assert [(c.value, c.data_type, c.quotePrefix) for c in book["List_1"][3]][1::5] == [
+        ("#DIV/0!", "s", False),
+        ('="x"', "s", True),
+    ]
+    why = "an Excel error value or a formula without a saved result, written as its text"
+    assert [r for r in _rows(ready, "Changes") if r[5] == why] == [
+        ("List_1", "B3", "Gender", None, "#DIV/0!", why),
+        ("List_1", "G3", "Contact Source", None, '="x"', why),
+    ]
+    counts = {
+        k: n
+        for k, n in check_workbook(ready, reference_date=REFERENCE_DATE)
+        .counts()
+        .select("error_type", "count")
+        .iter_rows()
+    }
+    assert counts["excel_error_value"] == 1 and counts["formula_without_value"] == 1

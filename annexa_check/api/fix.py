@@ -31,6 +31,7 @@ from annexa_check.engine.run import run_rules
 from annexa_check.errors import AnnexaError, InputError
 from annexa_check.outputs.files import atomic_writes, write_cell, xlsx_book
 from annexa_check.read.cells import chart_sheets, column_letter
+from annexa_check.read.loader import ROW, LoadedList
 from annexa_check.settings.config import Settings
 
 CHANGES_SHEET = "Changes"
@@ -49,6 +50,7 @@ _NOT_ITS_LIST = "a template sheet name; the sheet is not its list"
 _EMPTY = "the template's empty sheet"
 _ADDED = "a template column the list did not have: added, blank"
 _TEXT_DATE = "a date written as text"
+_UNREAD = "an Excel error value or a formula without a saved result, written as its text"
 
 
 @dataclass(frozen=True)
@@ -405,11 +407,15 @@ def _list_sheet(
                 )
             )
     rows: list[list[Any]] = []
+    unread = _unread_cells(loaded)
     for r, raw in enumerate(body, start=3):
         row: list[Any] = []
+        excel_row = r - 3 + loaded.header_row + 1
         for out_col, (target, source, _header) in enumerate(layout):
             before = raw[source] if source is not None and source < len(raw) else None
             after, why = _converted(target, before, lst.key, forms)
+            if before is None and target is not None and (excel_row, target.key) in unread:
+                after, why = unread[(excel_row, target.key)], _UNREAD
             if why:
                 changes.append(
                     Change(
@@ -427,6 +433,19 @@ def _list_sheet(
         rows.append(row)
     dates = frozenset(i for i, (col, _, _) in enumerate(layout) if col is not None and col.type == "date")
     return _Sheet(name, rows, title=title, date_columns=dates, headers=[h for _, _, h in layout])
+
+
+def _unread_cells(loaded: LoadedList) -> dict[tuple[int, str], str]:
+    """(Excel row, column key) -> text, for cells the validator reads as an Excel error or an unsaved
+    formula, which have no value to copy: they are written as that text, so the copy is checked alike."""
+    frame = loaded.frame
+    if frame is None:
+        return {}
+    out: dict[tuple[int, str], str] = {}
+    for key in loaded.matched:
+        odd = frame.filter(v.is_error(key) | v.is_formula(key)).select(ROW, key)
+        out.update(((row, key), text) for row, text in odd.iter_rows())
+    return out
 
 
 def _column_index(letter: str) -> int:
@@ -450,9 +469,7 @@ def _converted(
         day = _text_date(value.strip())
         if day is None:
             return value, ""
-        return day, (
-            "AX005" if _ISO.match(value.strip()) and " " not in value.strip() else "a date written as text"
-        )
+        return day, ("AX005" if _ISO.match(value.strip()) and " " not in value.strip() else _TEXT_DATE)
     if col.type == "id" and isinstance(value, int | float) and not isinstance(value, bool):
         return _as_text(value), "a child ID written as a number"
     return value, ""
