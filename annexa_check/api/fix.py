@@ -39,7 +39,7 @@ STILL_SHEET = "Still to fix"
 CHANGE_COLUMNS = ["sheet", "cell", "column", "before", "after", "why"]
 STILL_COLUMNS = ["sheet", "cell", "column", "child", "value", "rule", "severity", "what is wrong"]
 FIX_SUFFIXES = (".xlsx", ".xlsm")  # what openpyxl can read back cell by cell
-# Rows across the lists that one fix holds in memory: about 0.6 GB at peak per 100,000 rows.
+# Rows across the lists one fix holds in memory: about 0.4 GB at peak per 100,000 rows (benchmarks/fix.py).
 DEFAULT_MAX_ROWS = 500_000
 EXCEL_ROWS = 1_048_576
 DATE_FORMAT = "dd/mm/yyyy"
@@ -148,7 +148,7 @@ def fix_workbook(
     if rows > max_rows:
         raise AnnexaError(
             f"{source}: {rows:,} rows on its lists; fix holds every row in memory and takes at most "
-            f"{max_rows:,} (about 0.6 GB per 100,000 rows); raise the limit with --max-rows"
+            f"{max_rows:,} (about 0.4 GB per 100,000 rows); raise the limit with --max-rows"
         )
     forms = _code_fixes(result)
     changes: list[Change] = []
@@ -158,12 +158,14 @@ def fix_workbook(
         raise AnnexaError(f"{source}: its sheets hold far more rows than its lists; raise --max-rows")
     with tempfile.TemporaryDirectory(prefix="annexa-check-fix-") as folder:
         draft = Path(folder) / "corrected.xlsx"
-        _write(draft, sheets, [], None)
+        _write(draft, sheets, [], None, progress, "Writing a draft")
         if progress is not None:
             progress("Checking the corrected copy", 0, 1)
         again = _check(draft, settings, result.template, select, ignore, None)
     still = again.findings
-    atomic_writes([(target, lambda tmp: _write(tmp, sheets, changes, (still, sheets)))], source)
+    atomic_writes(
+        [(target, lambda tmp: _write(tmp, sheets, changes, (still, sheets), progress, "Writing"))], source
+    )
     return FixResult(target, changes, still, result.template, notes)
 
 
@@ -480,6 +482,8 @@ def _write(
     sheets: list[_Sheet],
     changes: list[Change],
     still: tuple[pl.DataFrame, list[_Sheet]] | None,
+    progress: Progress | None = None,
+    doing: str = "Writing",
 ) -> None:
     """Write the corrected copy (and, for the final file, its Changes and Still to fix sheets)."""
     book = xlsx_book(path)
@@ -487,7 +491,9 @@ def _write(
     day = book.add_format({"num_format": DATE_FORMAT})
     moment = book.add_format({"num_format": DATETIME_FORMAT})
     bold = book.add_format({"bold": True})
-    for sheet in sheets:
+    for done, sheet in enumerate(sheets):
+        if progress is not None:
+            progress(f"{doing} {sheet.name}", done, len(sheets))
         out = book.add_worksheet(sheet.name)
         start = 0
         if sheet.title is not None:

@@ -71,7 +71,7 @@ DEFAULT_MAX_ROWS = 500_000  # api/fix.py's; repeated so that --help imports no p
     default=DEFAULT_MAX_ROWS,
     show_default=True,
     help="Refuse a workbook with more rows than this on its lists: fix holds every row in memory "
-    "(about 0.6 GB per 100,000 rows). Example: --max-rows 600000",
+    "(about 0.4 GB per 100,000 rows). Example: --max-rows 600000",
 )
 @click.option(
     "--pseudonymise",
