@@ -12,6 +12,7 @@ import pytest
 from builders import Date, Formula, write_xlsx
 from conftest import EXAMPLE, REF, REFERENCE_DATE, run
 
+from annexa_check.api.fix import fix_workbook
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.engine.check import check_workbook
 from annexa_check.findings.table import KEY_ERROR_TYPES
@@ -499,3 +500,27 @@ def test_error_values_and_unsaved_formulas_are_kept_as_their_text(tmp_path: Path
         .iter_rows()
     }
     assert counts["excel_error_value"] == 1 and counts["formula_without_value"] == 1
+
+
+def test_a_chosen_template_year_decides_the_headers_and_progress_is_told(fixed, tmp_path: Path) -> None:
+    source, _, _, _ = fixed
+    told: list[str] = []
+    settings = load_settings(load_spec(), no_config=True, reference_date=REFERENCE_DATE)
+    result = fix_workbook(
+        source,
+        tmp_path / "READY.xlsx",
+        settings,
+        template="2019",
+        progress=lambda step, done, total: told.append(step),
+    )
+    assert result.template == "2019"
+    care_leavers = _rows(tmp_path / "READY.xlsx", "List_9")
+    assert list(care_leavers[1]) == [c.header for c in load_spec().lists["list_9"].columns_for("2019")]
+    assert len(care_leavers[1]) == len(load_spec().lists["list_9"].columns_for("2023")) - 4
+    for step in (
+        "Copying List_1",
+        "Writing a draft List_1",
+        "Checking the corrected copy",
+        "Writing List_11",
+    ):
+        assert step in told

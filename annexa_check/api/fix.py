@@ -30,7 +30,7 @@ from annexa_check.engine.check import CheckResult, Progress, check_workbook
 from annexa_check.engine.run import run_rules
 from annexa_check.errors import AnnexaError, InputError
 from annexa_check.outputs.files import atomic_writes, write_cell, xlsx_book
-from annexa_check.read.cells import chart_sheets, column_letter
+from annexa_check.read.cells import chart_sheets, column_index, column_letter
 from annexa_check.read.loader import ROW, LoadedList
 from annexa_check.settings.config import Settings
 
@@ -38,7 +38,7 @@ CHANGES_SHEET = "Changes"
 STILL_SHEET = "Still to fix"
 CHANGE_COLUMNS = ["sheet", "cell", "column", "before", "after", "why"]
 STILL_COLUMNS = ["sheet", "cell", "column", "child", "value", "rule", "severity", "what is wrong"]
-FIX_SUFFIXES = (".xlsx", ".xlsm")  # what openpyxl can read back cell by cell
+FIX_SUFFIXES = (".xlsx", ".xlsm")  # Excel workbooks; the copy is always .xlsx (a macro is not data)
 # Rows across the lists one fix holds in memory: about 0.4 GB at peak per 100,000 rows (benchmarks/fix.py).
 DEFAULT_MAX_ROWS = 500_000
 EXCEL_ROWS = 1_048_576
@@ -154,8 +154,6 @@ def fix_workbook(
     changes: list[Change] = []
     notes: list[str] = []
     sheets = _corrected_sheets(source, result, forms, changes, notes, progress)
-    if sum(len(s.rows) for s in sheets) > 10 * max_rows:
-        raise AnnexaError(f"{source}: its sheets hold far more rows than its lists; raise --max-rows")
     with tempfile.TemporaryDirectory(prefix="annexa-check-fix-") as folder:
         draft = Path(folder) / "corrected.xlsx"
         _write(draft, sheets, [], None, progress, "Writing a draft")
@@ -354,7 +352,7 @@ def _list_sheet(
             )
         )
     columns = lst.columns_for(result.template)
-    index = {key: _column_index(letter) for key, letter in loaded.letters.items()}
+    index = {key: column_index(letter.encode()) for key, letter in loaded.letters.items()}
     layout: list[tuple[Column | None, int | None, str]] = []  # (template column, input index, header)
     for out_col, col in enumerate(columns):
         source = index.get(col.key)
@@ -448,13 +446,6 @@ def _unread_cells(loaded: LoadedList) -> dict[tuple[int, str], str]:
         odd = frame.filter(v.is_error(key) | v.is_formula(key)).select(ROW, key)
         out.update(((row, key), text) for row, text in odd.iter_rows())
     return out
-
-
-def _column_index(letter: str) -> int:
-    index = 0
-    for ch in letter:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
 
 
 def _converted(
