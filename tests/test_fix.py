@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -468,6 +469,12 @@ def test_refusals_are_one_line(fixed, tmp_path: Path) -> None:
     assert (
         result.output
         == f"annexa-check: error: {legacy}: fix reads .xlsx and .xlsm workbooks; save it as .xlsx first\n"
+    )
+    pipe = tmp_path / "pipe.xlsx"
+    os.mkfifo(pipe)
+    result = run("fix", str(pipe), "-o", str(tmp_path / "r.xlsx"))
+    assert result.output == (
+        f"annexa-check: error: {pipe}: is not a regular file (a pipe, socket or device); give a workbook file\n"
     )
     assert _sha(source) == before
     assert not (tmp_path / "r.xlsx").exists()

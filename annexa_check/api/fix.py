@@ -26,6 +26,7 @@ import polars as pl
 from annexa_check.annex import values as v
 from annexa_check.annex.headers import normalise_header
 from annexa_check.annex.model import Column, ListSpec
+from annexa_check.api.library import workbook_problem
 from annexa_check.engine.check import CheckResult, Progress, check_workbook
 from annexa_check.engine.run import run_rules
 from annexa_check.errors import AnnexaError, InputError
@@ -110,6 +111,9 @@ def _check(
 
 def fix_problem(source: Path, target: Path) -> str | None:
     """Why `fix` cannot read `source` or write `target` (None: it can), said before any work."""
+    unreadable = workbook_problem(source)
+    if unreadable:
+        return unreadable
     if source.suffix.lower() in (".xls", ".ods", ".xlsb", ".csv"):
         return f"{source}: fix reads .xlsx and .xlsm workbooks; save it as .xlsx first"
     if source.suffix.lower() not in FIX_SUFFIXES:
