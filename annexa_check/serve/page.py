@@ -87,6 +87,10 @@ def result_page(base: str, checked: Checked) -> str:
     )
     if "teams" not in checked.downloads:
         links += '<li class="muted">No findings, so no team workbooks</li>'
+    links += "".join(  # where a copy's button would be: its command's own reason there is none
+        f'<li class="muted" id="no-{kind}">{escape(label)}: {escape(why)}</li>'
+        for kind, (label, why) in checked.unavailable.items()
+    )
     recorded = (
         f'<p id="recorded">Recorded in the history as run {checked.recorded}.</p>'
         if checked.recorded is not None
