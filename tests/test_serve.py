@@ -277,6 +277,8 @@ def test_the_marked_up_workbook_is_made_from_the_same_check(
         page.click("#check")
         page.wait_for_url(re.compile(r".*/result/[A-Za-z0-9_-]+/$"), timeout=60_000)
         assert page.inner_text("#download-annotated") == "Marked-up workbook"
+        assert page.get_attribute("#download-annotated", "data-made") == ""  # made when first asked for
+        assert page.get_attribute("#download-xlsx", "data-made") is None
         assert page.locator("#no-annotated").count() == 0
         with page.expect_download(timeout=120_000) as waiting:
             page.click("#download-annotated")
@@ -302,6 +304,31 @@ def test_the_marked_up_workbook_is_made_from_the_same_check(
     status, headers, again = get(result + "download/annotated")  # made once, then kept
     assert (status, again) == (200, copy.read_bytes())
     assert headers["content-disposition"].startswith('attachment; filename="example_dry_run.checked.xlsx"')
+
+
+def test_a_workbook_the_editor_cannot_open_gets_annotates_line_on_the_page(
+    server: Server, tmp_path: Path
+) -> None:
+    """The check reads it; only making the copy fails, and the page says why in annotate's words."""
+    damaged = tmp_path / "DRY_RUN.xlsx"
+    with zipfile.ZipFile(EXAMPLE) as original, zipfile.ZipFile(damaged, "w") as copy:
+        for item in original.infolist():  # the document properties, which only the editor reads, broken
+            broken = item.filename == "docProps/core.xml"
+            copy.writestr(item, b"<cp:coreProperties not xml" if broken else original.read(item))
+    with browser_page(tmp_path) as page:
+        page.goto(server.url)
+        page.set_input_files("#workbook", str(damaged))
+        page.fill("#reference-date", REFERENCE)
+        page.click("#check")
+        page.wait_for_url(re.compile(r".*/result/[A-Za-z0-9_-]+/$"), timeout=60_000)
+        page.click("#download-annotated")
+        page.wait_for_selector("#making.error", timeout=60_000)
+        assert page.inner_text("#making") == (
+            "DRY_RUN.xlsx: cannot be opened to copy it (re-save it in Excel and try again); "
+            "--verbose shows the reader's own message"
+        )
+        status, _headers, body = get(page.url + "download/annotated")
+    assert status == 422 and body.decode().startswith("DRY_RUN.xlsx: cannot be opened to copy it")
 
 
 def test_two_uploads_at_once_each_get_their_own_result(server: Server, cli: dict, tmp_path: Path) -> None:

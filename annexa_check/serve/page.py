@@ -81,8 +81,8 @@ Record this run in the history <span class="muted">({escape(history)})</span></l
 def result_page(base: str, checked: Checked) -> str:
     """The downloads, then the HTML report in a frame (its filters and sorting work as in the file)."""
     links = "".join(
-        f'<li><a class="button" id="download-{kind}" href="download/{kind}" download="{escape(d.filename)}">'
-        f"{escape(d.label)}</a></li>"
+        f'<li><a class="button" id="download-{kind}" href="download/{kind}" download="{escape(d.filename)}"'
+        f"{' data-made' if d.body is None else ''}>{escape(d.label)}</a></li>"
         for kind, d in checked.downloads.items()
     )
     if "teams" not in checked.downloads:
@@ -101,6 +101,7 @@ def result_page(base: str, checked: Checked) -> str:
 <h1 id="checked">{escape(checked.name)}</h1>
 <p class="lede" id="result-headline">{escape(checked.headline)}</p>
 <nav aria-label="Downloads"><ul class="downloads">{links}</ul></nav>
+<p id="making" role="status" aria-live="polite"></p>
 {recorded}
 <iframe id="report" src="report.html" title="The report for {escape(checked.name)}"></iframe>
 </main>"""
