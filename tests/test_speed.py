@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
 
+import pandera.errors
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annexa_check.catalogue.spec import Spec
+from annexa_check.engine.check import check_workbook
+from annexa_check.findings import table
+from annexa_check.findings.table import FINDING_COLUMNS
 from annexa_check.outputs import files
 
 _CHARS = st.sampled_from(list('a ,"\n\r\t=+-@1e._é\u2028;5')) | st.characters(exclude_categories=("Cs",))
@@ -30,3 +40,63 @@ def test_the_csv_writer_neutralises_formulas_but_not_signed_numbers() -> None:
     out = io.StringIO(newline="")
     files._csv_to(out, ["a", "b"], frame)
     assert out.getvalue() == "a,b\r\n'=SUM(A1),1\r\n-5,2\r\n+1e3,3\r\n'-x,4\r\n'@me,5\r\n,6\r\n,7\r\n"
+
+
+EXAMPLE = Path(__file__).parent.parent / "example_returns" / "example_dry_run.xlsx"
+
+
+@pytest.fixture(scope="module")
+def example_findings(spec: Spec) -> pl.DataFrame:
+    return check_workbook(EXAMPLE, reference_date=date(2025, 3, 31), spec=spec).findings
+
+
+@pytest.mark.parametrize(
+    ("column", "change"),
+    [
+        ("rule", pl.lit("XX999")),
+        ("error_type", pl.lit("not_a_type")),
+        ("severity", pl.lit("fatal")),
+        ("list", pl.lit("Sheet1")),
+        ("list", pl.lit("List 1\n")),
+        ("row", pl.lit(0, dtype=pl.Int64)),
+        ("message", pl.lit(None, dtype=pl.String)),
+        ("column", pl.lit(None, dtype=pl.String)),
+        ("fingerprint", pl.col("fingerprint").first()),
+        ("fingerprint", pl.lit("0123456789abcdeF")),
+    ],
+)
+def test_the_quick_contract_check_passes_nothing_pandera_would_refuse(
+    spec: Spec, example_findings: pl.DataFrame, column: str, change: pl.Expr
+) -> None:
+    """Each broken table fails the quick check, so pandera sees it and raises its own error."""
+    public = example_findings.select(FINDING_COLUMNS)
+    codes = tuple(r.code for r in spec.rules)
+    assert table._meets_contract(public, spec.error_types, codes)
+    broken = public.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(change).otherwise(pl.col(column)).alias(column)
+    )
+    assert not table._meets_contract(broken, spec.error_types, codes)
+    with pytest.raises(pandera.errors.SchemaError):
+        table.validate_findings(broken, spec)
+
+
+def test_a_table_with_a_column_the_quick_check_does_not_know_or_another_type_goes_to_pandera(
+    spec: Spec, example_findings: pl.DataFrame
+) -> None:
+    public = example_findings.select(FINDING_COLUMNS)
+    codes = tuple(r.code for r in spec.rules)
+    assert not table._meets_contract(public.with_columns(pl.lit("x").alias("extra")), spec.error_types, codes)
+    narrow = public.with_columns(pl.col("row").cast(pl.Int32))
+    assert not table._meets_contract(narrow, spec.error_types, codes)
+    with pytest.raises(pandera.errors.SchemaError):
+        table.validate_findings(narrow, spec)
+
+
+def test_checking_a_clean_run_does_not_import_pandera() -> None:
+    code = (
+        "import sys; from datetime import date; from annexa_check.engine.check import check_workbook; "
+        f"check_workbook({str(EXAMPLE)!r}, reference_date=date(2025, 3, 31)); "
+        "print('pandera' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "False\n"
