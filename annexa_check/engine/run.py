@@ -303,11 +303,12 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
         )
     if not parts:
         return None
-    odd = (  # every code column of the list in one pass
+    odd = (  # every code column of the list in one pass; spellings compared once per distinct value
         pl.concat(parts)
-        .filter(pl.col("standard").is_not_null() & (_loose(pl.col("value")) != _loose(pl.col("standard"))))
+        .filter(pl.col("standard").is_not_null())
         .group_by("header", "value", "standard")
         .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+        .filter(_loose(pl.col("value")) != _loose(pl.col("standard")))
         .sort("first", "header", "value")
         .collect()
     )
