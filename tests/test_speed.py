@@ -100,3 +100,24 @@ def test_checking_a_clean_run_does_not_import_pandera() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"
+
+
+def test_each_workbook_of_a_batch_gets_the_exception_list_it_gets_alone(tmp_path: Path) -> None:
+    """Workers that serve several workbooks keep nothing from one to the next."""
+    folder = tmp_path / "books"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        (folder / name).write_bytes(EXAMPLE.read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def cli(*args: object) -> None:
+        command = [sys.executable, "-m", "annexa_check", "validate", *map(str, args), "-q"]
+        assert subprocess.run([*command, "--reference-date", "2025-03-31"], timeout=300).returncode == 1
+
+    cli(folder, "--jobs", "2", "-o", out / "exceptions.csv")
+    cli(EXAMPLE, "-o", out / "alone.csv")
+    alone = (out / "alone.csv").read_bytes()
+    assert alone.count(b"\r\n") == 140  # the header and the example's 139 findings
+    for name in ("a", "b", "c"):
+        assert (out / f"exceptions.{name}.csv").read_bytes() == alone
