@@ -45,7 +45,8 @@ def _run(argv: list[str], source: Path, fresh: Path | None = None) -> tuple[floa
         fresh.unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=str(source))
     start = time.perf_counter()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # run from `source`: the interpreter puts the working folder first on the import path
+    child = subprocess.Popen(argv, env=env, cwd=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
     assert child.stderr is not None
