@@ -1,6 +1,7 @@
 """Paired whole-command timings: `annexa-check validate` against the bare calamine read, alternately.
 
-Run: python benchmarks/paired.py [--children 30000] [--repeat 5] [--against OTHER_SOURCE_TREE]
+Run: python benchmarks/paired.py [--children 30000] [--repeat 5] [--against OTHER_SOURCE_TREE] [--others]
+     python benchmarks/paired.py --children 5000 --batch 20 [--repeat 3]
 
 A shared machine's load drifts; running the commands one after another, in alternating
 order, lets each pair see the same load, so the medians and their ratio mean something
@@ -8,7 +9,12 @@ where single timings do not. Each command is a whole process (interpreter, impor
 rule data). `--against` also times `validate` from another checkout of the project
 (a copy of an older commit, say), to compare a change with what it replaces; both must
 find the same thing, and the script says if the exception lists differ. Peak resident
-memory is each command's own, from the operating system.
+memory is each command's own, from the operating system. `--others` also times, in the
+same alternation, what else a user runs on one workbook: `validate` with `--report`, with
+`--split-by team`, with `-o x.xlsx` and with `--record` (into a fresh history each time),
+and `compare A B` of the workbook with itself (two checks and the comparison). `--batch N`
+times a folder of N copies of the workbook instead: one process reading all of them with
+calamine, `validate FOLDER` as it runs by default (a worker per core) and with `--jobs 1`.
 """
 
 from __future__ import annotations
@@ -30,11 +36,17 @@ sys.path.insert(0, str(ROOT))
 from workbooks import REFERENCE, bench_workbook  # noqa: E402
 
 
-def _run(argv: list[str], source: Path) -> tuple[float, float]:
-    """Seconds and peak resident MiB of one command, with `source` first on the import path."""
+def _run(argv: list[str], source: Path, fresh: Path | None = None) -> tuple[float, float]:
+    """Seconds and peak resident MiB of one command, with `source` first on the import path.
+
+    `fresh` is a file removed before the command runs (a history it records into).
+    """
+    if fresh is not None:
+        fresh.unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=str(source))
     start = time.perf_counter()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # run from `source`: the interpreter puts the working folder first on the import path
+    child = subprocess.Popen(argv, env=env, cwd=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
     assert child.stderr is not None
@@ -50,22 +62,61 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=30000, help="about 3.5 rows each (30000: ~106k rows)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--against", type=Path, help="another checkout of the project to compare with")
+    parser.add_argument(
+        "--others", action="store_true", help="also time --report, --split-by, -o .xlsx, --record and compare"
+    )
+    parser.add_argument("--batch", type=int, metavar="N", help="time a folder of N copies of the workbook")
     args = parser.parse_args()
 
     path = bench_workbook(args.children)
     out = path.parent
+    first = "paired.csv"
+    if args.batch:
+        books = out / f"batch_{args.children}x{args.batch}"
+        books.mkdir(exist_ok=True)
+        for n in range(1, args.batch + 1):
+            copy = books / f"book{n:02d}.xlsx"
+            if not copy.exists():
+                copy.write_bytes(path.read_bytes())
+        path = books
+        first = "paired.book01.csv"  # in a batch, -o paired.csv writes paired.<workbook>.csv for each
+
+    cli = [sys.executable, "-m", "annexa_check"]
+    date = ["--reference-date", REFERENCE.isoformat()]
 
     def validate(csv: Path) -> list[str]:
-        return [sys.executable, "-m", "annexa_check", "validate", str(path),
-                "--reference-date", REFERENCE.isoformat(), "--format", "json", "-o", str(csv)]  # fmt: skip
+        return [*cli, "validate", str(path), *date, "--format", "json", "-o", str(csv)]
 
     read = f"import polars as pl; pl.read_excel({str(path)!r}, sheet_id=0, engine='calamine')"
-    commands = {
+    if args.batch:
+        every = f"sorted(pathlib.Path({str(path)!r}).glob('*.xlsx'))"
+        each = "pl.read_excel(f, sheet_id=0, engine='calamine')"
+        read = f"import polars as pl, pathlib; [{each} for f in {every}]"
+    commands: dict[str, tuple[list[str], Path] | tuple[list[str], Path, Path]] = {
         "bare read": ([sys.executable, "-c", read], ROOT),
         "validate": (validate(out / "paired.csv"), ROOT),
     }
+    if args.batch:
+        commands["--jobs 1"] = ([*validate(out / "paired-jobs1.csv"), "--jobs", "1"], ROOT)
     if args.against is not None:
         commands["validate (other)"] = (validate(out / "paired-other.csv"), args.against.resolve())
+    if args.others:
+        quiet = [*date, "-q"]
+        history = out / "paired-history.sqlite"
+        commands |= {
+            "--report": ([*cli, "validate", str(path), *quiet, "--report", str(out / "paired.html")], ROOT),
+            "--split-by team": (
+                [*cli, "validate", str(path), *quiet, "--split-by", "team", "--out-dir", str(out / "teams")],
+                ROOT,
+            ),
+            "-o x.xlsx": ([*cli, "validate", str(path), *quiet, "-o", str(out / "paired.xlsx")], ROOT),
+            "--record": (
+                [*cli, "validate", str(path), *quiet, "--record", "--history", str(history)],
+                ROOT,
+                history,
+            ),
+            "compare A B": ([*cli, "compare", str(path), str(path), *date, "--format", "json"], ROOT),
+        }
     seconds: dict[str, list[float]] = {name: [] for name in commands}
     peaks: dict[str, list[float]] = {name: [] for name in commands}
     for i in range(args.repeat):
@@ -77,17 +128,18 @@ def main() -> None:
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.platform()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
-    print(
-        f"{path.name}, {path.stat().st_size / 1e6:.1f} MB; {when}; {machine}; medians of {args.repeat} pairs"
-    )
+    size = sum(f.stat().st_size for f in path.glob("*.xlsx")) if args.batch else path.stat().st_size
+    print(f"{path.name}, {size / 1e6:.1f} MB; {when}; {machine}; medians of {args.repeat} pairs")
     read_s = statistics.median(seconds["bare read"])
+    validate_s = statistics.median(seconds["validate"])
     for name in commands:
         median = statistics.median(seconds[name])
         print(f"  {name:17s} {median:6.2f} s  {median / read_s:5.2f}x the bare read  "
+              f"{median / validate_s:5.2f}x validate  "
               f"peak {statistics.median(peaks[name]):5.0f} MiB")  # fmt: skip
     if args.against is not None:
         ratio = statistics.median(seconds["validate"]) / statistics.median(seconds["validate (other)"])
-        same = filecmp.cmp(out / "paired.csv", out / "paired-other.csv", shallow=False)
+        same = filecmp.cmp(out / first, out / first.replace("paired", "paired-other"), shallow=False)
         print(
             f"  validate / validate (other): {ratio:.3f}; exception lists {'identical' if same else 'DIFFER'}"
         )

@@ -162,12 +162,15 @@ def _flag(rule: Rule, col: Column, ctx: _Context, joined: str | None = None) -> 
     return flag.fill_null(False)
 
 
-def _spellings(key: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Each child ID written in more than one way on a list (`123`, `１２３`): how, for the message."""
+def _spellings(key: str, frame: pl.DataFrame, compared: pl.Expr) -> pl.DataFrame:
+    """Each child ID written in more than one way on a list (`123`, `１２３`): how, for the message.
+
+    `compared` is the ID as compared (`child_id_key`), converted once per run where it can be.
+    """
     raw = pl.col("__raw")
     return (
         frame.lazy()
-        .select(v.child_id_key(key).alias("__k"), pl.col(key).alias("__raw"))
+        .select(compared.alias("__k"), pl.col(key).alias("__raw"))
         .drop_nulls()
         .unique()
         .group_by("__k")
@@ -305,11 +308,12 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
         )
     if not parts:
         return None
-    odd = (  # every code column of the list in one pass
+    odd = (  # every code column of the list in one pass; spellings compared once per distinct value
         pl.concat(parts)
-        .filter(pl.col("standard").is_not_null() & (_loose(pl.col("value")) != _loose(pl.col("standard"))))
+        .filter(pl.col("standard").is_not_null())
         .group_by("header", "value", "standard")
         .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+        .filter(_loose(pl.col("value")) != _loose(pl.col("standard")))
         .sort("first", "header", "value")
         .collect()
     )
@@ -393,7 +397,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
             )
             others[i] = f"__o{i}"
         elif rule.check == "unique":  # an ID written two ways is one child: the message shows both
-            table = _spellings(col.key, frame).rename({"__spelt": f"__s{i}"})
+            table = _spellings(col.key, frame, ctx.child_key(col.key)).rename({"__spelt": f"__s{i}"})
             lazy = lazy.join(table.lazy(), left_on=ctx.child_key(col.key), right_on="__k", how="left")
             spellings[i] = f"__s{i}"
     flags = [_flag(rule, col, ctx, others.get(i)).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
