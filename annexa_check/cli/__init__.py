@@ -1,5 +1,6 @@
 """The command line: parses options, calls the API and the writers, maps outcomes to exit codes."""
 
+from annexa_check.cli import settings as _settings  # noqa: F401  (registers `settings`)
 from annexa_check.cli.main import main
 
 __all__ = ["main"]

@@ -329,8 +329,9 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "--config",
     "config_path",
     type=_Path(path_type=Path),
-    help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
-    "Example: --config ../annexa-check.toml",
+    help=f"Council settings file (default: the nearest {CONFIG_NAME}, or [tool.annexa-check] in a "
+    "pyproject.toml, from the workbook's folder upwards, else the one in your user config folder; "
+    "'annexa-check settings' shows which). Example: --config ../annexa-check.toml",
 )
 @click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
 @click.option(
@@ -405,6 +406,7 @@ def validate(
             no_config=no_config,
             reference_date=reference_date,
             max_unpacked_mb=max_unpacked_mb,
+            near=workbooks[0],
         )
     except AnnexaError as exc:
         _fail(str(exc))
@@ -681,6 +683,7 @@ def compare(
                 config_path=config_path,
                 no_config=no_config,
                 reference_date=reference_date,
+                near=next((Path(arg) for arg in (new, old) if Path(arg).suffix), None),
             )
             comparison = compare_runs(
                 old,
