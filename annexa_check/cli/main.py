@@ -252,11 +252,12 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv", "junit", "markdown"]),
+    type=click.Choice(["text", "json", "csv", "junit", "markdown", "github"]),
     default="text",
     show_default=True,
     help="What to print: a summary for people, one JSON object for scripts, the exception list as CSV, "
-    "JUnit XML for CI, or a Markdown summary for a CI job page. Example: --format junit",
+    "JUnit XML for CI, a Markdown summary for a CI job page, or GitHub Actions annotations (one per "
+    "error type). Example: --format junit",
 )
 @click.option(
     "--output",
