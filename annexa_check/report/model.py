@@ -131,7 +131,7 @@ class Report:
     @cached_property
     def exceptions(self) -> pl.DataFrame:
         """The findings with the `expected` column (what a correct value looks like), computed once."""
-        return with_expected(self.findings, self.spec, self.template)
+        return with_expected(self.findings, self.spec, self.template, self.reference_date)
 
     @cached_property
     def counts_by_list(self) -> pl.DataFrame:
