@@ -14,6 +14,7 @@ from conftest import REF, REFERENCE_DATE, SPELLING, Month, record, run
 from annexa_check.api.changes import compare_runs
 from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import HISTORY_COLUMNS
+from annexa_check.outputs.files import COLUMN_WORDS
 
 
 def injected(month: Month) -> set[tuple[str, str, str]]:
@@ -84,7 +85,8 @@ def test_recorded_runs_compare_like_the_workbooks(two_months: tuple[Month, Month
     sizes = {name: book[name].max_row - 1 for name in ("New", "Resolved", "Still open")}
     assert sizes == {"New": 3, "Resolved": 2, "Still open": 9}
     header = [c.value for c in next(book["New"].iter_rows(max_row=1))]
-    assert header == HISTORY_COLUMNS
+    assert header == [COLUMN_WORDS[c] for c in HISTORY_COLUMNS]  # headers in words
+    assert header[:4] == ["Fingerprint", "Error type", "Rule", "Severity"]
     new_children = {row[6] for row in book["New"].iter_rows(min_row=2, values_only=True)}
     assert new_children == {k[2] for k in injected(april) - injected(march)}
 

@@ -283,7 +283,7 @@ def headline_of(totals: Totals) -> str:
 
 # The order every output lists error types in: the nine key types (the monthly meeting's), then
 # other errors, then warnings grouped by their rules' category.
-KEY_GROUP, OTHER_ERRORS, WARNINGS = "Key error types", "Other errors", "Warnings"
+KEY_GROUP, OTHER_ERRORS, WARNINGS = "Key error type", "Other error", "Warning"
 
 
 def type_words(error_type: str) -> str:
