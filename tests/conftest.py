@@ -38,6 +38,14 @@ def example_report() -> Report:
 # Generated workbooks spell some valid codes in non-standard ways on purpose (warnings);
 # tests that count the injected errors leave those aside.
 SPELLING = ("--ignore", "non_standard_code")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user config folder is an empty one: a tester's own annexa-check.toml never changes a test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "user-config"))
+
+
 # A List 6 row with every column valid (add a child_id).
 CIN_CHILD = {
     **CHILD,

@@ -149,7 +149,14 @@ def test_xlsx_exception_list_is_for_people(workbook: Path, tmp_path: Path) -> No
     sheet = openpyxl.load_workbook(out)["Exceptions"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:N4"
-    assert [c.value for c in sheet[1]][:6] == ["error_type", "rule", "severity", "list", "row", "child_id"]
+    assert [c.value for c in sheet[1]][:6] == [
+        "Error type",
+        "Rule",
+        "Severity",
+        "List",
+        "Excel row",
+        "Child ID",
+    ]
     assert [(sheet.cell(r, 8).value, sheet.cell(r, 8).data_type) for r in (3, 4)] == [
         ("@SUM(1+1)", "s"),
         ("=1+1", "s"),

@@ -14,6 +14,7 @@ from conftest import REF, REFERENCE_DATE, SPELLING, Month, record, run
 from annexa_check.api.changes import compare_runs
 from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import HISTORY_COLUMNS
+from annexa_check.outputs.files import COLUMN_WORDS
 
 
 def injected(month: Month) -> set[tuple[str, str, str]]:
@@ -36,8 +37,9 @@ def test_two_workbooks_new_resolved_and_still_open(two_months: tuple[Month, Mont
         "-o",
         str(out),
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # 3 new missing ethnicities: a key error type
     report = json.loads(result.stdout)
+    assert (report["fail_on_new"], report["passed"]) == ("key", False)
     assert report["totals"] == {"new": 3, "resolved": 2, "still_open": 9}
     assert report["by_error_type"] == {
         "missing_closure_reason": {"new": 0, "resolved": 0, "still_open": 2},
@@ -72,7 +74,7 @@ def test_recorded_runs_compare_like_the_workbooks(two_months: tuple[Month, Month
         record(month.path, store)
     out = tmp_path / "changes.xlsx"
     result = run("compare", "1", "2", *SPELLING, "--history", str(store), "-o", str(out))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert (
         result.stdout.splitlines()[0]
         == "run 1 (march.xlsx, reference date 2025-03-31) → run 2 (april.xlsx, reference date 2025-03-31)"
@@ -83,7 +85,8 @@ def test_recorded_runs_compare_like_the_workbooks(two_months: tuple[Month, Month
     sizes = {name: book[name].max_row - 1 for name in ("New", "Resolved", "Still open")}
     assert sizes == {"New": 3, "Resolved": 2, "Still open": 9}
     header = [c.value for c in next(book["New"].iter_rows(max_row=1))]
-    assert header == HISTORY_COLUMNS
+    assert header == [COLUMN_WORDS[c] for c in HISTORY_COLUMNS]  # headers in words
+    assert header[:4] == ["Fingerprint", "Error type", "Rule", "Severity"]
     new_children = {row[6] for row in book["New"].iter_rows(min_row=2, values_only=True)}
     assert new_children == {k[2] for k in injected(april) - injected(march)}
 
@@ -171,3 +174,67 @@ def test_the_api_refuses_a_side_that_is_neither_workbook_nor_run(tmp_path: Path)
     assert str(refused.value) == (
         f"'{tmp_path / 'gone.xlsx'}' is not a workbook, a run id or the reference date of a recorded run"
     )
+
+
+def test_compare_exit_code_follows_fail_on_new(two_months: tuple[Month, Month]) -> None:
+    march, april = two_months
+    both = (str(march.path), str(april.path), "--reference-date", REF, *SPELLING)
+    failed = run("compare", *both)
+    assert failed.exit_code == 1
+    assert failed.stdout.splitlines()[-1] == "New problems fail --fail-on-new key: missing_ethnicity 3."
+    assert run("compare", *both, "--fail-on-new", "never").exit_code == 0
+    assert run("compare", *both, "--fail-on-new", "error").exit_code == 1
+    # the two missing primary needs fixed in April are new when the months are swapped
+    back = run("compare", str(april.path), str(march.path), "--reference-date", REF, *SPELLING)
+    assert back.exit_code == 1
+    assert back.stdout.splitlines()[-1] == "New problems fail --fail-on-new key: missing_primary_need 2."
+    ignored = run(
+        "compare", str(april.path), str(march.path), "--reference-date", REF, *SPELLING, "--ignore", "CIN"
+    )
+    assert ignored.exit_code == 0, ignored.output
+    same = run("compare", str(april.path), str(april.path), "--reference-date", REF, *SPELLING)
+    assert same.exit_code == 0
+    assert "0 new, 0 resolved, 12 still open." in same.stdout  # April's 4 + 3 + 2 + 3 injected
+
+
+def test_compare_uses_the_settings_file_and_a_date_for_each_side(
+    two_months: tuple[Month, Month], tmp_path: Path
+) -> None:
+    march, april = two_months
+    settings = tmp_path / "council.toml"
+    settings.write_text(
+        f'reference_date = "{REF}"\nignore = ["non_standard_code", "missing_ethnicity"]\n', encoding="utf-8"
+    )
+    result = run(
+        "compare",
+        str(march.path),
+        str(april.path),
+        "--config",
+        str(settings),
+        "--old-reference-date",
+        "2025-02-28",
+        "--format",
+        "json",
+    )
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output  # the new ethnicities are ignored by the settings file
+    assert report["new"]["reference_date"] == REF  # from the settings file
+    assert report["old"]["reference_date"] == "2025-02-28"
+    assert "missing_ethnicity" not in report["by_error_type"]
+    assert report["by_error_type"]["missing_primary_need"] == {"new": 0, "resolved": 2, "still_open": 4}
+    # --select on the command line replaces the file's selection, as in validate
+    only = run(
+        "compare",
+        str(march.path),
+        str(april.path),
+        "--config",
+        str(settings),
+        "--select",
+        "CLA",
+        "--format",
+        "json",
+    )
+    assert set(json.loads(only.stdout)["by_error_type"]) == {"missing_placement_location"}
+    bad = run("compare", str(march.path), str(april.path), "--config", str(settings), "--no-config")
+    assert bad.exit_code == 2
+    assert bad.stderr == "annexa-check: error: --config and --no-config contradict each other; give one\n"

@@ -153,7 +153,7 @@ def test_the_file_in_the_working_folder_is_used(workbook: Path, tmp_path: Path, 
     write_config(tmp_path, 'ignore = ["missing_list", "missing_column"]\n')
     monkeypatch.chdir(tmp_path)
     report = json.loads(run("validate", workbook.name, "--format", "json").stdout)
-    assert report["config"]["file"] == "annexa-check.toml"
+    assert report["config"]["file"] == str(tmp_path / "annexa-check.toml")  # found beside the workbook
     assert {"missing_list", "missing_column"} & set(report["counts"]) == set()
     ignored = json.loads(run("validate", workbook.name, "--format", "json", "--no-config").stdout)
     assert ignored["config"] is None

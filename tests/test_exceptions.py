@@ -72,16 +72,27 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
     per_file = {}
     for path in written:
         book = openpyxl.load_workbook(path)
-        assert book.sheetnames == ["Summary", "Findings"]
+        assert book.sheetnames == ["Summary", "Errors", "Warnings"]
         assert book.active.title == "Summary"
-        sheet = book["Findings"]
-        assert sheet.freeze_panes == "A2"
-        assert sheet.auto_filter.ref == f"A1:K{max(sheet.max_row, 2)}"
-        rows = list(sheet.iter_rows(values_only=True))
-        assert list(rows[0]) == [*HEADERS, "Worker"]
-        assert sheet.column_dimensions["F"].width > 50  # "What is wrong" readable
-        assert sheet["F2"].alignment.wrap_text
-        per_file[path.stem] = rows[1:]
+        rows = []
+        for name in ("Errors", "Warnings"):
+            sheet = book[name]
+            assert sheet.freeze_panes == "A2"
+            found = list(sheet.iter_rows(values_only=True))
+            found = [r for r in found if any(c is not None for c in r)]
+            assert sheet.auto_filter.ref == f"A1:K{max(len(found), 2)}"
+            assert list(found[0]) == [*HEADERS, "Worker"]
+            assert sheet.column_dimensions["F"].width > 50  # "What is wrong" readable
+            if len(found) > 1:
+                assert sheet["F2"].alignment.wrap_text
+            # printed: landscape A4, one page wide, the header row on every page, team and date on top
+            assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+            assert sheet.print_title_rows == "$1:$1"
+            assert sheet.oddHeader.left.text == f"Team: {path.stem}".replace("&", "&&")
+            assert sheet.oddHeader.right.text == "Reference date 31/03/2025"
+            rows += found[1:]
+        per_file[path.stem] = rows
     assert {k: len(v) for k, v in per_file.items()} == {
         "Assessment Team North": 5,
         "Assessment Team South": 2,
@@ -107,7 +118,7 @@ def test_one_workbook_per_team_adding_up_to_the_full_list(example, tmp_path: Pat
 
 def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: Path) -> None:
     [path] = [p for p in write_split(example, "team", tmp_path) if p.stem == "Leaving Care Team"]
-    rows = _rows(path, "Findings")
+    rows = _rows(path, "Errors")
     [row] = [r for r in rows[1:] if r[8] == "CL001"]
     assert row == (
         "554958",
@@ -118,7 +129,7 @@ def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: P
         "Eligibility Category is blank. Record whether the young person is a relevant, former relevant, "
         "qualifying (or, from 2023, eligible) care leaver.",
         "One of a) Relevant child, b) Former relevant child, c) Qualifying care leaver, d) Eligible child",
-        "invalid_care_leaver_eligibility",
+        "Invalid care leaver eligibility",
         "CL001",
         "error",
         "Yusuf Rudd",
@@ -127,17 +138,32 @@ def test_a_finding_row_says_what_is_wrong_and_what_is_right(example, tmp_path: P
     assert summary[0][0] == "Annex A exceptions for Leaving Care Team"
     assert summary[1][:2] == ("Team", "Leaving Care Team")
     assert summary[2][:2] == ("Reference date", "31/03/2025")
-    assert summary[5][:2] == ("Problems to fix", "8 rows (8 errors)")
-    assert summary[6][:2] == ("Children", 8)
-    assert summary[7][1].startswith("Start with invalid_care_leaver_eligibility (3 record(s))")
-    table = summary[summary.index(("Error type", "What it means", "Severity", "Records", "Children")) + 1 :]
-    assert [(r[0], r[3], r[4]) for r in table] == [
-        ("invalid_care_leaver_eligibility", 3, 3),
-        ("excel_error_value", 1, 1),
-        ("invalid_ethnicity", 1, 1),
-        ("invalid_placement_type", 1, 1),
-        ("missing_accommodation_suitability", 1, 1),
-        ("missing_ethnicity", 1, 1),
+    assert summary[5][:2] == ("Findings", "8 (8 on the 'Errors' sheet, 0 on 'Warnings')")
+    assert summary[6][:2] == ("Records", 8)
+    assert summary[7][:2] == ("Children", 8)
+    assert summary[8][1].startswith("Start with Missing ethnicity (1 record): Ethnicity is blank.")
+    table = summary[summary.index(("Error type", "What it means", "Group", "Records", "Children")) + 1 :]
+    # the nine key error types first (in their fixed order), then other errors by records in the whole
+    # run (invalid_ethnicity has 2), so every team's workbook lists them in the same order
+    assert [(r[0], r[2], r[3], r[4]) for r in table] == [
+        ("Missing ethnicity", "Key error type", 1, 1),
+        ("Invalid care leaver eligibility", "Key error type", 3, 3),
+        ("Missing accommodation suitability", "Key error type", 1, 1),
+        ("Invalid ethnicity", "Other error", 1, 1),
+        ("Excel error value", "Other error", 1, 1),
+        ("Invalid placement type", "Other error", 1, 1),
+    ]
+    # rows in the same order: key types first
+    errors = [r[7] for r in rows[1:] if r[0] is not None]
+    assert errors == [
+        "Missing ethnicity",
+        "Invalid care leaver eligibility",
+        "Invalid care leaver eligibility",
+        "Invalid care leaver eligibility",
+        "Missing accommodation suitability",
+        "Invalid ethnicity",
+        "Excel error value",
+        "Invalid placement type",
     ]
 
 
@@ -146,9 +172,10 @@ def test_split_by_worker_has_a_team_column(example, tmp_path: Path) -> None:
     assert len(written) == 24
     total = 0
     for path in written:
-        rows = _rows(path, "Findings")
-        assert list(rows[0]) == [*HEADERS, "Team"]
-        total += len(rows) - 1
+        for name in ("Errors", "Warnings"):
+            rows = [r for r in _rows(path, name) if any(c is not None for c in r)]
+            assert list(rows[0]) == [*HEADERS, "Team"]
+            total += len(rows) - 1
     assert total == 56
     assert (tmp_path / "_N_A.xlsx").exists()  # the worker cell held the Excel error #N/A
 
@@ -192,7 +219,7 @@ def test_text_that_excel_would_run_is_written_as_text(tmp_path: Path) -> None:
         with zipfile.ZipFile(path) as z:
             sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert all("<f>" not in s for s in sheets)  # no formula anywhere
-        cells = list(openpyxl.load_workbook(path)["Findings"].iter_rows(min_row=2, min_col=5, max_col=5))
+        cells = list(openpyxl.load_workbook(path)["Errors"].iter_rows(min_row=2, min_col=5, max_col=5))
         assert all(c.data_type == "s" for (c,) in cells)
         values |= {c.value for (c,) in cells}
     assert values == {"=HYPERLINK(1)", "+1", "-x", "=Team"}  # "=Team" itself: a formula with no value
@@ -223,17 +250,13 @@ def test_pseudonymised_workbooks_hide_ids_and_never_hold_the_key(tmp_path: Path,
     )
     assert result.exit_code == 1, result.output
     hidden = pseudonym("ZQ7731", KEY.encode())
-    rows = _rows(out / "(no team recorded).xlsx", "Findings")[1:]
-    assert [(r[0], r[8], r[4], r[5]) for r in rows] == [
-        (
-            hidden,
-            "AX008",
-            hidden,
-            f"Child {hidden} appears on more than one row; this list holds one row per child (the most recent episode).",
-        ),
-        (hidden, "CIN001", None, rows[1][5]),
-        (hidden, "AX008", hidden, rows[0][5]),
-    ]
+    rows = _rows(out / "(no team recorded).xlsx", "Errors")[1:]
+    # the key error type (missing primary need) first, then the duplicate rows
+    duplicate = (hidden, "AX008", hidden)
+    assert [(r[0], r[8], r[4]) for r in rows] == [(hidden, "CIN001", None), duplicate, duplicate]
+    assert rows[1][5] == (
+        f"Child {hidden} appears on more than one row; this list holds one row per child (the most recent episode)."
+    )
     assert "Pseudonymised" in str(_rows(out / "(no team recorded).xlsx", "Summary"))
     plain = check_workbook(book, reference_date=REFERENCE, select=["CIN001", "AX008"]).findings["fingerprint"]
     with (tmp_path / "all.csv").open(encoding="utf-8-sig") as handle:

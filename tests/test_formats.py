@@ -180,3 +180,56 @@ def test_an_unknown_output_suffix_is_refused_before_the_work(tmp_path: Path) -> 
     assert result.stderr == (
         "annexa-check: error: 'out.txt': --output must be a file name ending in .csv, .xlsx, .json, .xml, .md or .parquet\n"
     )
+
+
+def test_github_annotations_one_per_error_type_key_types_first(tmp_path: Path) -> None:
+    rows = [
+        {**CIN_CHILD, "child_id": "C1", "primary_need": ""},  # missing_primary_need (key)
+        {**CIN_CHILD, "child_id": "C2", "primary_need": "", "ethnicity": ""},  # + missing_ethnicity (key)
+        {**CIN_CHILD, "child_id": "C3", "ethnicity": "Martian"},  # invalid_ethnicity (another error)
+    ]
+    workbook = write_lists(tmp_path / "cin, march: draft.xlsx", {"list_6": rows})
+    result = run(
+        "validate", str(workbook), "--reference-date", REF, *SPELLING, "--ignore", "missing_list",
+        "--format", "github",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    file = str(workbook).replace(",", "%2C").replace(":", "%3A")
+    report = json.loads(
+        run("validate", str(workbook), "--reference-date", REF, *SPELLING, "--ignore", "missing_list",
+            "--format", "json").stdout
+    )  # fmt: skip
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
+    assert errors[:3] == [
+        f"::error file={file},title=Missing primary need%3A 2 records::2 records, 2 children "
+        "(missing_primary_need, error); 'annexa-check explain missing_primary_need' says what is wrong "
+        "and how to fix it",
+        f"::error file={file},title=Missing ethnicity%3A 1 record::1 record, 1 child (missing_ethnicity, "
+        "error); 'annexa-check explain missing_ethnicity' says what is wrong and how to fix it",
+        f"::error file={file},title=Invalid ethnicity%3A 1 record::1 record, 1 child (invalid_ethnicity, "
+        "error); 'annexa-check explain invalid_ethnicity' says what is wrong and how to fix it",
+    ]
+    annotations = [line for line in result.stdout.splitlines() if not line.startswith("::notice ")]
+    assert len(annotations) == len(report["counts"])  # one per error type, no more
+    levels = {line.split(" ", 1)[0] for line in annotations}
+    assert levels <= {"::error", "::warning"}
+    totals = report["totals"]
+    assert result.stdout.splitlines()[-1] == (
+        f"::notice file={file},title=annexa-check failed::{totals['errors']} error records and "
+        f"{totals['warnings']} warning records; {totals['children_with_errors']} children with errors; "
+        f"reference date {REF}"
+    )
+
+
+def test_github_annotations_for_a_batch_name_the_workbook_that_could_not_be_read(tmp_path: Path) -> None:
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    write_lists(folder / "a.xlsx", {"list_6": [{**CIN_CHILD, "child_id": "C1", "primary_need": ""}]})
+    (folder / "b.xlsx").write_bytes(b"not a workbook")
+    result = run("validate", str(folder), "--reference-date", REF, *SPELLING, "--format", "github")
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"::error file={folder / 'a.xlsx'},title=Missing primary need%3A 1 record::")
+    unread = [line for line in lines if f"file={folder / 'b.xlsx'}" in line]
+    assert len(unread) == 1
+    assert unread[0].startswith(f"::error file={folder / 'b.xlsx'},title=annexa-check could not check it::")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from annexa_check.api.audience import previous_comparison
@@ -82,6 +85,14 @@ def change_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _wait_for_text(page: Any, selector: str, wanted: str, seconds: float = 5.0) -> None:
+    """Wait for an element's text (the page's policy forbids the evaluated scripts playwright would use)."""
+    deadline = time.monotonic() + seconds
+    while page.inner_text(selector) != wanted and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert page.inner_text(selector) == wanted
+
+
 def test_the_report_is_one_self_contained_file(report: Path) -> None:
     text = report.read_text(encoding="utf-8")
     assert "default-src 'none'" in text  # the page may not fetch anything
@@ -89,7 +100,27 @@ def test_the_report_is_one_self_contained_file(report: Path) -> None:
     assert "@import" not in text and "url(" not in text
     assert '<h1 id="headline"><span id="key-errors">50</span> key errors in this dry run</h1>' in text
     assert "56 errors in 13 types across 52 children; 0 lists incomplete." in text
-    assert text.count("<tr data-type=") == 56
+    block = re.search(r'<script type="application/json" id="findings-data">(.*?)</script>', text, re.S)
+    assert block is not None
+    data = json.loads(block.group(1))
+    assert data["rows"] == 56 and len(data["child_id"]) == 56  # every finding, in one JSON block
+    assert data["dict"]["type_words"][data["error_type"][0]] == "Missing primary need"  # key types first
+    # the first page is HTML too (the nine key error types: 50 findings), readable without the script
+    tbody = re.search(r'<table id="findings".*?<tbody>(.*?)</tbody>', text, re.S)
+    assert tbody is not None and tbody.group(1).count("<tr>") == 50
+    # the chart: groups in words, key types first, and a text alternative naming every bar
+    chart = re.search(r'<svg class="chart".*?</svg>', text, re.S)
+    assert chart is not None
+    texts = re.findall(r"<text [^>]*>([^<]+)</text>", chart.group())
+    labels = [t for t in texts if not t.replace(",", "").isdigit()]
+    assert labels[:4] == [
+        "Key error types",
+        "Missing primary need",
+        "Missing ethnicity",
+        "Missing closure reason",
+    ]
+    assert "Other errors" in labels and labels.index("Other errors") == 10  # after the nine key types
+    assert '<desc id="chart-desc">Missing primary need (Key error types): 12 records; ' in chart.group()
     assert '<th scope="row">Disabled Children&#x27;s Team</th><td class=num>10</td>' in text
 
 
@@ -112,23 +143,28 @@ def test_the_report_in_a_browser(report: Path, tmp_path: Path) -> None:
             "12 missing primary need",
             "11 missing ethnicity",
         ]
-        assert page.inner_text("#shown") == "Showing 56 of 56 findings"
+        assert page.inner_text("#shown") == "Showing 50 of 56 findings"  # it opens on the key errors
 
         def visible() -> int:
-            return page.locator("#findings tbody tr:not([hidden])").count()
+            return page.locator("#findings tbody tr").count()
+
+        assert visible() == 50
 
         page.select_option("#filter-type", "missing_primary_need")
         assert visible() == 12
         assert page.inner_text("#shown") == "Showing 12 of 56 findings"
         page.select_option("#filter-team", "Children in Care Team 2")
         assert visible() == 4
-        page.click("#filter-reset")
+        page.click("#filter-reset")  # everything, not only key errors
+        assert page.inner_text("#shown") == "Showing 56 of 56 findings"
         page.select_option("#filter-list", "List 9")
         assert visible() == 7
         page.click("#filter-reset")
-        page.fill("#filter-text", "rosa quarry")
+        page.fill("#filter-text", "rosa quarry")  # searched a moment after typing stops
+        _wait_for_text(page, "#shown", "Showing 5 of 56 findings")
         assert visible() == 5
         page.fill("#filter-text", "")
+        _wait_for_text(page, "#shown", "Showing 56 of 56 findings")
         assert visible() == 56
 
         page.focus("#findings thead th:nth-child(3) button")  # sort by row from the keyboard
@@ -154,3 +190,30 @@ def test_the_change_in_a_browser(change_report: Path, tmp_path: Path) -> None:
         ]
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+
+
+def test_the_child_table_pages_over_every_finding(tmp_path: Path) -> None:
+    """With warnings, the example has more findings than a page: paging, and search over all pages."""
+    result = check_workbook(EXAMPLE, reference_date=date(2025, 3, 31))
+    path = tmp_path / "report.html"
+    write_html(build_report(result), path)
+    total = result.findings.height
+    assert total > 100
+    with browser_page(tmp_path) as page:
+        page.goto(path.as_uri())
+        page.select_option("#filter-group", "")
+        assert page.inner_text("#shown") == f"Showing {total} of {total} findings"
+        assert page.inner_text("#page-at") == "Page 1 of 2"
+        assert page.locator("#findings tbody tr").count() == 100
+        assert page.is_disabled("#page-prev")
+        page.click("#page-next")
+        assert page.inner_text("#page-at") == "Page 2 of 2"
+        assert page.locator("#findings tbody tr").count() == total - 100
+        assert page.is_disabled("#page-next")
+        # the warnings are last: the final row of the last page is a warning
+        last = page.locator("#findings tbody tr").last.locator("td").nth(6).inner_text()
+        assert last == "Non standard code"
+        page.select_option("#filter-group", "warning")
+        warnings = result.findings.filter(pl.col("severity") == "warning").height
+        assert page.inner_text("#shown") == f"Showing {warnings} of {total} findings"
+        assert page.inner_text("#page-at") == "Page 1 of 1"

@@ -253,8 +253,7 @@ def test_a_team_named_unallocated_is_not_merged_with_no_team(tmp_path: Path) -> 
 
     def children(name: str) -> list[str]:
         return sorted(
-            r[0]
-            for r in openpyxl.load_workbook(out / name)["Findings"].iter_rows(min_row=2, values_only=True)
+            r[0] for r in openpyxl.load_workbook(out / name)["Errors"].iter_rows(min_row=2, values_only=True)
         )
 
     assert children("Unallocated.xlsx") == ["C1"]

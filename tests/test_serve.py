@@ -26,6 +26,8 @@ from click.testing import CliRunner
 from test_extracts import write_folder, zipped
 from test_html_report import browser_page
 
+from annexa_check.findings.table import KEY_ERROR_TYPES
+from annexa_check.report.model import type_words
 from example_returns.generate import SMALL_DIRTY_COUNTS, generate
 
 pytest.importorskip("starlette", reason="the serve extra is not installed")
@@ -206,9 +208,18 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
         assert report.locator("#summary-line").inner_text() == cli["headline"]
         assert cli["headline"] == "56 errors in 13 types across 52 children; 0 lists incomplete."
         chart = report.locator("#chart-desc").text_content() or ""
-        shown = {k: int(v) for k, v in (item.split(": ") for item in chart.split("; "))}
-        assert shown == {key: c["count"] for key, c in expected["counts"].items()}
+        # the chart's text alternative: each error type in words, its group, its records
+        shown = {
+            words: int(count.replace(",", ""))
+            for words, count in re.findall(r"(?:^|; )([^;(]+) \([^)]+\): ([\d,]+) records", chart)
+        }
+        assert shown == {type_words(key): c["count"] for key, c in expected["counts"].items()}
         total = expected["totals"]["findings"]
+        rows = list(csv.DictReader(io.StringIO(cli["csv"])))
+        key_rows = sum(1 for r in rows if r["error_type"] in KEY_ERROR_TYPES)
+        # the report opens on the key error types; "Everything" shows every finding
+        assert report.locator("#shown").inner_text() == f"Showing {key_rows} of {total} findings"
+        report.locator("#filter-group").select_option("")
         assert report.locator("#shown").inner_text() == f"Showing {total} of {total} findings"
 
         page.evaluate("window.scrollTo(0, 0)")
@@ -217,7 +228,6 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
         shot.mkdir(exist_ok=True)
         page.screenshot(path=str(shot / "serve.png"))
 
-        rows = list(csv.DictReader(io.StringIO(cli["csv"])))
         team = "Children in Care Team 2"
         in_team = sum(1 for r in rows if r["team"] == team)
         assert in_team == 6
@@ -257,8 +267,12 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
         assert len(names) == 11 and f"{team}.xlsx" in names and "(no team recorded).xlsx" in names
         archive.extract(f"{team}.xlsx", tmp_path)
     book = openpyxl.load_workbook(tmp_path / f"{team}.xlsx", read_only=True)
-    assert book.sheetnames == ["Summary", "Findings"]
-    assert len(list(book["Findings"].iter_rows(values_only=True))) == in_team + 1  # and the header
+    assert book.sheetnames == ["Summary", "Errors", "Warnings"]
+    rows_in = [
+        [r for r in book[name].iter_rows(values_only=True) if any(c is not None for c in r)]
+        for name in ("Errors", "Warnings")
+    ]
+    assert sum(len(rows) - 1 for rows in rows_in) == in_team  # less each sheet's header
 
     assert all(url.startswith(server.origin + "/") for url in requests), requests
     assert server.private_folders() and not list(server.private_folders()[0].iterdir())
@@ -354,6 +368,8 @@ def test_two_uploads_at_once_each_get_their_own_result(server: Server, cli: dict
         assert first.url != second.url
         assert first.inner_text("#checked") == "example_dry_run.xlsx"
         assert second.inner_text("#checked") == "second_council.xlsx"
+        for page in (first, second):  # every finding, not only the key error types the report opens on
+            page.frame_locator("#report").locator("#filter-group").select_option("")
         shown = second.frame_locator("#report").locator("#shown").inner_text()
         assert shown == f"Showing {other_totals['findings']} of {other_totals['findings']} findings"
         total = cli["json"]["totals"]["findings"]

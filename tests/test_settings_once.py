@@ -40,7 +40,9 @@ def test_the_command_line_wins() -> None:
 
 def test_no_file_means_today_and_the_default_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no annexa-check.toml here
-    assert load_settings(load_spec(), today=TODAY) == Settings(TODAY, None, DEFAULT_LIMITS)
+    assert load_settings(load_spec(), today=TODAY) == Settings(
+        TODAY, None, DEFAULT_LIMITS, "none found: the defaults"
+    )
 
 
 def test_config_and_no_config_together_are_refused() -> None:

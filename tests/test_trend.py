@@ -52,7 +52,14 @@ def test_trend_chart_png_and_svg(store: Path, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = svg.read_text(encoding="utf-8")
     ET.fromstring(text)
-    assert "missing_primary_need" in text and "2025-03-31" in text
+    # the nine key error types in words, on a calendar axis, with the chart in words as its description
+    assert "Missing primary need" in text and "Missing accommodation suitability" in text
+    assert "<!-- Apr 2025 -->" in text and "<!-- Reference date -->" in text  # a month on a calendar axis
+    assert (
+        "<dc:description>Records of the nine key error types in 3 recorded run(s), by reference date. "
+        in text
+    )
+    assert "Missing primary need: 6 on 2025-03-31, 4 on 2025-03-31" in text
     first = svg.read_bytes()
     run("trend", "--history", str(store), "--chart", str(stem))
     assert svg.read_bytes() == first  # no dates or random ids: the same history gives the same file

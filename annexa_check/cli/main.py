@@ -22,7 +22,7 @@ import click
 from annexa_check.errors import AnnexaError, Stopped, decodable, one_line, printable
 from annexa_check.outputs import DOCS_COMMAND
 from annexa_check.read.safety import DEFAULT_LIMITS
-from annexa_check.report.policy import FAIL_ON
+from annexa_check.report.policy import FAIL_ON, FAIL_ON_NEW
 from annexa_check.settings import CONFIG_NAME
 from annexa_check.version import __version__
 
@@ -253,11 +253,12 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv", "junit", "markdown"]),
+    type=click.Choice(["text", "json", "csv", "junit", "markdown", "github"]),
     default="text",
     show_default=True,
     help="What to print: a summary for people, one JSON object for scripts, the exception list as CSV, "
-    "JUnit XML for CI, or a Markdown summary for a CI job page. Example: --format junit",
+    "JUnit XML for CI, a Markdown summary for a CI job page, or GitHub Actions annotations (one per "
+    "error type). Example: --format junit",
 )
 @click.option(
     "--output",
@@ -330,8 +331,9 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "--config",
     "config_path",
     type=_Path(path_type=Path),
-    help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
-    "Example: --config ../annexa-check.toml",
+    help=f"Council settings file (default: the nearest {CONFIG_NAME}, or [tool.annexa-check] in a "
+    "pyproject.toml, from the workbook's folder upwards, else the one in your user config folder; "
+    "'annexa-check settings' shows which). Example: --config ../annexa-check.toml",
 )
 @click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
 @click.option(
@@ -406,6 +408,7 @@ def validate(
             no_config=no_config,
             reference_date=reference_date,
             max_unpacked_mb=max_unpacked_mb,
+            near=workbooks[0],
         )
     except AnnexaError as exc:
         _fail(str(exc))
@@ -573,6 +576,31 @@ def explain(code: str) -> None:
         click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
 
 
+def _template_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--template",
+        type=click.Choice(["auto", "2019", "2023"]),
+        default="auto",
+        show_default=True,
+        help="Annex A template year; auto detects it from the List 9 layout. Example: --template 2019",
+    )(command)
+
+
+def _config_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config and --no-config: the council's settings file, found as `annexa-check settings` shows."""
+    command = click.option(
+        "--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config"
+    )(command)
+    return click.option(
+        "--config",
+        "config_path",
+        type=_Path(path_type=Path),
+        help=f"Council settings file (default: the nearest {CONFIG_NAME}, or [tool.annexa-check] in a "
+        "pyproject.toml, from the workbook's folder upwards, else the one in your user config folder; "
+        "'annexa-check settings' shows which). Example: --config ../annexa-check.toml",
+    )(command)
+
+
 @main.command()
 @click.argument("old")
 @click.argument("new")
@@ -580,9 +608,17 @@ def explain(code: str) -> None:
     "--reference-date",
     callback=_reference_date,
     metavar="YYYY-MM-DD",
-    help="For a workbook side: the date ages are measured at (default: today). "
-    "Example: --reference-date 2025-04-30",
+    help="For a workbook NEW: the date ages are measured at (default: the settings file's reference_date, "
+    "else today). Example: --reference-date 2025-04-30",
 )
+@click.option(
+    "--old-reference-date",
+    callback=_reference_date,
+    metavar="YYYY-MM-DD",
+    help="For a workbook OLD: the date its ages are measured at (default: NEW's reference date). "
+    "Example: --old-reference-date 2025-03-31",
+)
+@_template_option
 @click.option(
     "--output",
     "-o",
@@ -593,40 +629,72 @@ def explain(code: str) -> None:
     ".csv: a status column) or the comparison as JSON (.json); repeatable. Example: -o changes.xlsx",
 )
 @_selection_options
+@click.option(
+    "--fail-on-new",
+    type=click.Choice(FAIL_ON_NEW),
+    default="key",
+    show_default=True,
+    help="What new in NEW fails the comparison (exit code 1): a record of one of the nine key error "
+    "types, any error, any error or warning, or never. Example: --fail-on-new error",
+)
 @_format_option("text", "json")
 @_history_option
+@_config_options
 def compare(
     old: str,
     new: str,
     reference_date: date | None,
+    old_reference_date: date | None,
+    template: str,
     outputs: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    fail_on_new: str,
     fmt: str,
     history_path: Path | None,
+    config_path: Path | None,
+    no_config: bool,
 ) -> None:
     """Compare two dry runs: problems new in NEW, resolved since OLD, and still open.
 
     OLD and NEW are each a workbook, or a recorded run given by its id or reference date
-    (see 'annexa-check history'). Problems are matched by fingerprint, so they are
-    recognised after rows move. Counts are per error type and per team.
+    (see 'annexa-check history'). A workbook is checked as validate checks it: the same
+    settings file, --template, --select and --ignore. Problems are matched by fingerprint,
+    so they are recognised after rows move. Counts are per error type and per team.
 
-    Example: annexa-check compare march.xlsx april.xlsx -o changes.xlsx
+    Exit codes: 0 nothing new that --fail-on-new counts (by default: no new record of a
+    key error type), 1 there is, 2 could not run.
+
+    Example: annexa-check compare march.xlsx april.xlsx --old-reference-date 2025-03-31
+    --reference-date 2025-04-30 -o changes.xlsx
     """
     from annexa_check.api.changes import compare_runs
-    from annexa_check.history.compare import COMPARE_SUFFIXES
+    from annexa_check.catalogue.spec import load_spec
+    from annexa_check.history.compare import COMPARE_SUFFIXES, judge_new
     from annexa_check.outputs.console import print_comparison, stdout_console
     from annexa_check.outputs.files import json_text
+    from annexa_check.settings.config import load_settings
 
     with _printing():
         for path in outputs:
             if path.suffix.lower() not in COMPARE_SUFFIXES:
                 _fail(f"'{path}': --output must be a file name ending in .csv, .xlsx or .json")
         try:
+            settings = load_settings(
+                load_spec(),
+                config_path=config_path,
+                no_config=no_config,
+                reference_date=reference_date,
+                near=next((Path(arg) for arg in (new, old) if Path(arg).suffix), None),
+            )
             comparison = compare_runs(
                 old,
                 new,
-                reference_date=reference_date or date.today(),
+                reference_date=settings.reference_date,
+                old_reference_date=old_reference_date,
+                template=template,
+                config=settings.config,
+                limits=settings.limits,
                 select=_split(select),
                 ignore=_split(ignore),
                 store=lambda: _store(history_path),
@@ -634,10 +702,19 @@ def compare(
             )
         except AnnexaError as exc:
             _fail(str(exc))
+        verdict = judge_new(comparison, fail_on_new)
         if fmt == "json":
-            click.echo(json_text(comparison.as_dict()), nl=False)
-            return
-        print_comparison(comparison, outputs, stdout_console())
+            click.echo(
+                json_text({**comparison.as_dict(), "fail_on_new": fail_on_new, "passed": verdict.passed}),
+                nl=False,
+            )
+        else:
+            print_comparison(comparison, outputs, stdout_console())
+            if not verdict.passed:
+                new_counts = comparison.as_dict()["by_error_type"]
+                listed = ", ".join(f"{t} {new_counts[t]['new']}" for t in verdict.failing)
+                click.echo(f"New problems fail --fail-on-new {fail_on_new}: {listed}.")
+    sys.exit(EXIT_OK if verdict.passed else EXIT_FINDINGS)
 
 
 @main.command("history")

@@ -44,6 +44,22 @@ class CheckResult:
         return self.findings.filter(pl.col("severity") == "error").height
 
 
+def selected_rules(
+    base: Spec, config: Config | None, select: Iterable[str], ignore: Iterable[str]
+) -> tuple[Spec, list[Rule]]:
+    """The rule data with the settings file applied, and the rules a run with these options uses.
+
+    The file's selection is the default: `select` replaces the file's `select`, and
+    `ignore` adds to the file's `ignore`.
+    """
+    spec = apply_config(base, config) if config else base
+    selection = "--select and --ignore"
+    if config:
+        select, ignore = list(select) or list(config.select), [*config.ignore, *ignore]
+        selection += f", with select and ignore in {config.file},"
+    return spec, select_rules(spec, select, ignore, selection)
+
+
 def check_workbook(
     path: Source,
     *,
@@ -67,12 +83,7 @@ def check_workbook(
     bar; the check itself prints nothing.
     """
     base = spec or load_spec()
-    spec = apply_config(base, config) if config else base
-    selection = "--select and --ignore"
-    if config:
-        select, ignore = list(select) or list(config.select), [*config.ignore, *ignore]
-        selection += f", with select and ignore in {config.file},"
-    rules = select_rules(spec, select, ignore, selection)
+    spec, rules = selected_rules(base, config, select, ignore)
     steps = 1
 
     def on_sheet(sheet: str, done: int, total: int) -> None:

@@ -185,6 +185,11 @@ def distinct_people(findings: pl.DataFrame) -> int:
     return findings.select(_person().drop_nulls().n_unique()).item()
 
 
+def distinct_records(findings: pl.DataFrame) -> int:
+    """Records (rows of a list; a list- or column-level finding is its own) with at least one finding."""
+    return findings.select(_record().n_unique()).item()
+
+
 # The finding fields a recorded run keeps: enough to say who, where and what; never a value or
 # message. Fixed by the store's tables (MIGRATIONS), so listed here, not derived from FINDING_COLUMNS.
 HISTORY_COLUMNS = [

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import polars as pl
 
+from annexa_check.findings.table import counts_by_type
 from annexa_check.history import store as history
 from annexa_check.history.store import Run
 from annexa_check.report.change import STATUSES, Comparison, Side
+from annexa_check.report.policy import Verdict, new_problems_policy
 
 COMPARE_SUFFIXES = (".csv", ".xlsx", ".json")
 
@@ -42,6 +44,13 @@ def previous_run(store: Path, workbook: Path, reference_date: date) -> Run | Non
     same = [run for run in history.runs(store) if Path(run.workbook).name == workbook.name]
     earlier = [run for run in same if run.reference_date <= when]
     return max(earlier, key=lambda run: (run.reference_date, run.id), default=None)
+
+
+def judge_new(comparison: Comparison, fail_on_new: str) -> Verdict:
+    """Whether the problems new in the later run fail it (`compare --fail-on-new`)."""
+    counts = counts_by_type(comparison.part("new")).iter_rows(named=True)
+    found = {r["error_type"]: {"count": r["count"], "severity": r["severity"]} for r in counts}
+    return new_problems_policy(fail_on_new).judge(found)
 
 
 def write_changes(comparison: Comparison, path: Path, protect: tuple[Path, ...] = ()) -> None:

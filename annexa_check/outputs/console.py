@@ -52,6 +52,8 @@ def run_text(report: Report, fmt: str) -> str:
         return decodable(formats.junit(report))
     if fmt == "markdown":
         return decodable(formats.markdown(report))
+    if fmt == "github":
+        return decodable(formats.github(report.as_dict()))
     raise ValueError(f"not a machine format: {fmt}")
 
 
@@ -82,6 +84,8 @@ def batch_text(document: dict[str, Any], fmt: str, suites: list[ET.Element], par
         return decodable(formats.junit_document(suites))
     if fmt == "markdown":
         return decodable(formats.markdown_batch(document, parts))
+    if fmt == "github":
+        return decodable(formats.github(document))
     raise ValueError(f"not a batch format: {fmt}")
 
 

@@ -240,6 +240,33 @@ def write_json(report: Report, path: Path) -> None:
 
 
 EXPORT_COLUMNS = [*FINDING_COLUMNS, "reference_date"]
+# Each column's header in words, for spreadsheets people read (keys stay in CSV and JSON, for scripts).
+COLUMN_WORDS = {
+    "status": "Status",
+    "fingerprint": "Fingerprint",
+    "error_type": "Error type",
+    "rule": "Rule",
+    "severity": "Severity",
+    "list": "List",
+    "row": "Excel row",
+    "child_id": "Child ID",
+    "column": "Column",
+    "value": "Current value",
+    "message": "What is wrong",
+    "expected": "What a correct value looks like",
+    "team": "Team",
+    "worker": "Worker",
+    "sheet": "Sheet",
+    "reference_date": "Reference date",
+    "count": "Records",
+    "children": "Children",
+    "previous": "Before",
+    "now": "Now",
+    "change": "Change",
+    "new": "New",
+    "resolved": "Resolved",
+    "still_open": "Still open",
+}
 
 
 def _export_table(report: Report) -> pl.DataFrame:
@@ -322,13 +349,14 @@ def write_csv(report: Report, path: Path) -> None:
 
 
 _WIDTHS = {
-    "message": 70,
-    "value": 24,
-    "column": 34,
-    "team": 24,
-    "worker": 22,
-    "error_type": 30,
-    "reference_date": 14,
+    "What is wrong": 70,
+    "Current value": 24,
+    "Column": 34,
+    "Team": 24,
+    "Worker": 22,
+    "Error type": 30,
+    "Reference date": 14,
+    "Fingerprint": 20,
 }
 
 
@@ -347,7 +375,7 @@ def write_table(
     columns: list[str],
     rows: list[tuple],
     widths: dict[str, int],
-    wrap: tuple[str, ...] = ("message",),
+    wrap: tuple[str, ...] = ("What is wrong",),
 ) -> Any:
     """One sheet of a table for people: header frozen, filter on, readable widths, nothing executable."""
     sheet = book.add_worksheet(name)
@@ -365,6 +393,134 @@ def write_table(
     return sheet
 
 
+_PENDING = "_annexa_frames"  # sheet file name -> (frame, column formats, quote format): rows written at close
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_DATA = re.compile(r"<sheetData>(.*?)</sheetData>|<sheetData/>", re.DOTALL)
+_HEADER_ROW = re.compile(r'<row r="1"[ >].*?</row>', re.DOTALL)
+
+
+def write_frame_table(
+    book: Any,
+    name: str,
+    columns: list[str],
+    frame: pl.DataFrame,
+    widths: dict[str, int],
+    wrap: tuple[str, ...],
+) -> Any:
+    """`write_table` for a large frame: the same sheet, its rows rendered in bulk when the book is closed.
+
+    Writing cell by cell costs about 8 µs a cell, half a minute for 300,000 findings; the
+    rows' XML is instead built column-wise by polars (inline strings, the same formats, the
+    same quote prefix on text a spreadsheet would run) and put in place by `close_book`.
+    `frame`'s columns are in the order of `columns`, text or whole numbers.
+    """
+    sheet = write_table(book, name, columns, [], widths, wrap)
+    sheet.autofilter(0, 0, max(frame.height, 1), len(columns) - 1)
+    formats = [
+        _format(book, {"text_wrap": True, "valign": "top"} if c in wrap else {"valign": "top"})
+        for c in columns
+    ]
+    quote = _format(book, {"valign": "top", "quote_prefix": True})
+    for c, fmt in enumerate(formats):  # registers each format in the styles; the row is replaced at close
+        sheet.write_blank(1, c, None, fmt)
+    sheet.write_blank(2, 0, None, quote)
+    book.__dict__.setdefault(_PENDING, {})[f"xl/worksheets/sheet{sheet.index + 1}.xml"] = (
+        frame,
+        formats,
+        quote,
+    )
+    return sheet
+
+
+def _column_letters(n: int) -> str:
+    letters = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_CONTROL_CHARS = [chr(i) for i in (*range(0, 9), 11, 12, *range(14, 32))]
+
+
+def _rows_xml(frame: pl.DataFrame, styles: list[int], quote: int) -> str:
+    """Rows 2.. of a sheet as XML, built column-wise: one string for the whole table."""
+    number = pl.int_range(2, pl.len() + 2).cast(pl.String)
+    cells = []
+    for c, (name, dtype) in enumerate(frame.schema.items()):
+        ref = pl.lit(f'<c r="{_column_letters(c)}') + number
+        column = pl.col(name)
+        if dtype.is_integer():
+            cell = ref + pl.lit(f'" s="{styles[c]}"><v>') + column.cast(pl.String) + pl.lit("</v></c>")
+        else:
+            text = column.cast(pl.String)
+            escaped = text.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
+            if frame[name].cast(pl.String).str.contains(_CONTROL.pattern).any():  # as xlsxwriter: _xHHHH_
+                escaped = escaped.str.replace_many(
+                    _CONTROL_CHARS, [f"_x{ord(ch):04X}_" for ch in _CONTROL_CHARS]
+                )
+            first = text.str.slice(0, 1)
+            signed_number = (
+                first.is_in(["+", "-"]) & text.str.strip_chars().cast(pl.Float64, strict=False).is_not_null()
+            )
+            runs = first.is_in(list(_UNSAFE_START)) & ~signed_number  # as `_executable` says
+            style = pl.when(runs).then(pl.lit(f'" s="{quote}"')).otherwise(pl.lit(f'" s="{styles[c]}"'))
+            cell = (
+                ref
+                + style
+                + pl.lit(' t="inlineStr"><is><t xml:space="preserve">')
+                + escaped
+                + pl.lit("</t></is></c>")
+            )
+        cells.append(pl.when(column.is_null()).then(pl.lit("")).otherwise(cell))
+    rows = pl.concat_str([pl.lit('<row r="') + number + pl.lit('">'), *cells, pl.lit("</row>")])
+    xml: str = frame.lazy().select(rows.str.join("").alias("xml")).collect().item() or ""
+    return xml
+
+
+def _xf(fmt: Any) -> int:
+    """A format's index in the styles; a format equal to an earlier one shares that one's index, which
+    xlsxwriter only tells through this method."""
+    index: int = fmt._get_xf_index()
+    return index
+
+
+def close_book(book: Any, target: Path) -> None:
+    """Close an xlsxwriter book, then put the rows of each `write_frame_table` sheet in place."""
+    import zipfile
+
+    book.close()
+    pending = book.__dict__.get(_PENDING)
+    if not pending:
+        return
+    patched = target.with_name(target.name + ".rows")
+    with (
+        zipfile.ZipFile(target) as source,
+        zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename in pending:
+                frame, formats, quote = pending[item.filename]
+                xml = data.decode("utf-8")
+                last = f"{_column_letters(len(formats) - 1)}{frame.height + 1}"
+                xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml, count=1)
+                header = _HEADER_ROW.search(xml)
+                found = _SHEET_DATA.search(xml)
+                assert found is not None, "xlsxwriter always writes sheetData"
+                rows = _rows_xml(frame, [_xf(f) for f in formats], _xf(quote))
+                data = b"".join(
+                    (
+                        f"{xml[: found.start()]}<sheetData>{header.group() if header else ''}".encode(),
+                        rows.encode("utf-8"),
+                        f"</sheetData>{xml[found.end() :]}".encode(),
+                    )
+                )
+            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    os.replace(patched, target)
+
+
 def write_table_xlsx(
     path: Path, sheets: dict[str, tuple[list[str], list[tuple]]], protect: Path | None = None
 ) -> None:
@@ -373,14 +529,26 @@ def write_table_xlsx(
     def write(target: Path) -> None:
         book = xlsx_book(target)
         for name, (columns, rows) in sheets.items():
-            write_table(book, name, columns, rows, _WIDTHS)
+            words = [COLUMN_WORDS.get(column, column) for column in columns]
+            write_table(book, name, words, rows, _WIDTHS)
         book.close()
 
     _atomic_write(path, write, protect)
 
 
 def write_xlsx(report: Report, path: Path) -> None:
-    write_table_xlsx(path, {"Exceptions": (EXPORT_COLUMNS, _export_rows(report))}, report.workbook)
+    """The exception list for people: headers in words, rows written in bulk (`write_frame_table`)."""
+    frame = report.findings.with_columns(
+        pl.lit(report.reference_date.isoformat()).alias("reference_date")
+    ).select(EXPORT_COLUMNS)
+    words = [COLUMN_WORDS[c] for c in EXPORT_COLUMNS]
+
+    def write(target: Path) -> None:
+        book = xlsx_book(target)
+        write_frame_table(book, "Exceptions", words, frame, _WIDTHS, ("What is wrong",))
+        close_book(book, target)
+
+    _atomic_write(path, write, report.workbook)
 
 
 def write_parquet(report: Report, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""CI renderings of a run: JUnit XML (one test case per rule) and a short Markdown summary.
+"""CI renderings of a run: JUnit XML (one test case per rule), a short Markdown summary and
+GitHub Actions annotations.
 
 Both are built from the run's `Report`, like every other output, and
 both follow the exit policy's verdict, so a CI page shows red exactly when the job
@@ -12,9 +13,11 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import polars as pl
+
 from annexa_check.errors import printable
 from annexa_check.findings.table import distinct_people
-from annexa_check.report.model import Report
+from annexa_check.report.model import Report, type_order, type_words
 from annexa_check.report.policy import Policy, Verdict
 
 FIRST_RECORDS = 5  # enough to find the pattern; the exception list has the rest
@@ -170,3 +173,64 @@ def markdown_batch(document: dict[str, Any], parts: list[str]) -> str:
         )
     lines += [f"- skipped {_cell(s['path'])}: {s['reason']}" for s in batch["skipped_files"]]
     return "\n".join(lines) + "\n\n" + "\n".join(parts)
+
+
+def _github_data(text: object) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit escapes it (one line, always)."""
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: object) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(document: dict[str, Any]) -> str:
+    """GitHub Actions annotations for a run's JSON document (or a batch's): one per error type.
+
+    Each error type is one `::error` (error severity) or `::warning` line naming the workbook,
+    the type in words and its records and children, key types first, so a workflow's summary
+    shows the nine key types at the top; then one `::notice` with the run's totals. A workbook
+    that could not be read is one `::error` with the reason.
+    """
+    results = document["results"] if "batch" in document else [document]
+    lines = []
+    for item in results:
+        file = _github_property(item["workbook"])
+        if "error" in item:
+            lines.append(
+                f"::error file={file},title=annexa-check could not check it::{_github_data(item['error'])}"
+            )
+            continue
+        counts = item["counts"]
+        if counts:
+            frame = pl.DataFrame(
+                [{"error_type": k, **v} for k, v in counts.items()],
+                schema={
+                    "error_type": pl.String,
+                    "count": pl.Int64,
+                    "children": pl.Int64,
+                    "severity": pl.String,
+                },
+            )
+            for row in type_order(frame).iter_rows(named=True):
+                level = "error" if row["severity"] == "error" else "warning"
+                records = f"{row['count']:,} record{'s' if row['count'] != 1 else ''}"
+                children = f"{row['children']:,} {'child' if row['children'] == 1 else 'children'}"
+                title = _github_property(f"{type_words(row['error_type'])}: {records}")
+                message = (
+                    f"{records}, {children} ({row['error_type']}, {row['severity']}); "
+                    f"'annexa-check explain {row['error_type']}' says what is wrong and how to fix it"
+                )
+                lines.append(f"::{level} file={file},title={title}::{_github_data(message)}")
+        totals = item["totals"]
+        passed = item.get("policy", {}).get("passed")
+        state = "" if passed is None else (" passed" if passed else " failed")
+        lines.append(
+            f"::notice file={file},title=annexa-check{state}::"
+            + _github_data(
+                f"{totals['errors']:,} error records and {totals['warnings']:,} warning records; "
+                f"{totals['children_with_errors']:,} children with errors; "
+                f"reference date {item['reference_date']}"
+            )
+        )
+    return "".join(line + "\n" for line in lines)

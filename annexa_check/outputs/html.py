@@ -2,9 +2,11 @@
 
 It has to open from a shared drive or an email attachment on a locked-down laptop, so
 everything is inline (styles, script, an SVG chart) and a Content-Security-Policy
-forbids the page from fetching anything. The tables are real HTML, so the report reads
-without script, with a screen reader and on paper; the script only adds search,
-filters and sorting.
+forbids the page from fetching anything. The summary tables are real HTML, so the report reads
+without script, with a screen reader and on paper. The child-level table holds every
+finding as one compact JSON block and shows a page at a time (its first page is HTML
+too), so a report of a million findings stays a page a browser opens at once; search,
+filters and sorting run over every finding in the page's own script.
 
 Where the history holds an earlier run of the same workbook, the report also shows the
 change since then, from this run's findings and the stored run (never the older workbook).
@@ -13,6 +15,7 @@ The report is written before this run is recorded, so a run is never its own pre
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from html import escape
 from importlib import resources
@@ -22,10 +25,19 @@ from typing import Any
 import polars as pl
 
 from annexa_check.catalogue.expected import EXPECTED
+from annexa_check.catalogue.spec import Spec
 from annexa_check.findings.table import KEY_ERROR_TYPES
 from annexa_check.outputs.files import write_text
 from annexa_check.report.change import NO_TEAM, Comparison, allocation
-from annexa_check.report.model import Report
+from annexa_check.report.model import (
+    KEY_GROUP,
+    OTHER_ERRORS,
+    Report,
+    categories,
+    type_group,
+    type_order,
+    type_words,
+)
 from annexa_check.version import __version__
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -55,32 +67,56 @@ def _by_largest(counts: pl.DataFrame) -> pl.DataFrame:
     return counts.sort(["severity", "count", "error_type"], descending=[False, True, False])
 
 
-def _chart(counts: pl.DataFrame) -> str:
-    """Horizontal bars of records by error type: inline SVG, labelled, no script needed."""
-    rows = list(_by_largest(counts).iter_rows(named=True))
+def _chart(counts: pl.DataFrame, spec: Spec) -> str:
+    """Horizontal bars of records by error type, in words: the nine key types first, then other
+    errors, then warnings by category, each group headed. Inline SVG, no script needed; its text
+    alternative (title and description) lists every bar."""
+    rows = list(_in_order(counts, spec).iter_rows(named=True))
     label_w, bar_w, row_h = 270, 380, 26
     top = max((r["count"] for r in rows), default=1) or 1
-    height = row_h * len(rows) + 8
+    groups = [r["__group"] for r in rows]
+    heads = sum(1 for i, g in enumerate(groups) if i == 0 or g != groups[i - 1])
+    height = row_h * (len(rows) + heads) + 8
+    described = "; ".join(
+        f"{type_words(r['error_type'])} ({r['__group']}): {r['count']:,} records" for r in rows
+    )
     parts = [
         f'<svg class="chart" role="img" aria-labelledby="chart-title chart-desc" '
         f'viewBox="0 0 {label_w + bar_w + 70} {height}" width="100%" preserveAspectRatio="xMinYMin meet">',
-        '<title id="chart-title">Records by error type</title>',
-        '<desc id="chart-desc">'
-        + escape("; ".join(f"{r['error_type']}: {r['count']}" for r in rows))
-        + "</desc>",
+        '<title id="chart-title">Records by error type: key error types first, then other errors, then '
+        "warnings</title>",
+        f'<desc id="chart-desc">{escape(described)}</desc>',
     ]
+    y = 4
     for i, r in enumerate(rows):
-        y = 4 + i * row_h
+        if i == 0 or groups[i] != groups[i - 1]:
+            parts.append(f'<text class="group" x="0" y="{y + 17}">{escape(groups[i])}</text>')
+            y += row_h
         width = max(2, round(bar_w * r["count"] / top))
         colour = _BAR_COLOURS[r["severity"]]
+        words = escape(type_words(r["error_type"]))
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(r["error_type"])}</text>'
+            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{words}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row_h - 8}" fill="{colour}">'
-            f"<title>{escape(r['error_type'])}: {r['count']:,} records</title></rect>"
+            f"<title>{words}: {r['count']:,} records</title></rect>"
             f'<text x="{label_w + width + 6}" y="{y + 17}">{r["count"]:,}</text>'
         )
+        y += row_h
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _in_order(counts: pl.DataFrame, spec: Spec) -> pl.DataFrame:
+    """Counts in the order every output uses, with each type's group in words (warnings by category)."""
+    ordered = type_order(counts, spec)
+    kinds = categories(spec)
+    group = [
+        {KEY_GROUP: "Key error types", OTHER_ERRORS: "Other errors"}[type_group(t, sev)]
+        if sev == "error"
+        else f"Warnings: {kinds.get(t, 'other')}"
+        for t, sev in ordered.select("error_type", "severity").iter_rows()
+    ]
+    return ordered.with_columns(pl.Series("__group", group, dtype=pl.String))
 
 
 def _table(caption: str, headers: list[str], rows: list[list[Any]], numeric: set[int]) -> str:
@@ -167,13 +203,68 @@ a resolved problem counts for the team it had.</p>
 </section>"""
 
 
-def _options(values: list[str]) -> str:
-    return "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
+PAGE_ROWS = 100  # rows the child-level table shows at a time
+
+
+def _options(values: list[str], labels: list[str] | None = None) -> str:
+    return "".join(
+        f'<option value="{escape(v)}">{escape(label)}</option>'
+        for v, label in zip(values, labels or values, strict=True)
+    )
+
+
+def _type_options(ordered: pl.DataFrame) -> str:
+    """The error-type filter: types in words, grouped as the chart groups them."""
+    parts, current = [], None
+    for error_type, group in ordered.select("error_type", "__group").iter_rows():
+        if group != current:
+            parts.append(("</optgroup>" if current else "") + f'<optgroup label="{escape(group)}">')
+            current = group
+        parts.append(_options([error_type], [type_words(error_type)]))
+    return "".join(parts) + ("</optgroup>" if current else "")
+
+
+_FIELDS = ("child_id", "list", "row", "column", "value", "message", "error_type", "team", "worker", "rule")
+_CODED = (
+    "list",
+    "column",
+    "message",
+    "error_type",
+    "team",
+    "worker",
+    "rule",
+    "severity",
+    "__team",
+    "__group",
+)
+
+
+def _child_data(findings: pl.DataFrame) -> tuple[str, pl.DataFrame]:
+    """The child-level table as one compact JSON block: a column per field, repeated texts (lists,
+    types, teams, messages…) stored once and referred to by number; and the rows in display order.
+
+    Embedded as `application/json`, so it is data, never run; `<` is written as an escape so
+    nothing in a cell can end the block.
+    """
+    data: dict[str, Any] = {"rows": findings.height, "dict": {}}
+    for name in ("child_id", "value"):
+        data[name] = findings[name].fill_null("").to_list()
+    data["row"] = findings["row"].to_list()
+    for name in _CODED:
+        values = findings[name].fill_null("")
+        words = values.unique(maintain_order=True)
+        index = {w: i for i, w in enumerate(words.to_list())}
+        data["dict"][name] = words.to_list()
+        data[name] = values.replace_strict(index, return_dtype=pl.Int32).to_list()
+    data["dict"]["type_words"] = [type_words(t) for t in data["dict"]["error_type"]]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"), findings
 
 
 def _child_rows(findings: pl.DataFrame) -> str:
+    """The first page of the table as HTML, as the script renders it: readable without script."""
     rows = []
-    for f in findings.iter_rows(named=True):
+    for f in findings.head(PAGE_ROWS).iter_rows(named=True):
         cells = [
             f["child_id"] or "",
             f["list"],
@@ -181,16 +272,12 @@ def _child_rows(findings: pl.DataFrame) -> str:
             f["column"],
             f["value"] or "",
             f["message"],
-            f["error_type"],
-            f["team"] or "",
-            f["worker"] or "",
         ]
         rows.append(
-            f'<tr data-type="{escape(f["error_type"])}" data-list="{escape(f["list"])}" '
-            f'data-team="{escape(f["__team"])}" data-severity="{f["severity"]}">'
-            + "".join(f"<td>{escape(c)}</td>" for c in cells[:6])
-            + f'<td><a href="#rule-{escape(f["rule"])}">{escape(f["error_type"])}</a></td>'
-            + "".join(f"<td>{escape(c)}</td>" for c in cells[7:])
+            "<tr>"
+            + "".join(f"<td>{escape(c)}</td>" for c in cells)
+            + f'<td><a href="#rule-{escape(f["rule"])}">{escape(type_words(f["error_type"]))}</a></td>'
+            + "".join(f"<td>{escape(c or '')}</td>" for c in (f["team"], f["worker"]))
             + "</tr>"
         )
     return "".join(rows)
@@ -198,7 +285,15 @@ def _child_rows(findings: pl.DataFrame) -> str:
 
 def render_html(report: Report) -> str:
     """The whole report as one HTML document; with the report's comparison, the change since that run too."""
-    findings = report.exceptions.with_columns(allocation("team").alias("__team"))
+    ordered = _in_order(report.counts_table, report.spec)
+    rank = {t: i for i, t in enumerate(ordered["error_type"].to_list())}
+    groups = dict(ordered.select("error_type", "__group").iter_rows())
+    findings = report.exceptions.with_columns(
+        allocation("team").alias("__team"),
+        pl.col("error_type").replace_strict(rank, default=len(rank), return_dtype=pl.Int64).alias("__rank"),
+        pl.col("error_type").replace_strict(groups, default="", return_dtype=pl.String).alias("__group"),
+        pl.col("list").str.extract(r"(\d+)").cast(pl.Int64, strict=False).alias("__list"),
+    ).sort("__rank", "__list", "row", "rule", nulls_last=True, maintain_order=True)
     counts = report.counts_table
     key = _by_largest(counts.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)))
     key_total = int(key["count"].sum()) if key.height else 0
@@ -242,7 +337,7 @@ def render_html(report: Report) -> str:
             f"<td>{escape(lst)}: {escape(col)}</td><td>{escape(exp)}</td></tr>"
         )
 
-    type_options = _options(sorted(findings["error_type"].unique().to_list()))
+    type_options = _type_options(ordered)
     list_options = _options(sorted(findings["list"].unique().to_list(), key=lambda n: int(n.split()[1])))
     team_options = _options(sorted(findings["__team"].unique().to_list(), key=lambda t: (t == NO_TEAM, t)))
     note = (
@@ -251,7 +346,9 @@ def render_html(report: Report) -> str:
         if report.pseudonymised
         else ""
     )
-    chart = _chart(counts) if counts.height else "<p>No findings.</p>"
+    chart = _chart(counts, report.spec) if counts.height else "<p>No findings.</p>"
+    data, findings = _child_data(findings)
+    key_rows = findings.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)).height
     key_words = "key error" if key_total == 1 else "key errors"
     change_headline = change_section = ""
     comparison = report.comparison
@@ -309,19 +406,30 @@ reference date {escape(when)} · template {escape(report.template)}</p>
 </section>
 </div>
 <section aria-labelledby="children-h" id="children"><h2 id="children-h">Child-level findings</h2>
+<p class="muted">One row per finding (one problem on one record). It opens on the nine key error types;
+choose what to show, search and filter over every finding; {PAGE_ROWS} rows a page.</p>
 <form class="controls" role="search" onsubmit="return false">
+<label>Show <select id="filter-group"><option value="key" selected>Key error types</option>
+<option value="error">All errors</option><option value="warning">Warnings</option>
+<option value="">Everything</option></select></label>
 <label>Search <input type="search" id="filter-text" placeholder="child ID, worker, value…"></label>
 <label>Error type <select id="filter-type"><option value="">All types</option>{type_options}</select></label>
 <label>List <select id="filter-list"><option value="">All lists</option>{list_options}</select></label>
 <label>Team <select id="filter-team"><option value="">All teams</option>{team_options}</select></label>
 <button type="button" id="filter-reset">Clear filters</button>
 </form>
-<p id="shown" aria-live="polite">Showing {findings.height:,} of {findings.height:,} findings</p>
-<div class="scroll"><table id="findings" data-total="{findings.height}">
-<caption class="visually-hidden">Every finding: one row per problem. Column headers sort the table.</caption>
+<p id="shown" aria-live="polite">Showing {key_rows:,} of {findings.height:,} findings</p>
+<div class="scroll"><table id="findings" data-total="{findings.height}" data-page="{PAGE_ROWS}">
+<caption class="visually-hidden">Findings: one row per problem. Column headers sort every finding.</caption>
 <thead><tr>{child_headers}</tr></thead>
-<tbody>{_child_rows(findings)}</tbody>
+<tbody>{_child_rows(findings.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)))}</tbody>
 </table></div>
+<nav class="pager" aria-label="Pages of findings">
+<button type="button" id="page-first">First</button> <button type="button" id="page-prev">Previous</button>
+<span id="page-at">Page 1 of {max(1, -(-key_rows // PAGE_ROWS)):,}</span>
+<button type="button" id="page-next">Next</button> <button type="button" id="page-last">Last</button>
+</nav>
+<script type="application/json" id="findings-data">{data}</script>
 </section>
 <section aria-labelledby="fix-h"><h2 id="fix-h">What a correct value looks like</h2>
 <table><caption class="visually-hidden">For each rule that found something: a correct value</caption>

@@ -21,7 +21,7 @@ from annexa_check.catalogue.expected import with_expected
 from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.engine.check import CheckResult
 from annexa_check.findings.pseudonym import pseudonymise
-from annexa_check.findings.table import counts_by, counts_by_type, distinct_people
+from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by, counts_by_type, distinct_people
 from annexa_check.report.change import allocation
 from annexa_check.version import __version__
 
@@ -131,7 +131,7 @@ class Report:
     @cached_property
     def exceptions(self) -> pl.DataFrame:
         """The findings with the `expected` column (what a correct value looks like), computed once."""
-        return with_expected(self.findings, self.spec, self.template)
+        return with_expected(self.findings, self.spec, self.template, self.reference_date)
 
     @cached_property
     def counts_by_list(self) -> pl.DataFrame:
@@ -279,3 +279,65 @@ def headline_of(totals: Totals) -> str:
         f"{totals.errors} errors in {totals.error_types} types across "
         f"{totals.children_with_errors} children; {lists}."
     )
+
+
+# The order every output lists error types in: the nine key types (the monthly meeting's), then
+# other errors, then warnings grouped by their rules' category.
+KEY_GROUP, OTHER_ERRORS, WARNINGS = "Key error type", "Other error", "Warning"
+
+
+def type_words(error_type: str) -> str:
+    """An error type's title in words ("Missing closure reason") for charts, headings and sheets;
+    the key itself stays in JSON, CSV and `explain`."""
+    words = [_ACRONYMS.get(word, word) for word in error_type.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+_ACRONYMS = {
+    word: word.upper()
+    for word in ("cla", "cic", "cin", "cp", "uasc", "urn", "la", "id", "dob", "upn", "nhs", "sgo")
+}
+
+
+def type_group(error_type: str, severity: str) -> str:
+    """Which of the three groups an error type is shown in."""
+    if error_type in KEY_ERROR_TYPES:
+        return KEY_GROUP
+    return OTHER_ERRORS if severity == "error" else WARNINGS
+
+
+def categories(spec: Spec) -> dict[str, str]:
+    """Each error type's category (its rules share one; the first rule's, if not)."""
+    found: dict[str, str] = {}
+    for rule in spec.rules:
+        found.setdefault(rule.error_type, rule.category)
+    return found
+
+
+def type_order(counts: pl.DataFrame, spec: Spec | None = None) -> pl.DataFrame:
+    """Counts (error_type, severity, count, ...) in the order every output shows them.
+
+    The key types in their fixed order, then other errors by most records, then warnings
+    by category (with `spec`) and most records; ties by key, so the order is stable.
+    """
+    kinds = categories(spec) if spec is not None else {}
+    key_rank = {key: n for n, key in enumerate(KEY_ERROR_TYPES)}
+    rows = counts.with_columns(
+        pl.col("error_type")
+        .replace_strict(key_rank, default=len(key_rank), return_dtype=pl.Int64)
+        .alias("__key"),
+        pl.when(pl.col("error_type").is_in(KEY_ERROR_TYPES))
+        .then(0)
+        .when(pl.col("severity") == "error")
+        .then(1)
+        .otherwise(2)
+        .alias("__group"),
+        pl.when(pl.col("severity") == "error")
+        .then(pl.lit(""))
+        .otherwise(pl.col("error_type").replace_strict(kinds, default="", return_dtype=pl.String))
+        .alias("__category"),
+    )
+    return rows.sort(
+        ["__group", "__key", "__category", "count", "error_type"],
+        descending=[False, False, False, True, False],
+    ).drop("__key", "__group", "__category")

@@ -15,6 +15,8 @@ from annexa_check.errors import AnnexaError
 
 FAIL_ON = ("error", "warning", "never")
 _FAILING = {"error": ("error",), "warning": ("error", "warning"), "never": ()}
+# `compare --fail-on-new`: what new in the later run fails it; `key` is the nine key error types.
+FAIL_ON_NEW = ("key", "error", "warning", "never")
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,13 @@ def parse_maxima(values: Iterable[str], error_types: Iterable[str]) -> dict[str,
             raise AnnexaError(f"--max '{value}': '{name}' is not an error type (see 'annexa-check rules')")
         maxima[name] = int(number)
     return maxima
+
+
+def new_problems_policy(fail_on_new: str) -> Policy:
+    """The policy `compare` judges the new problems by: `key` fails on any new record of the nine
+    key error types (the ones the monthly meeting tracks), the others as `--fail-on` does."""
+    if fail_on_new == "key":
+        from annexa_check.findings.table import KEY_ERROR_TYPES
+
+        return Policy("never", dict.fromkeys(KEY_ERROR_TYPES, 0))
+    return Policy(fail_on_new)

@@ -1,4 +1,4 @@
-"""Per-council configuration: `annexa-check.toml` in the working folder, or `--config PATH`.
+"""Per-council configuration: the nearest `annexa-check.toml` to the workbook, or `--config PATH`.
 
 Councils differ in header spellings, local code spellings, the rules they want and at
 what severity. The file never reaches the loader or the engine: it is checked against
@@ -11,6 +11,7 @@ through a council's synonym is never silent.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -92,6 +93,7 @@ class Settings:
     reference_date: date
     config: Config | None = None
     limits: Limits = DEFAULT_LIMITS
+    found: str = ""  # how the settings file was found (or that none was), as `annexa-check settings` says
 
 
 def load_settings(
@@ -102,19 +104,23 @@ def load_settings(
     reference_date: date | None = None,
     max_unpacked_mb: int | None = None,
     today: date | None = None,
+    near: Path | None = None,
 ) -> Settings:
-    """Find and read the settings file once, then resolve the run's settings (the command line wins)."""
+    """Find and read the settings file once, then resolve the run's settings (the command line wins).
+
+    `near` is the workbook (or folder) checked: the settings file is looked for from its folder up.
+    """
     if no_config and config_path is not None:
         raise AnnexaError("--config and --no-config contradict each other; give one")
-    config_file = None if no_config else find_config(config_path)
-    config = load_config(config_file, spec) if config_file else None
+    found = Found(None, "none: --no-config") if no_config else discover_config(config_path, near)
+    config = load_config(found.file, spec) if found.file else None
     today = today or date.today()
     if reference_date is None:
         reference_date = (config.reference_date_on(today) if config else None) or today
     limits = config.limits_over(DEFAULT_LIMITS) if config else DEFAULT_LIMITS
     if max_unpacked_mb is not None:
         limits = replace(limits, max_unpacked_mb=max_unpacked_mb)
-    return Settings(reference_date, config, limits)
+    return Settings(reference_date, config, limits, found.how)
 
 
 def resolve_reference_date(rule: str, today: date) -> date:
@@ -135,8 +141,32 @@ def implausible_reference_date(chosen: date) -> str | None:
     return f"{chosen} is not a plausible reference date (expected between {EARLIEST_REFERENCE} and {latest})"
 
 
+PYPROJECT = "pyproject.toml"
+PYPROJECT_TABLE = "tool.annexa-check"
+
+
+@dataclass(frozen=True)
+class Found:
+    """The settings file a run uses and how it was found (what `annexa-check settings` shows)."""
+
+    file: Path | None
+    how: str
+
+
 def find_config(explicit: Path | None, folder: Path | None = None) -> Path | None:
-    """The file to use: the one named, else `annexa-check.toml` in the working folder, else none."""
+    """The file to use (see `discover_config`), or None."""
+    return discover_config(explicit, folder).file
+
+
+def discover_config(explicit: Path | None, near: Path | None = None) -> Found:
+    """The settings file, found as ruff or pytest find theirs.
+
+    The one named; else the nearest `annexa-check.toml` (or `pyproject.toml` with a
+    `[tool.annexa-check]` table) in the folder of `near` (a workbook or folder) or any folder
+    above it, so a run from anywhere uses the settings kept beside the return; else the same
+    search from the working folder; else `annexa-check.toml` in the user's config folder
+    (`~/.config/annexa-check` on Linux, `%LOCALAPPDATA%\\annexa-check` on Windows).
+    """
     if explicit is not None:
         if explicit.is_dir():
             raise ConfigError(f"{_printable(str(explicit))}: is a folder; name the settings file itself")
@@ -146,9 +176,57 @@ def find_config(explicit: Path | None, folder: Path | None = None) -> Path | Non
             )
         if not explicit.is_file():
             raise ConfigError(f"{_printable(str(explicit))}: configuration file not found")
-        return explicit
-    found = folder / CONFIG_NAME if folder else Path(CONFIG_NAME)
-    return found if found.is_file() else None
+        return Found(explicit, "named with --config")
+    starts = []
+    if near is not None:
+        starts.append((near if _is_dir(near) else near.parent, "the nearest to the workbook"))
+    starts.append((Path.cwd(), "the nearest to the working folder"))
+    for start, how in starts:
+        found = _nearest(start)
+        if found is not None:
+            return Found(found, how)
+    import platformdirs
+
+    user = Path(platformdirs.user_config_dir("annexa-check", appauthor=False)) / CONFIG_NAME
+    if user.is_file():
+        return Found(user, "in your user config folder")
+    return Found(None, "none found: the defaults")
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _nearest(start: Path) -> Path | None:
+    """`annexa-check.toml`, or a pyproject.toml holding our table, in `start` or the nearest folder above."""
+    try:
+        folder = Path(os.path.abspath(start))  # "../.." climbs from where it points, not from here
+    except OSError:
+        return None
+    for candidate in (folder, *folder.parents):
+        try:
+            own = candidate / CONFIG_NAME
+            if own.is_file():
+                return own
+            project = candidate / PYPROJECT
+            if project.is_file() and _has_table(project):
+                return project
+        except OSError:  # a folder this user may not look into: keep climbing
+            continue
+    return None
+
+
+def _has_table(project: Path) -> bool:
+    """Does a pyproject.toml hold `[tool.annexa-check]`? One that cannot be read is not ours."""
+    try:
+        data = tomllib.loads(project.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "annexa-check" in tool
 
 
 def _key(*parts: str) -> str:
@@ -399,6 +477,8 @@ def load_config(file: Path, spec: Spec) -> Config:
         text = file.read_text(encoding="utf-8-sig")  # Notepad may save a byte-order mark
         _check_depth(file, text)
         data = tomllib.loads(text)
+        if file.name == PYPROJECT:
+            data = _our_table(file, data)
     except tomllib.TOMLDecodeError as exc:
         raise _error(file, f"not valid TOML: {exc}") from None
     except RecursionError:  # not reached: _check_depth refuses deep nesting first
@@ -425,6 +505,15 @@ def load_config(file: Path, spec: Spec) -> Config:
         synonyms=reader.synonyms(data.get("codesets", {})),
         limits=reader.limits(data),
     )
+
+
+def _our_table(file: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """A pyproject.toml's `[tool.annexa-check]` table, which holds what an annexa-check.toml would."""
+    tool = data.get("tool", {})
+    table = tool.get("annexa-check") if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise _error(file, f"has no [{PYPROJECT_TABLE}] table; put the settings there or name another file")
+    return table
 
 
 def _check_depth(file: Path, text: str) -> None:
@@ -563,4 +652,32 @@ def config_report(
         **config.as_dict(),
         "header_aliases_used": _headers_used(workbook, base),
         "synonyms_applied": _synonyms_used(config, workbook, base, spec, template),
+    }
+
+
+def effective(settings: Settings) -> dict[str, Any]:
+    """The values a run with these settings uses, and where the file came from (`annexa-check settings`)."""
+    config = settings.config
+    given = config.limits if config else {}
+    limits = {}
+    for name in LIMIT_UNITS:
+        value = getattr(settings.limits, name)
+        source = "settings file" if name in given else "default"
+        if value != given.get(name, getattr(DEFAULT_LIMITS, name)):
+            source = "command line"
+        limits[name] = {"value": value, "from": source}
+    return {
+        "file": None if config is None else str(config.file),
+        "found": settings.found,
+        "reference_date": settings.reference_date.isoformat(),
+        "reference_date_rule": config.reference_date if config else None,
+        "select": list(config.select) if config else [],
+        "ignore": list(config.ignore) if config else [],
+        "severity": dict(config.severity) if config else {},
+        "aliases": {
+            lst: {col: list(headers) for col, headers in cols.items()}
+            for lst, cols in (config.aliases if config else {}).items()
+        },
+        "synonyms": {name: dict(pairs) for name, pairs in (config.synonyms if config else {}).items()},
+        "limits": limits,
     }
