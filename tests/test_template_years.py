@@ -58,11 +58,11 @@ def test_a_year_chooses_its_layout_and_auto_says_what_it_saw(tmp_path: Path) -> 
 
 def test_the_option_offers_the_years_the_rule_data_names() -> None:
     """The choices are written out (so --help loads no rule data) and must match rules/lists.yaml."""
-    validate = main.commands["validate"]
-    option = next(p for p in validate.params if p.name == "template")
-    assert isinstance(option.type, click.Choice)
     years = [year for template in load_spec().templates.values() for year in template.years]
-    assert list(option.type.choices) == ["auto", *years] == ["auto", "2019", "2023", "2024"]
+    for command in ("validate", "compare", "annotate", "fix"):  # every command that reads a workbook
+        option = next(p for p in main.commands[command].params if p.name == "template")
+        assert isinstance(option.type, click.Choice)
+        assert list(option.type.choices) == ["auto", *years] == ["auto", "2019", "2023", "2024"], command
 
 
 def test_an_unknown_year_is_one_line(tmp_path: Path) -> None:

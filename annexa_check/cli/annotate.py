@@ -9,17 +9,18 @@ import click
 
 from annexa_check.cli.main import (
     _VERBOSE,
+    _config_options,
     _fail,
     _Path,
     _printing,
     _reference_date,
     _selection_options,
     _split,
+    _template_option,
     main,
 )
 from annexa_check.errors import AnnexaError, one_line, printable
 from annexa_check.read.safety import DEFAULT_LIMITS
-from annexa_check.settings import CONFIG_NAME
 
 
 @main.command()
@@ -38,22 +39,9 @@ from annexa_check.settings import CONFIG_NAME
     help="Date that ages are measured at (default: the configuration file's reference_date, else today). "
     "Example: --reference-date 2025-03-31",
 )
-@click.option(
-    "--template",
-    type=click.Choice(["auto", "2019", "2023"]),
-    default="auto",
-    show_default=True,
-    help="Annex A template year; auto detects it from the List 9 layout. Example: --template 2019",
-)
+@_template_option
 @_selection_options
-@click.option(
-    "--config",
-    "config_path",
-    type=_Path(path_type=Path),
-    help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
-    "Example: --config ../annexa-check.toml",
-)
-@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
+@_config_options
 @click.option(
     "--max-unpacked-mb",
     type=click.IntRange(min=1),
@@ -125,6 +113,7 @@ def annotate(
             no_config=no_config,
             reference_date=reference_date,
             max_unpacked_mb=max_unpacked_mb,
+            near=workbook,
         )
         with progress_bar(enabled=not quiet) as progress:
             done = annotate_copy(

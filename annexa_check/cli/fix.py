@@ -9,17 +9,18 @@ import click
 
 from annexa_check.cli.main import (
     _VERBOSE,
+    _config_options,
     _fail,
     _Path,
     _printing,
     _reference_date,
     _selection_options,
     _split,
+    _template_option,
     main,
 )
 from annexa_check.errors import AnnexaError, printable
 from annexa_check.read.safety import DEFAULT_LIMITS
-from annexa_check.settings import CONFIG_NAME
 
 DEFAULT_MAX_ROWS = 500_000  # api/fix.py's; repeated so that --help imports no polars
 
@@ -41,23 +42,9 @@ DEFAULT_MAX_ROWS = 500_000  # api/fix.py's; repeated so that --help imports no p
     help="Date that ages are measured at in the re-check (default: the settings file's reference_date, "
     "else today). Example: --reference-date 2025-03-31",
 )
-@click.option(
-    "--template",
-    type=click.Choice(["auto", "2019", "2023"]),
-    default="auto",
-    show_default=True,
-    help="Annex A template year whose sheets and headers are written; auto detects it from the List 9 "
-    "layout. Example: --template 2019",
-)
+@_template_option
 @_selection_options
-@click.option(
-    "--config",
-    "config_path",
-    type=_Path(path_type=Path),
-    help=f"Council settings file, whose code synonyms are rewritten as codes (default: {CONFIG_NAME} in "
-    "this folder, if there is one). Example: --config ../annexa-check.toml",
-)
-@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
+@_config_options
 @click.option(
     "--max-unpacked-mb",
     type=click.IntRange(min=1),
@@ -131,6 +118,7 @@ def fix(
             no_config=no_config,
             reference_date=reference_date,
             max_unpacked_mb=max_unpacked_mb,
+            near=workbook,
         )
         with progress_bar(enabled=not quiet) as progress:
             result = fix_workbook(

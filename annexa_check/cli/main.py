@@ -233,6 +233,37 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     )
 
 
+# Written out, not read from rules/lists.yaml, so --help loads no rule data (a test keeps them equal).
+TEMPLATE_CHOICES = ["auto", "2019", "2023", "2024"]
+
+
+def _template_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--template for every command that checks a workbook: one list of choices, one help text."""
+    return click.option(
+        "--template",
+        type=click.Choice(TEMPLATE_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Annex A template year: 2019, or 2023 or 2024 for the 2023/24 layout; auto picks it by List 9's "
+        "headers and the summary says why. Example: --template 2019",
+    )(command)
+
+
+def _config_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config and --no-config: the council's settings file, found as `annexa-check settings` shows."""
+    command = click.option(
+        "--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config"
+    )(command)
+    return click.option(
+        "--config",
+        "config_path",
+        type=_Path(path_type=Path),
+        help=f"Council settings file (default: the nearest {CONFIG_NAME}, or [tool.annexa-check] in a "
+        "pyproject.toml, from the workbook's folder upwards, else the one in your user config folder; "
+        "'annexa-check settings' shows which). Example: --config ../annexa-check.toml",
+    )(command)
+
+
 @main.command()
 @click.argument("workbooks", nargs=-1, required=True, type=_Path(path_type=Path))
 @click.option(
@@ -242,14 +273,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     help="Date that ages are measured at (default: the configuration file's reference_date, else today). "
     "Example: --reference-date 2025-03-31",
 )
-@click.option(
-    "--template",
-    type=click.Choice(["auto", "2019", "2023", "2024"]),
-    default="auto",
-    show_default=True,
-    help="Annex A template year: 2019, or 2023 or 2024 for the 2023/24 layout; auto picks it by List 9's "
-    "headers and the summary says why. Example: --template 2019",
-)
+@_template_option
 @click.option(
     "--format",
     "fmt",
@@ -327,15 +351,7 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "--record", is_flag=True, help="Store this run in the history (see --history). Example: --record"
 )
 @_history_option
-@click.option(
-    "--config",
-    "config_path",
-    type=_Path(path_type=Path),
-    help=f"Council settings file (default: the nearest {CONFIG_NAME}, or [tool.annexa-check] in a "
-    "pyproject.toml, from the workbook's folder upwards, else the one in your user config folder; "
-    "'annexa-check settings' shows which). Example: --config ../annexa-check.toml",
-)
-@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
+@_config_options
 @click.option(
     "--max-unpacked-mb",
     type=click.IntRange(min=1),
@@ -574,31 +590,6 @@ def explain(code: str) -> None:
         if not chosen:
             _fail(f"no rule or error type '{code}'{did_you_mean(spec, code)} (see 'annexa-check rules')")
         click.echo("\n\n".join(explain_text(rule, spec) for rule in chosen))
-
-
-def _template_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--template",
-        type=click.Choice(["auto", "2019", "2023"]),
-        default="auto",
-        show_default=True,
-        help="Annex A template year; auto detects it from the List 9 layout. Example: --template 2019",
-    )(command)
-
-
-def _config_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--config and --no-config: the council's settings file, found as `annexa-check settings` shows."""
-    command = click.option(
-        "--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config"
-    )(command)
-    return click.option(
-        "--config",
-        "config_path",
-        type=_Path(path_type=Path),
-        help=f"Council settings file (default: the nearest {CONFIG_NAME}, or [tool.annexa-check] in a "
-        "pyproject.toml, from the workbook's folder upwards, else the one in your user config folder; "
-        "'annexa-check settings' shows which). Example: --config ../annexa-check.toml",
-    )(command)
 
 
 @main.command()

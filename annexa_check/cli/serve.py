@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from annexa_check.cli.main import _fail, _history_option, _Path, _store, main
+from annexa_check.cli.main import _config_options, _fail, _history_option, _store, main
 from annexa_check.errors import AnnexaError
-from annexa_check.settings import CONFIG_NAME
 
 INSTALL = 'pip install "annexa-check[serve]"'
 
@@ -38,14 +37,7 @@ INSTALL = 'pip install "annexa-check[serve]"'
     "settings file, else the pre-check's unpacked-size limit). Example: --max-upload-mb 200",
 )
 @_history_option
-@click.option(
-    "--config",
-    "config_path",
-    type=_Path(path_type=Path),
-    help=f"Council settings file (default: {CONFIG_NAME} in this folder, if there is one). "
-    "Example: --config ../annexa-check.toml",
-)
-@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}. Example: --no-config")
+@_config_options
 def serve(
     host: str | None,
     port: int,
