@@ -279,6 +279,7 @@ def copy_of_the_example(server: Server, tmp_path: Path, kind: str, label: str) -
         assert page.locator(f"#no-{kind}").count() == 0
         with page.expect_download(timeout=120_000) as waiting:
             page.click(f"#download-{kind}")
+            assert page.inner_text("#making") == f"Making the {label[0].lower()}{label[1:]}…"  # seconds
         download = waiting.value
         assert download.failure() is None
         copy = tmp_path / download.suggested_filename
