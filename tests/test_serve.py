@@ -278,29 +278,36 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
     assert server.private_folders() and not list(server.private_folders()[0].iterdir())
 
 
-def test_the_marked_up_workbook_is_made_from_the_same_check(
-    server: Server, cli: dict, tmp_path: Path
-) -> None:
-    """The annotated copy, made on its first download from the check already run: the Findings sheet
-    first with every finding, the bad date's cell filled orange with its note, its value unchanged."""
-    openpyxl = pytest.importorskip("openpyxl")
+def copy_of_the_example(server: Server, tmp_path: Path, kind: str, label: str) -> tuple[Path, str]:
+    """Check the example in the browser, then click the button of one of the workbook's copies, shown
+    as made on first download; the saved copy and the result page's address."""
     with browser_page(tmp_path) as page:
         page.goto(server.url)
         page.set_input_files("#workbook", str(EXAMPLE))
         page.fill("#reference-date", REFERENCE)
         page.click("#check")
         page.wait_for_url(re.compile(r".*/result/[A-Za-z0-9_-]+/$"), timeout=60_000)
-        assert page.inner_text("#download-annotated") == "Marked-up workbook"
-        assert page.get_attribute("#download-annotated", "data-made") == ""  # made when first asked for
+        assert page.inner_text(f"#download-{kind}") == label
+        assert page.get_attribute(f"#download-{kind}", "data-made") == ""  # made when first asked for
         assert page.get_attribute("#download-xlsx", "data-made") is None
-        assert page.locator("#no-annotated").count() == 0
+        assert page.locator(f"#no-{kind}").count() == 0
         with page.expect_download(timeout=120_000) as waiting:
-            page.click("#download-annotated")
+            page.click(f"#download-{kind}")
+            assert page.inner_text("#making") == f"Making the {label[0].lower()}{label[1:]}…"  # seconds
         download = waiting.value
         assert download.failure() is None
         copy = tmp_path / download.suggested_filename
         download.save_as(copy)
-        result = page.url
+        return copy, page.url
+
+
+def test_the_marked_up_workbook_is_made_from_the_same_check(
+    server: Server, cli: dict, tmp_path: Path
+) -> None:
+    """The annotated copy, made on its first download from the check already run: the Findings sheet
+    first with every finding, the bad date's cell filled orange with its note, its value unchanged."""
+    openpyxl = pytest.importorskip("openpyxl")
+    copy, result = copy_of_the_example(server, tmp_path, "annotated", "Marked-up workbook")
     assert copy.name == "example_dry_run.checked.xlsx"
     assert not list(server.private_folders()[0].iterdir())  # made from the bytes held in memory
     book = openpyxl.load_workbook(copy)
@@ -318,6 +325,47 @@ def test_the_marked_up_workbook_is_made_from_the_same_check(
     status, headers, again = get(result + "download/annotated")  # made once, then kept
     assert (status, again) == (200, copy.read_bytes())
     assert headers["content-disposition"].startswith('attachment; filename="example_dry_run.checked.xlsx"')
+
+
+def test_the_corrected_copy_is_fixs_own_made_from_the_same_check(server: Server, tmp_path: Path) -> None:
+    """The ChAT-ready copy, made on its first download by fix from the check already run: List_1 under
+    the template's headers, the Changes log, every cell as `annexa-check fix` writes it; the file fix
+    reads is gone from the private folder as soon as the copy is made."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from annexa_check.catalogue.spec import load_spec
+
+    copy, result = copy_of_the_example(server, tmp_path, "corrected", "Corrected copy for ChAT")
+    assert copy.name == "example_dry_run.ready.xlsx"
+    assert not list(server.private_folders()[0].iterdir())  # the short-lived file and fix's draft too
+    book = openpyxl.load_workbook(copy)
+    assert book.sheetnames == [*(f"List_{n}" for n in range(1, 12)), "Changes", "Still to fix"]
+    list_1 = next(lst for lst in load_spec().lists.values() if lst.number == 1)
+    headers = [column.header for column in list_1.columns_for("2023")]  # the example's template
+    assert [cell.value for cell in book["List_1"][2]] == headers
+    assert headers[:3] == ["Child Unique ID", "Gender", "Ethnicity"]
+    assert next(book["Changes"].iter_rows(values_only=True)) == (
+        "sheet",
+        "cell",
+        "column",
+        "before",
+        "after",
+        "why",
+    )
+
+    written = tmp_path / "READY.xlsx"
+    subprocess.run(
+        [sys.executable, "-m", "annexa_check", "fix", str(EXAMPLE), "-o", str(written),
+         "--reference-date", REFERENCE, "--no-config", "-q"],
+        check=True, cwd=tmp_path,
+    )  # fmt: skip
+    expected = openpyxl.load_workbook(written)
+    assert book.sheetnames == expected.sheetnames
+    for sheet in book.sheetnames:
+        assert list(book[sheet].values) == list(expected[sheet].values), sheet
+    assert len(list(book["Still to fix"].values)) == 1 + 56  # what only a case record can fix
+    status, headers_, again = get(result + "download/corrected")  # made once, then kept
+    assert (status, again) == (200, copy.read_bytes())
+    assert headers_["content-disposition"].startswith('attachment; filename="example_dry_run.ready.xlsx"')
 
 
 def test_a_workbook_the_editor_cannot_open_gets_annotates_line_on_the_page(
@@ -446,7 +494,12 @@ def test_a_zip_of_csv_extracts_is_checked_as_the_workbook_is(
             "Marked-up workbook: march_extracts.zip: annotate marks a workbook; "
             "CSV extracts cannot be marked, save it as .xlsx first"
         )
+        assert page.locator("#download-corrected").count() == 0
+        assert page.inner_text("#no-corrected") == (
+            "Corrected copy for ChAT: march_extracts.zip: fix reads .xlsx and .xlsm workbooks"
+        )
     assert get(server.origin + answer["result"] + "download/annotated")[0] == 404
+    assert get(server.origin + answer["result"] + "download/corrected")[0] == 404
 
 
 # ------------------------------------------------------------------------ limits, history, stop

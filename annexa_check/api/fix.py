@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -148,6 +148,35 @@ def fix_workbook(
         raise AnnexaError(problem)
     select, ignore = list(select), list(ignore)
     result = _check(source, settings, template, select, ignore, progress)
+    return fix_checked(
+        source, target, settings, result, select=select, ignore=ignore, max_rows=max_rows, progress=progress
+    )
+
+
+def fix_checked(
+    source: Path,
+    target: Path,
+    settings: Settings,
+    result: CheckResult,
+    *,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Progress | None = None,
+    drafts: Path | None = None,
+) -> FixResult:
+    """`fix_workbook` from a check of `source` already run (`result`, with its loaded workbook), as
+    the serve page has one: the corrected copy needs the loaded lists, not a second check of them.
+
+    The re-check of the draft measures ages at `result`'s reference date, so it judges the copy
+    as the first check judged the workbook. The draft is written in a folder made inside `drafts`
+    (default: the system's temporary folder), so a caller with a private folder keeps it there.
+    """
+    problem = fix_problem(source, target)
+    if problem:
+        raise AnnexaError(problem)
+    settings = replace(settings, reference_date=result.reference_date)
+    select, ignore = list(select), list(ignore)
     rows = sum(loaded.rows for loaded in result.workbook.lists.values())
     if rows > max_rows:
         raise AnnexaError(
@@ -158,7 +187,7 @@ def fix_workbook(
     changes: list[Change] = []
     notes: list[str] = []
     sheets = _corrected_sheets(source, result, forms, changes, notes, progress)
-    with tempfile.TemporaryDirectory(prefix="annexa-check-fix-") as folder:
+    with tempfile.TemporaryDirectory(prefix="annexa-check-fix-", dir=drafts) as folder:
         draft = Path(folder) / "corrected.xlsx"
         _write(draft, sheets, [], None, progress, "Writing a draft")
         if progress is not None:

@@ -146,7 +146,9 @@ def create_app(state: State) -> Any:
             )
             if template not in _TEMPLATES:
                 raise AnnexaError(f"unknown template '{template}' (use 2019, 2023 or auto)")
-            checked = await run_in_threadpool(check_upload, upload.path, state.settings, asked, state.history)
+            checked = await run_in_threadpool(
+                check_upload, upload.path, state.settings, asked, state.history, state.folders
+            )
         except AnnexaError as exc:
             message = str(exc)
             if wants_json:

@@ -74,7 +74,8 @@
       if (busy) { return; }
       busy = true;
       making.className = "muted";
-      making.textContent = "Making the " + link.textContent.toLowerCase() + "…";
+      var label = link.textContent;  // "Marked-up workbook", "Corrected copy for ChAT": ChAT keeps its case
+      making.textContent = "Making the " + label.charAt(0).toLowerCase() + label.slice(1) + "…";
       fetch(link.href).then(function (answer) {
         if (!answer.ok) {
           return answer.text().then(function (text) { throw { told: text.trim() }; });
