@@ -130,7 +130,13 @@ def test_a_text_summary_and_csv_refused(two_months: tuple[Month, Month]) -> None
         "missing_ethnicity=3",
     )
     assert result.exit_code == 1  # march has 6 missing primary needs
-    assert result.stdout.splitlines()[-1] == "2 workbooks: 1 passed, 1 failed, 0 could not be checked."
+    assert result.stdout.splitlines()[-1] == (
+        f"2 workbooks at reference date {REF}: 1 passed, 1 failed, 0 could not be checked."
+    )
+    markdown = run("validate", *paths, "--reference-date", REF, *SPELLING, "--format", "markdown")
+    assert markdown.stdout.splitlines()[0] == (
+        f"## annexa-check: 2 workbooks at reference date {REF}, 0 passed, 2 failed, 0 could not be checked"
+    )
     refused = run("validate", *paths, "--format", "csv")
     assert refused.exit_code == 2
     assert (

@@ -155,8 +155,9 @@ def markdown_batch(document: dict[str, Any], parts: list[str]) -> str:
     """A batch: one line per workbook, the combined counts, then each workbook's own summary."""
     batch = document["batch"]
     lines = [
-        f"## annexa-check: {batch['workbooks']} workbooks, {batch['passed']} passed, "
-        f"{batch['checked'] - batch['passed']} failed, {batch['could_not_check']} could not be checked",
+        f"## annexa-check: {batch['workbooks']} workbooks at reference date {document['reference_date']}, "
+        f"{batch['passed']} passed, {batch['checked'] - batch['passed']} failed, "
+        f"{batch['could_not_check']} could not be checked",
         "",
         "| Workbook | Result | Errors | Warnings | Children with errors |",
         "|---|---|--:|--:|--:|",

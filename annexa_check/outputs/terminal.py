@@ -179,8 +179,8 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
     failed = batch["checked"] - batch["passed"]
     style = "bold red" if failed or batch["could_not_check"] else "bold green"
     console.print(
-        f"[{style}]{batch['workbooks']} workbooks: {batch['passed']} passed, {failed} failed, "
-        f"{batch['could_not_check']} could not be checked.[/]"
+        f"[{style}]{batch['workbooks']} workbooks at reference date {document['reference_date']}: "
+        f"{batch['passed']} passed, {failed} failed, {batch['could_not_check']} could not be checked.[/]"
     )
 
 
