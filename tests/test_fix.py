@@ -456,7 +456,7 @@ def test_refusals_are_one_line(fixed, tmp_path: Path) -> None:
         (["-o", str(tmp_path / "none" / "r.xlsx")], f"{tmp_path / 'none'}: output folder does not exist"),
         (
             ["-o", str(tmp_path / "r.xlsx"), "--max-rows", "5"],
-            f"{source}: 7 rows on its lists; fix holds every row in memory and takes at most 5 (about 0.4 GB per 100,000 rows); raise the limit with --max-rows",
+            f"{source}: 7 rows on its lists; fix holds every row in memory and takes at most 5 (about 0.4 GB per 100,000 rows); raise the limit with fix's --max-rows, or max_fix_rows under [limits] in the settings file",
         ),
     ]
     for options, message in cases:

@@ -33,6 +33,7 @@ from annexa_check.errors import AnnexaError, InputError
 from annexa_check.outputs.files import atomic_writes, write_cell, xlsx_book
 from annexa_check.read.cells import chart_sheets, column_index, column_letter
 from annexa_check.read.loader import ROW, LoadedList
+from annexa_check.read.safety import raise_with
 from annexa_check.settings.config import Settings
 
 CHANGES_SHEET = "Changes"
@@ -41,7 +42,6 @@ CHANGE_COLUMNS = ["sheet", "cell", "column", "before", "after", "why"]
 STILL_COLUMNS = ["sheet", "cell", "column", "child", "value", "rule", "severity", "what is wrong"]
 FIX_SUFFIXES = (".xlsx", ".xlsm")  # Excel workbooks; the copy is always .xlsx (a macro is not data)
 # Rows across the lists one fix holds in memory: about 0.4 GB at peak per 100,000 rows (benchmarks/fix.py).
-DEFAULT_MAX_ROWS = 500_000
 EXCEL_ROWS = 1_048_576
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
@@ -135,7 +135,6 @@ def fix_workbook(
     template: str = "auto",
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
-    max_rows: int = DEFAULT_MAX_ROWS,
     progress: Progress | None = None,
 ) -> FixResult:
     """Write the corrected copy of `source` to `target` (atomically, never over `source`).
@@ -148,9 +147,7 @@ def fix_workbook(
         raise AnnexaError(problem)
     select, ignore = list(select), list(ignore)
     result = _check(source, settings, template, select, ignore, progress)
-    return fix_checked(
-        source, target, settings, result, select=select, ignore=ignore, max_rows=max_rows, progress=progress
-    )
+    return fix_checked(source, target, settings, result, select=select, ignore=ignore, progress=progress)
 
 
 def fix_checked(
@@ -161,7 +158,6 @@ def fix_checked(
     *,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
-    max_rows: int = DEFAULT_MAX_ROWS,
     progress: Progress | None = None,
     drafts: Path | None = None,
 ) -> FixResult:
@@ -178,10 +174,10 @@ def fix_checked(
     settings = replace(settings, reference_date=result.reference_date)
     select, ignore = list(select), list(ignore)
     rows = sum(loaded.rows for loaded in result.workbook.lists.values())
-    if rows > max_rows:
+    if rows > settings.limits.max_fix_rows:
         raise AnnexaError(
             f"{source}: {rows:,} rows on its lists; fix holds every row in memory and takes at most "
-            f"{max_rows:,} (about 0.4 GB per 100,000 rows); raise the limit with --max-rows"
+            f"{settings.limits.max_fix_rows:,} (about 0.4 GB per 100,000 rows); {raise_with('max_fix_rows')}"
         )
     forms = _code_fixes(result)
     changes: list[Change] = []

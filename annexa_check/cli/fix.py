@@ -22,8 +22,6 @@ from annexa_check.cli.main import (
 from annexa_check.errors import AnnexaError, printable
 from annexa_check.read.safety import DEFAULT_LIMITS
 
-DEFAULT_MAX_ROWS = 500_000  # api/fix.py's; repeated so that --help imports no polars
-
 
 @main.command("fix")
 @click.argument("workbook", type=_Path(path_type=Path, dir_okay=False))
@@ -55,10 +53,10 @@ DEFAULT_MAX_ROWS = 500_000  # api/fix.py's; repeated so that --help imports no p
 @click.option(
     "--max-rows",
     type=click.IntRange(min=1),
-    default=DEFAULT_MAX_ROWS,
-    show_default=True,
+    default=None,
     help="Refuse a workbook with more rows than this on its lists: fix holds every row in memory "
-    "(about 0.4 GB per 100,000 rows). Example: --max-rows 600000",
+    f"(about 0.4 GB per 100,000 rows; default {DEFAULT_LIMITS.max_fix_rows:,}, or max_fix_rows under "
+    "[limits] in the settings file). Example: --max-rows 600000",
 )
 @click.option(
     "--pseudonymise",
@@ -82,7 +80,7 @@ def fix(
     config_path: Path | None,
     no_config: bool,
     max_unpacked_mb: int | None,
-    max_rows: int,
+    max_rows: int | None,
     pseudonymise: bool,
     quiet: bool,
     verbose: bool,
@@ -97,6 +95,8 @@ def fix(
 
     Example: annexa-check fix dry_run.xlsx -o READY.xlsx --reference-date 2025-03-31
     """
+    from dataclasses import replace
+
     from annexa_check.api.fix import fix_problem, fix_workbook
     from annexa_check.catalogue.spec import load_spec
     from annexa_check.outputs.terminal import progress_bar
@@ -120,6 +120,8 @@ def fix(
             max_unpacked_mb=max_unpacked_mb,
             near=workbook,
         )
+        if max_rows is not None:  # the command line wins over the settings file
+            settings = replace(settings, limits=replace(settings.limits, max_fix_rows=max_rows))
         with progress_bar(enabled=not quiet) as progress:
             result = fix_workbook(
                 workbook,
@@ -128,7 +130,6 @@ def fix(
                 template=template,
                 select=_split(select),
                 ignore=_split(ignore),
-                max_rows=max_rows,
                 progress=progress,
             )
     except AnnexaError as exc:

@@ -86,6 +86,7 @@ class Limits:
     max_seconds: int = 1800  # one workbook's check, in a run of several
     max_upload_mb: int | None = None  # one upload to `annexa-check serve` (None: max_unpacked_mb)
     max_edit_cells: int = 5_000_000  # cells annotate loads to edit a copy (about 430 bytes each in memory)
+    max_fix_rows: int = 500_000  # rows fix holds to write a corrected copy (about 0.4 GB per 100,000)
 
 
 DEFAULT_LIMITS = Limits()
@@ -100,8 +101,13 @@ LIMIT_UNITS = {
     "max_seconds": "seconds",
     "max_upload_mb": "megabytes",
     "max_edit_cells": "cells",
+    "max_fix_rows": "rows",
 }
-_LIMIT_OPTIONS = {"max_unpacked_mb": "--max-unpacked-mb", "max_upload_mb": "--max-upload-mb"}
+_LIMIT_OPTIONS = {
+    "max_unpacked_mb": "--max-unpacked-mb",
+    "max_upload_mb": "--max-upload-mb",
+    "max_fix_rows": "fix's --max-rows",
+}
 
 
 def raise_with(name: str) -> str:
