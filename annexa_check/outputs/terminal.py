@@ -185,7 +185,7 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
 
 
 def _by_list(report: Report) -> Table:
-    """Findings grouped by list: per list its rows and distinct children, then each error type in it."""
+    """Findings grouped by list: per list its records and distinct children, then each error type in it."""
     titles = {lst.name: lst.title for lst in report.lists.values()}
     order = {lst.name: i for i, lst in enumerate(report.lists.values())}
     per_list = report.counts_by_list
@@ -193,7 +193,7 @@ def _by_list(report: Report) -> Table:
     table = Table(title="Findings by list", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("List / error type")
     table.add_column("Severity")
-    table.add_column("Rows", justify="right")
+    table.add_column("Records", justify="right")  # the word the headline, Markdown and JSON use
     table.add_column("Children", justify="right")
     everything = report.counts_in_all_lists
     groups = sorted(per_list.iter_rows(named=True), key=lambda r: order.get(r["list"], 99))
