@@ -348,7 +348,9 @@ def test_terminal_groups_findings_by_list(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = [line.rstrip() for line in result.stdout.splitlines() if "┼" not in line]
     start = lines.index("Findings by list")
-    assert " ".join(lines[start + 1].replace("┃", " ").split()) == "List / error type Severity Records Children"
+    assert (
+        " ".join(lines[start + 1].replace("┃", " ").split()) == "List / error type Severity Records Children"
+    )
     assert [" ".join(line.replace("│", " ").split()) for line in lines[start + 3 : start + 11]] == [
         "List 6 Children in Need 2 2",
         "missing_primary_need error 2 2",
