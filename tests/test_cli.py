@@ -241,6 +241,15 @@ def test_rules_lists_the_catalogue() -> None:
     assert "CIN001" not in result.stdout
 
 
+def test_rules_takes_every_template_year_validate_takes() -> None:
+    """`validate --template 2024` names the 2023/24 layout, so `rules --template 2024` lists its pack."""
+    year_2024, year_2023 = run("rules", "--template", "2024"), run("rules", "--template", "2023")
+    assert year_2024.exit_code == 0
+    assert year_2024.stdout == year_2023.stdout
+    assert year_2024.stdout.splitlines()[-1] == "271 rules (199 errors, 72 warnings)"
+    assert run("rules", "--template", "2019").stdout.splitlines()[-1] == "265 rules (195 errors, 70 warnings)"
+
+
 def test_workbook_without_any_list_is_refused(tmp_path: Path) -> None:
     """A wrong file must not pass a pipeline with nothing but 'list missing' warnings."""
     path = write_xlsx(tmp_path / "budget.xlsx", {"Budget": [["Cost centre", "Amount"]], "Notes": []})

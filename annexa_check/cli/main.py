@@ -540,8 +540,9 @@ def _show_batch(
 )
 @click.option(
     "--template",
-    type=click.Choice(["2019", "2023"]),
-    help="Only rules in this template year's rule pack. Example: --template 2019",
+    type=click.Choice(TEMPLATE_CHOICES[1:]),
+    help="Only rules in this template year's rule pack (2023 and 2024 both name the 2023/24 layout). "
+    "Example: --template 2019",
 )
 @click.option(
     "--format",
@@ -562,6 +563,8 @@ def rules_command(
         spec = load_spec()
         if error_type is not None and error_type not in spec.error_types:
             _fail(f"no error type '{error_type}' (see 'annexa-check rules')")
+        if template is not None and (year := spec.template_for(template)) is not None:
+            template = year.key  # a year, as validate's --template takes it, names its rule pack
         chosen = filter_rules(
             spec, list_number=list_number, severity=severity, error_type=error_type, template=template
         )
