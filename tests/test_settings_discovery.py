@@ -114,6 +114,7 @@ def test_settings_shows_the_file_and_the_values_in_effect(tmp_path: Path, elsewh
     assert int(run_count) == int(every) - 1  # missing_list is one rule
     assert "  max_parts = 500 (settings file)" in lines
     assert "  max_unpacked_mb = 1000 (default)" in lines
+    assert "  max_upload_mb = 1000, as max_unpacked_mb (default)" in lines  # serve's limit, never "None"
     data = json.loads(run("settings", str(workbook), "--format", "json", "--reference-date", REF).stdout)
     assert (data["file"], data["found"], data["reference_date"]) == (
         str(file),

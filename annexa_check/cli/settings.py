@@ -95,5 +95,10 @@ def _text(values: dict[str, Any], all_rules: int) -> list[str]:
     ]
     lines.append("Code synonyms: " + ("; ".join(synonyms) or "none"))
     lines.append("Limits:")
-    lines += [f"  {name} = {entry['value']} ({entry['from']})" for name, entry in values["limits"].items()]
+    limits = values["limits"]
+    for name, entry in limits.items():
+        value = entry["value"]
+        if value is None:  # max_upload_mb unset: serve refuses uploads at the pre-check's own limit
+            value = f"{limits['max_unpacked_mb']['value']}, as max_unpacked_mb"
+        lines.append(f"  {name} = {value} ({entry['from']})")
     return lines
