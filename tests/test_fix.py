@@ -134,8 +134,8 @@ def test_the_copy_has_the_template_sheets_in_order_and_the_input_is_untouched(fi
     assert book.sheetnames == ["Front_Sheet", *[f"List_{n}" for n in range(1, 12)], "Changes", "Still to fix"]
     assert _sha(source) == before
     assert result.output.splitlines() == [
-        f"Wrote {ready} (2023 template): 55 change(s) on its 'Changes' sheet; 43 finding(s) still to fix "
-        "(30 error(s)) on its 'Still to fix' sheet",
+        f"Wrote {ready} (2023 template): 55 changes on its 'Changes' sheet; 43 findings still to fix "
+        "(30 errors) on its 'Still to fix' sheet",
         "  Front_Sheet: copied as values (its formatting is not kept)",
         "  List_1: kept 'System Ref' in column H",
     ]

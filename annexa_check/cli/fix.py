@@ -139,9 +139,15 @@ def fix(
     with _printing():
         errors = result.still.filter(result.still["severity"] == "error").height
         click.echo(
-            f"Wrote {printable(result.path)} ({result.template} template): {len(result.changes):,} "
-            f"change(s) on its '{'Changes'}' sheet; {result.still.height:,} finding(s) still to fix "
-            f"({errors:,} error(s)) on its 'Still to fix' sheet"
+            f"Wrote {printable(result.path)} ({result.template} template): "
+            f"{_count(len(result.changes), 'change')} on its 'Changes' sheet; "
+            f"{_count(result.still.height, 'finding')} still to fix "
+            f"({_count(errors, 'error')}) on its 'Still to fix' sheet"
         )
         for note in result.notes:
             click.echo(f"  {printable(note)}")
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 change`, `15,342 changes`: the counts read as validate's and annotate's lines do."""
+    return f"{n:,} {noun}{'s' if n != 1 else ''}"
