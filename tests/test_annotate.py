@@ -345,7 +345,7 @@ def test_a_missing_list_is_listed_without_a_link(tmp_path: Path) -> None:
     assert result.output.splitlines()[:2] == [
         f"Wrote {out}: 0 findings marked on 0 cells (errors orange, warnings blue); every finding is on its "
         "first sheet, Findings.",
-        "9 finding(s) about a missing list are on the Findings sheet only.",
+        "9 findings about a missing list are on the Findings sheet only.",
     ]
     sheet = openpyxl.load_workbook(out)["Findings"]
     assert [sheet.cell(r, 1).value for r in range(2, 11)] == ["(no sheet)"] * 9

@@ -137,7 +137,11 @@ def annotate(
             f"every finding is on its first sheet, Findings."
         )
         if done.unplaced:
-            click.echo(f"{done.unplaced:,} finding(s) about a missing list are on the Findings sheet only.")
+            one = done.unplaced == 1
+            click.echo(
+                f"{done.unplaced:,} finding{'' if one else 's'} about a missing list "
+                f"{'is' if one else 'are'} on the Findings sheet only."
+            )
         if done.dropped:
             click.echo(
                 f"Note: the copy does not keep the workbook's {' or its '.join(done.dropped)}; "
