@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import write_lists
+from builders import CHILD, write_lists
 from conftest import REF, REFERENCE_DATE, SPELLING, Month, record, run
 
 from annexa_check.api.changes import compare_runs
@@ -238,3 +238,15 @@ def test_compare_uses_the_settings_file_and_a_date_for_each_side(
     bad = run("compare", str(march.path), str(april.path), "--config", str(settings), "--no-config")
     assert bad.exit_code == 2
     assert bad.stderr == "annexa-check: error: --config and --no-config contradict each other; give one\n"
+
+
+def test_the_last_line_counts_with_thousands_separators_as_the_tables_do(tmp_path: Path) -> None:
+    """1,200 new findings read as the table above them and the HTML report write them: 1,200, not 1200."""
+    old = write_lists(tmp_path / "march.xlsx", {"list_6": [{**CHILD, "child_id": "C0"}]})
+    rows = [{**CHILD, "child_id": f"C{n}", "ethnicity": None} for n in range(1, 1201)]
+    new = write_lists(tmp_path / "april.xlsx", {"list_6": rows})
+    result = run("compare", str(old), str(new), "--reference-date", REF, "--no-config", "--select", "ETH001")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert "1,200 new, 0 resolved, 0 still open." in lines
+    assert lines[-1] == "New problems fail --fail-on-new key: missing_ethnicity 1,200."

@@ -706,7 +706,7 @@ def compare(
             print_comparison(comparison, outputs, stdout_console())
             if not verdict.passed:
                 new_counts = comparison.as_dict()["by_error_type"]
-                listed = ", ".join(f"{t} {new_counts[t]['new']}" for t in verdict.failing)
+                listed = ", ".join(f"{t} {new_counts[t]['new']:,}" for t in verdict.failing)
                 click.echo(f"New problems fail --fail-on-new {fail_on_new}: {listed}.")
     sys.exit(EXIT_OK if verdict.passed else EXIT_FINDINGS)
 

@@ -103,7 +103,8 @@ def print_comparison(comparison: Comparison, written: Iterable[Path], console: C
     for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
         console.print(frame_table(title, table))
     console.print(
-        f"[bold]{totals['new']} new, {totals['resolved']} resolved, {totals['still_open']} still open.[/]"
+        f"[bold]{totals['new']:,} new, {totals['resolved']:,} resolved, "
+        f"{totals['still_open']:,} still open.[/]"
     )
     for path in written:
         console.print(f"Wrote {shown(path)}")
