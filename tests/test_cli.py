@@ -241,6 +241,18 @@ def test_rules_lists_the_catalogue() -> None:
     assert "CIN001" not in result.stdout
 
 
+def test_the_top_level_help_starts_with_an_example() -> None:
+    """A new user's first `annexa-check --help` shows a command to run, as every command's help does."""
+    lines = CliRunner().invoke(main, ["--help"], terminal_width=100).stdout.splitlines()
+    assert lines[2:7] == [
+        "  Check an Ofsted Annex A dry-run workbook before it is submitted.",
+        "",
+        "  Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31",
+        "",
+        "  Each command's -h shows its options, each with an example.",
+    ]
+
+
 def test_rules_takes_every_template_year_validate_takes() -> None:
     """`validate --template 2024` names the 2023/24 layout, so `rules --template 2024` lists its pack."""
     year_2024, year_2023 = run("rules", "--template", "2024"), run("rules", "--template", "2023")

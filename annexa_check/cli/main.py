@@ -182,7 +182,12 @@ _VERBOSE = "annexa_check.verbose"
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="annexa-check")
 def main() -> None:
-    """Check an Ofsted Annex A dry-run workbook before it is submitted."""
+    """Check an Ofsted Annex A dry-run workbook before it is submitted.
+
+    Example: annexa-check validate dry_run.xlsx --reference-date 2025-03-31
+
+    Each command's -h shows its options, each with an example.
+    """
 
 
 def _history_option(command: Callable[..., Any]) -> Callable[..., Any]:
