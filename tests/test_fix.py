@@ -363,6 +363,20 @@ def test_a_second_fix_changes_nothing(fixed, tmp_path: Path) -> None:
     assert _rows(again, "Still to fix") == _rows(ready, "Still to fix")
 
 
+def test_without_o_the_copy_is_named_ready_beside_the_workbook(fixed, tmp_path: Path) -> None:
+    """As annotate writes DRY_RUN.checked.xlsx, fix writes DRY_RUN.ready.xlsx (the serve page's name too)."""
+    _, ready, _, _ = fixed
+    source = tmp_path / "march.xlsx"
+    source.write_bytes(ready.read_bytes())
+    result = run("fix", str(source), "--reference-date", REF, "--no-config", "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["march.ready.xlsx", "march.xlsx"]
+    assert openpyxl.load_workbook(tmp_path / "march.ready.xlsx").sheetnames[-2:] == [
+        "Changes",
+        "Still to fix",
+    ]
+
+
 def test_the_example_keeps_its_key_error_counts_and_loses_its_spelling_warnings(tmp_path: Path) -> None:
     ready = tmp_path / "READY.xlsx"
     result = run("fix", str(EXAMPLE), "-o", str(ready), "--reference-date", REF, "--no-config", "-q")

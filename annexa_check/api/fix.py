@@ -109,6 +109,11 @@ def _check(
     )
 
 
+def default_output(workbook: Path) -> Path:
+    """`DRY_RUN.xlsx` -> `DRY_RUN.ready.xlsx`, beside it (always .xlsx: a macro is not data)."""
+    return workbook.with_name(f"{workbook.stem}.ready.xlsx")
+
+
 def fix_problem(source: Path, target: Path) -> str | None:
     """Why `fix` cannot read `source` or write `target` (None: it can), said before any work."""
     unreadable = workbook_problem(source)

@@ -29,9 +29,9 @@ from annexa_check.read.safety import DEFAULT_LIMITS
     "--output",
     "-o",
     "output",
-    required=True,
     type=_Path(path_type=Path, dir_okay=False),
-    help="The corrected copy to write (.xlsx); never the workbook itself. Example: -o READY.xlsx",
+    help="The corrected copy to write (.xlsx); never the workbook itself (default: the workbook's name with "
+    ".ready before .xlsx, beside it, as annotate names its copy .checked). Example: -o READY.xlsx",
 )
 @click.option(
     "--reference-date",
@@ -72,7 +72,7 @@ from annexa_check.read.safety import DEFAULT_LIMITS
 )
 def fix(
     workbook: Path,
-    output: Path,
+    output: Path | None,
     reference_date: date | None,
     template: str,
     select: tuple[str, ...],
@@ -97,7 +97,7 @@ def fix(
     """
     from dataclasses import replace
 
-    from annexa_check.api.fix import fix_problem, fix_workbook
+    from annexa_check.api.fix import default_output, fix_problem, fix_workbook
     from annexa_check.catalogue.spec import load_spec
     from annexa_check.outputs.terminal import progress_bar
     from annexa_check.settings.config import load_settings
@@ -108,6 +108,7 @@ def fix(
             "--pseudonymise cannot be used with fix: the corrected copy is the return itself, "
             "with the real child IDs ChAT needs"
         )
+    output = output or default_output(workbook)
     problem = fix_problem(workbook, output)
     if problem:
         _fail(problem)

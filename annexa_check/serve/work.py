@@ -155,7 +155,9 @@ def _fix_prepare(
 
 
 def _fix_output(workbook: Path) -> Path:
-    return workbook.with_name(f"{workbook.stem}.ready.xlsx")  # always .xlsx: a macro is not data
+    from annexa_check.api.fix import default_output
+
+    return default_output(workbook)  # the name `annexa-check fix` gives it without -o
 
 
 # Every copy of the workbook the page can offer, in the order its buttons show.
