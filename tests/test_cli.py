@@ -262,6 +262,20 @@ def test_rules_takes_every_template_year_validate_takes() -> None:
     assert run("rules", "--template", "2019").stdout.splitlines()[-1] == "265 rules (195 errors, 70 warnings)"
 
 
+def test_a_missing_output_folder_is_refused_once_before_a_batch(workbook: Path, tmp_path: Path) -> None:
+    """With a folder of workbooks, -o or --report into no folder is one line, not one per workbook."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for name in ("march.xlsx", "april.xlsx"):
+        (folder / name).write_bytes(workbook.read_bytes())
+    missing = tmp_path / "no such folder"
+    for option in (["-o", str(missing / "exceptions.csv")], ["--report", str(missing / "r.html")]):
+        result = run("validate", str(folder), "--reference-date", "2025-03-31", *option)
+        assert result.exit_code == 2
+        assert result.stderr == f"annexa-check: error: {missing}: output folder does not exist\n"
+        assert result.stdout == ""
+
+
 def test_workbook_without_any_list_is_refused(tmp_path: Path) -> None:
     """A wrong file must not pass a pipeline with nothing but 'list missing' warnings."""
     path = write_xlsx(tmp_path / "budget.xlsx", {"Budget": [["Cost centre", "Amount"]], "Notes": []})

@@ -30,6 +30,9 @@ def check_destinations(
         raise AnnexaError("--out-dir is the folder for --split-by team|worker; add --split-by")
     if report_path is not None and report_path.suffix.lower() not in REPORT_SUFFIXES:
         raise AnnexaError(f"'{report_path}': --report must be a file name ending in .html")
+    for path in (*outputs, *([report_path] if report_path else [])):  # once, not once per workbook
+        if not path.parent.is_dir():
+            raise AnnexaError(f"{path.parent}: output folder does not exist")
     if not pseudonymised:
         return None
     if not (outputs or split_by or report_path):
