@@ -545,3 +545,21 @@ def test_a_chosen_template_year_decides_the_headers_and_progress_is_told(fixed, 
         "Writing List_11",
     ):
         assert step in told
+
+
+def test_a_sheet_the_reader_cannot_read_says_what_verbose_adds(tmp_path: Path) -> None:
+    """fix has --verbose, so its one line points to it as validate's and annotate's do."""
+    from test_hostile_read import HEADER, xlsx
+
+    source = xlsx(tmp_path / "open.xlsx", HEADER + '<row r="2">' + '<c r="A2" t="e"><v>#N/A</v>' * 50)
+    quiet = run("fix", str(source), "--reference-date", REF, "--no-config")
+    assert quiet.exit_code == 2
+    assert quiet.output == (
+        f"annexa-check: error: {source}: sheet 'List_6' cannot be read; --verbose shows the reader's own message\n"
+    )
+    told = run("fix", str(source), "--reference-date", REF, "--no-config", "--verbose")
+    assert told.exit_code == 2
+    assert told.output.startswith(
+        f"annexa-check: error: {source}: sheet 'List_6' cannot be read (calamine error: "
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["open.xlsx"]

@@ -19,7 +19,7 @@ from annexa_check.cli.main import (
     _template_option,
     main,
 )
-from annexa_check.errors import AnnexaError, printable
+from annexa_check.errors import AnnexaError, one_line, printable
 from annexa_check.read.safety import DEFAULT_LIMITS
 
 
@@ -134,7 +134,7 @@ def fix(
                 progress=progress,
             )
     except AnnexaError as exc:
-        _fail(str(exc))
+        _fail(one_line(exc, verbose))
     if quiet:
         return
     with _printing():
