@@ -250,3 +250,31 @@ def test_the_last_line_counts_with_thousands_separators_as_the_tables_do(tmp_pat
     lines = result.stdout.splitlines()
     assert "1,200 new, 0 resolved, 0 still open." in lines
     assert lines[-1] == "New problems fail --fail-on-new key: missing_ethnicity 1,200."
+
+
+def test_compare_takes_validates_reader_options(tmp_path: Path) -> None:
+    """--verbose and --max-unpacked-mb, as validate, annotate and fix take them, for a workbook side."""
+    from test_hostile_read import HEADER, xlsx
+
+    old = write_lists(tmp_path / "march.xlsx", {"list_6": [{**CHILD, "child_id": "C0"}]})
+    broken = xlsx(tmp_path / "april.xlsx", HEADER + '<row r="2">' + '<c r="A2" t="e"><v>#N/A</v>' * 50)
+    quiet = run("compare", str(old), str(broken), "--reference-date", REF, "--no-config")
+    assert quiet.exit_code == 2
+    assert quiet.stderr == (
+        f"annexa-check: error: {broken}: sheet 'List_6' cannot be read; --verbose shows the reader's own message\n"
+    )
+    told = run("compare", str(old), str(broken), "--reference-date", REF, "--no-config", "-v")
+    assert told.exit_code == 2
+    assert told.stderr.startswith(
+        f"annexa-check: error: {broken}: sheet 'List_6' cannot be read (calamine error: "
+    )
+    rows = [{**CHILD, "child_id": f"C{n}"} for n in range(5000)]  # about 1.5 MB of sheet XML
+    large = write_lists(tmp_path / "may.xlsx", {"list_6": rows})
+    limited = run(
+        "compare", str(old), str(large), "--reference-date", REF, "--no-config", "--max-unpacked-mb", "1"
+    )
+    assert limited.exit_code == 2
+    assert limited.stderr.startswith(f"annexa-check: error: {large}: a ")
+    assert "above the 1 MB limit" in limited.stderr and limited.stderr.count("\n") == 1
+    unlimited = run("compare", str(old), str(large), "--reference-date", REF, "--no-config")
+    assert (unlimited.exit_code, unlimited.stderr) == (1, "")  # checked: new key errors, not refused

@@ -639,6 +639,21 @@ def explain(code: str) -> None:
 @_format_option("text", "json")
 @_history_option
 @_config_options
+@click.option(
+    "--max-unpacked-mb",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"As validate's, for a workbook OLD or NEW: refuse one that unpacks to more than this many MB "
+    f"(default {DEFAULT_LIMITS.max_unpacked_mb}, or max_unpacked_mb in the settings file). "
+    "Example: --max-unpacked-mb 2000",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="When a workbook cannot be read, also print the reader's own message, which may quote "
+    "the workbook's contents. Example: -v",
+)
 def compare(
     old: str,
     new: str,
@@ -653,6 +668,8 @@ def compare(
     history_path: Path | None,
     config_path: Path | None,
     no_config: bool,
+    max_unpacked_mb: int | None,
+    verbose: bool,
 ) -> None:
     """Compare two dry runs: problems new in NEW, resolved since OLD, and still open.
 
@@ -674,6 +691,7 @@ def compare(
     from annexa_check.outputs.files import json_text
     from annexa_check.settings.config import load_settings
 
+    click.get_current_context().meta[_VERBOSE] = verbose
     with _printing():
         for path in outputs:
             if path.suffix.lower() not in COMPARE_SUFFIXES:
@@ -684,6 +702,7 @@ def compare(
                 config_path=config_path,
                 no_config=no_config,
                 reference_date=reference_date,
+                max_unpacked_mb=max_unpacked_mb,
                 near=next((Path(arg) for arg in (new, old) if Path(arg).suffix), None),
             )
             comparison = compare_runs(
@@ -700,7 +719,7 @@ def compare(
                 outputs=outputs,
             )
         except AnnexaError as exc:
-            _fail(str(exc))
+            _fail(one_line(exc, verbose))
         verdict = judge_new(comparison, fail_on_new)
         if fmt == "json":
             click.echo(
