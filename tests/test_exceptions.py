@@ -364,6 +364,19 @@ def test_terminal_groups_findings_by_list(tmp_path: Path) -> None:
     assert lines[-1] == "4 errors in 2 types across 3 children; 9 lists incomplete."
 
 
+@pytest.mark.parametrize(
+    "command", ["validate", "compare", "annotate", "fix", "serve", "settings", "rules", "history", "trend"]
+)
+def test_every_option_of_every_command_has_an_example(command: str) -> None:
+    """A new user reads -h for what to type: each option shows one, as the command itself does."""
+    text = CliRunner().invoke(main, [command, "--help"], terminal_width=200).stdout
+    usage, options = text.split("Options:")
+    assert "Example: annexa-check " + command in " ".join(usage.split())
+    for block in re.split(r"\n  (?=-)", options)[1:]:
+        if not block.startswith("-h, --help"):
+            assert "Example:" in block, block
+
+
 def test_every_validate_option_has_an_example() -> None:
     text = CliRunner().invoke(main, ["validate", "--help"], terminal_width=200).stdout.split("Options:")[1]
     options = re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", text, flags=re.MULTILINE)

@@ -61,7 +61,7 @@ from annexa_check.read.safety import DEFAULT_LIMITS
 @click.option(
     "--pseudonymise",
     is_flag=True,
-    help="Refused: the corrected copy is for ChAT and holds the real child IDs by nature.",
+    hidden=True,  # accepted only to be refused with the reason, as annotate does
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing and show no progress bar. Example: -q")
 @click.option(
