@@ -133,6 +133,13 @@ def test_missing_file_folder_empty_and_wrong_suffix(tmp_path):
     assert refused(tmp_path / "missing.xlsx") == f"{tmp_path / 'missing.xlsx'}: file not found"
     (tmp_path / "returns.xlsx").mkdir()  # a folder is checked workbook by workbook; this one has none
     assert refused(tmp_path / "returns.xlsx") == f"no workbooks found in {tmp_path / 'returns.xlsx'}"
+    extracts = tmp_path / "extracts"  # a folder of CSV extracts is one return's lists: validate takes its zip
+    extracts.mkdir()
+    (extracts / "List_1.csv").write_text("Child Unique ID\nC1\n", encoding="utf-8")
+    assert refused(extracts) == (
+        f"no workbooks found in {extracts}; to check CSV extracts as one return's lists, zip them and "
+        "validate the .zip"
+    )
     with pytest.raises(InputError) as exc:
         inspect(tmp_path / "returns.xlsx")
     assert str(exc.value) == f"{tmp_path / 'returns.xlsx'}: is a folder, not a workbook"

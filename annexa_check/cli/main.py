@@ -453,7 +453,15 @@ def validate(
     )
     work = jobs_for(paths, asked, single=single)
     if not work:
-        _fail(f"no workbooks found in {', '.join(str(w) for w in workbooks)}")
+        extracts = any(path.suffix.lower() == ".csv" for path, _ in skipped)
+        _fail(
+            f"no workbooks found in {', '.join(str(w) for w in workbooks)}"
+            + (
+                "; to check CSV extracts as one return's lists, zip them and validate the .zip"
+                if extracts
+                else ""
+            )
+        )
     outcomes = run_batch(work, jobs)
     if record:
         _record(outcomes, history_path)
