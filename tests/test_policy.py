@@ -33,6 +33,12 @@ def test_judge() -> None:
     assert (within.passed, within.reasons) == (True, ())
     over = Policy("never", {"missing_list": 9}).judge(COUNTS)
     assert over.reasons == ("missing_list: 10 records, more than --max 9",)
+    one = {"invalid_date": {"count": 1, "children": 1, "severity": "error"}}
+    assert Policy().judge(one).reasons == ("invalid_date: 1 record (error)",)
+    many = {"missing_list": {"count": 1200, "children": 0, "severity": "warning"}}
+    assert Policy("never", {"missing_list": 999}).judge(many).reasons == (
+        "missing_list: 1,200 records, more than --max 999",
+    )
 
 
 @pytest.mark.parametrize(

@@ -50,12 +50,17 @@ class Policy:
             limit = self.maxima.get(error_type)
             if limit is not None:
                 if found["count"] > limit:
-                    reasons.append(f"{error_type}: {found['count']} records, more than --max {limit}")
+                    reasons.append(f"{error_type}: {_records(found['count'])}, more than --max {limit}")
                     failing.append(error_type)
             elif found["severity"] in _FAILING[self.fail_on]:
-                reasons.append(f"{error_type}: {found['count']} records ({found['severity']})")
+                reasons.append(f"{error_type}: {_records(found['count'])} ({found['severity']})")
                 failing.append(error_type)
         return Verdict(not reasons, tuple(reasons), tuple(failing), self.fail_on, dict(self.maxima))
+
+
+def _records(count: int) -> str:
+    """`1 record`, `1,200 records`: as the Markdown and GitHub formats count them."""
+    return f"{count:,} record{'s' if count != 1 else ''}"
 
 
 def parse_maxima(values: Iterable[str], error_types: Iterable[str]) -> dict[str, int]:
