@@ -121,6 +121,8 @@ def test_the_report_is_one_self_contained_file(report: Path) -> None:
     ]
     assert "Other errors" in labels and labels.index("Other errors") == 10  # after the nine key types
     assert '<desc id="chart-desc">Missing primary need (Key error types): 12 records; ' in chart.group()
+    assert "; Missing CIC placement (Key error types): 1 record; " in chart.group()  # one, not "1 records"
+    assert "<title>Missing CIC placement: 1 record</title>" in chart.group()
     assert '<th scope="row">Disabled Children&#x27;s Team</th><td class=num>10</td>' in text
 
 
