@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from annexa_check.report.model import Report
+from annexa_check.report.model import Report, Totals, headline_of
 from annexa_check.report.policy import Policy
 
 
@@ -105,3 +105,37 @@ def test_counts_by_team_keep_findings_without_a_team_apart(example_report: Repor
     assert teams["Children in Care Team 1"] == (10, 9)
     assert teams["Leaving Care Team"] == (8, 8)
     assert sum(count for count, _children in teams.values()) == 56
+
+
+def test_the_headline_reads_as_english_at_one_and_in_thousands() -> None:
+    """The line to paste into an email: `1 error in 1 type across 1 child`, `1,234 errors`."""
+    one = Totals(
+        findings=1,
+        errors=1,
+        warnings=0,
+        error_types=1,
+        children_with_errors=1,
+        lists_found=1,
+        lists_incomplete=1,
+    )
+    assert headline_of(one) == "1 error in 1 type across 1 child; 1 list incomplete."
+    many = Totals(
+        findings=2500,
+        errors=1234,
+        warnings=9,
+        error_types=13,
+        children_with_errors=1001,
+        lists_found=11,
+        lists_incomplete=0,
+    )
+    assert headline_of(many) == "1,234 errors in 13 types across 1,001 children; 0 lists incomplete."
+    clean = Totals(
+        findings=1,
+        errors=0,
+        warnings=1,
+        error_types=0,
+        children_with_errors=0,
+        lists_found=11,
+        lists_incomplete=0,
+    )
+    assert headline_of(clean) == "No errors found (1 warning); 0 lists incomplete."

@@ -270,14 +270,17 @@ def summary(result: CheckResult, verdict: Verdict | None = None) -> dict[str, An
 
 
 def headline_of(totals: Totals) -> str:
-    """The headline sentence from a run's totals."""
-    lists = f"{totals.lists_incomplete} list{'s' if totals.lists_incomplete != 1 else ''} incomplete"
+    """The headline sentence from a run's totals: pasted into emails, so it reads as English."""
+
+    def many(count: int, one: str, more: str) -> str:
+        return f"{count:,} {one if count == 1 else more}"
+
+    lists = f"{many(totals.lists_incomplete, 'list', 'lists')} incomplete"
     if totals.errors == 0:
-        warn = f"{totals.warnings} warning{'s' if totals.warnings != 1 else ''}"
-        return f"No errors found ({warn}); {lists}."
+        return f"No errors found ({many(totals.warnings, 'warning', 'warnings')}); {lists}."
     return (
-        f"{totals.errors} errors in {totals.error_types} types across "
-        f"{totals.children_with_errors} children; {lists}."
+        f"{many(totals.errors, 'error', 'errors')} in {many(totals.error_types, 'type', 'types')} across "
+        f"{many(totals.children_with_errors, 'child', 'children')}; {lists}."
     )
 
 
