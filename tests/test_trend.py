@@ -56,13 +56,14 @@ def test_trend_chart_png_and_svg(store: Path, tmp_path: Path) -> None:
     assert "Missing primary need" in text and "Missing accommodation suitability" in text
     assert "<!-- Apr 2025 -->" in text and "<!-- Reference date -->" in text  # a month on a calendar axis
     assert (
-        "<dc:description>Records of the nine key error types in 3 recorded run(s), by reference date. "
-        in text
+        "<dc:description>Records of the nine key error types in 3 recorded runs, by reference date. " in text
     )
     assert "Missing primary need: 6 on 2025-03-31, 4 on 2025-03-31" in text
     first = svg.read_bytes()
     run("trend", "--history", str(store), "--chart", str(stem))
     assert svg.read_bytes() == first  # no dates or random ids: the same history gives the same file
+    run("trend", "--history", str(store), "--chart", str(stem), "--last", "1")
+    assert "in 1 recorded run, by reference date. " in svg.read_text(encoding="utf-8")  # not "1 run(s)"
 
 
 def test_history_lists_runs(store: Path) -> None:

@@ -47,9 +47,8 @@ def chart_description(runs: list[Run], table: pl.DataFrame) -> str:
         for key in KEY_ERROR_TYPES
     ]
     return (
-        f"Records of the nine key error types in {len(runs)} recorded run(s), by reference date. "
-        + "; ".join(parts)
-        + "."
+        f"Records of the nine key error types in {len(runs)} recorded run{'s' if len(runs) != 1 else ''}, "
+        "by reference date. " + "; ".join(parts) + "."
     )
 
 
