@@ -155,8 +155,10 @@ def test_markdown_summary(small: Path) -> None:
         "| `missing_ethnicity` | error | 1 | 1 | no |\n"
         "| `missing_list` | warning | 10 | 0 | no |\n"
         "\n"
-        "1 rule(s) could not run (columns missing).\n"
+        "1 rule could not run (columns missing).\n"
     )
+    text = run("validate", str(small), "--reference-date", REF, "--max", "missing_ethnicity=1")
+    assert "1 rule could not run (columns missing); see --format json." in text.stdout.splitlines()
 
 
 def test_outputs_are_deterministic_and_match_stdout(tmp_path: Path) -> None:

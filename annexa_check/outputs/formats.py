@@ -136,7 +136,8 @@ def markdown(report: Report) -> str:
             fails = "yes" if key in verdict.failing else "no"
             lines.append(f"| `{key}` | {c.severity} | {c.count:,} | {c.children:,} | {fails} |")
     if report.skipped:
-        lines += ["", f"{len(report.skipped)} rule(s) could not run (columns missing)."]
+        n = len(report.skipped)
+        lines += ["", f"{n} rule{'s' if n != 1 else ''} could not run (columns missing)."]
     lines += [f"- note: {_cell(note)}" for note in report.notes]
     return "\n".join(lines) + "\n"
 

@@ -144,8 +144,9 @@ def render(report: Report, console: Console) -> None:
     if report.findings.height:
         console.print(_by_list(report))
     if report.skipped:
+        n = len(report.skipped)
         console.print(
-            f"[yellow]{len(report.skipped)} rule(s) could not run[/] (columns missing); see --format json."
+            f"[yellow]{n} rule{'s' if n != 1 else ''} could not run[/] (columns missing); see --format json."
         )
     for note in report.notes:
         console.print(f"[yellow]note:[/] {shown(note)}")
