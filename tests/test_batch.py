@@ -252,3 +252,19 @@ def test_a_folder_with_hostile_workbooks_survives(
     document = json.loads(done.stdout)
     assert document["batch"]["checked"] == 2 and document["batch"]["could_not_check"] == 2
     assert document["totals"]["errors"] == 23
+
+
+def test_skipped_files_are_one_plain_line_each(tmp_path: Path) -> None:
+    """`skipped PATH: REASON`, the reason's own brackets not nested inside another pair."""
+    from builders import CHILD, write_lists
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    write_lists(folder / "march.xlsx", {"list_6": [{**CHILD, "child_id": "C1"}]})
+    (folder / "~$march.xlsx").write_bytes(b"lock")
+    (folder / "notes.txt").write_text("minutes", encoding="utf-8")
+    result = run("validate", str(folder), "--reference-date", REF, "--no-config", "--select", "ETH001")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())  # the terminal wraps long paths
+    assert f"skipped {folder / 'notes.txt'}: not a workbook skipped " in text
+    assert f"skipped {folder / '~$march.xlsx'}: Excel lock file (the workbook is open in Excel) " in text

@@ -174,7 +174,7 @@ def render_batch(document: dict[str, Any], console: Console) -> None:
         )
     console.print(table)
     for skipped in batch["skipped_files"]:
-        console.print(f"[yellow]skipped:[/] {shown(skipped['path'])} ({skipped['reason']})")
+        console.print(f"[yellow]skipped[/] {shown(skipped['path'])}: {skipped['reason']}")
     if document["counts"]:
         console.print(_counts_table("All workbooks by error type", document["counts"]))
     failed = batch["checked"] - batch["passed"]
