@@ -44,6 +44,7 @@ FINDING_COLUMNS = [
     "worker",
     "sheet",
     "fingerprint",
+    "scope",  # last: a column added later goes at the end, so files read by position still read
 ]
 _SCHEMA = {
     "error_type": pl.String,
@@ -59,7 +60,11 @@ _SCHEMA = {
     "worker": pl.String,
     "sheet": pl.String,
     "fingerprint": pl.String,
+    "scope": pl.String,
 }
+# What a finding is about: one record (a row, for the team that owns it), or the extract itself (a
+# list, a column, or one fault of the query repeated on every row: for the data officer, fixed once).
+SCOPES = ("record", "extract")
 
 
 # Behind the public columns: each message's template and the values it quotes, as data
@@ -90,6 +95,7 @@ def _pandera_schema(error_types: tuple[str, ...], rule_codes: tuple[str, ...]) -
             "worker": pa.Column(pl.String, nullable=True),
             "sheet": pa.Column(pl.String, nullable=True),
             "fingerprint": pa.Column(pl.String, pa.Check.str_matches(r"^[0-9a-f]{16}(-\d+)?$"), unique=True),
+            "scope": pa.Column(pl.String, pa.Check.isin(list(SCOPES))),
         },
         strict=True,
         ordered=True,
@@ -103,6 +109,23 @@ def validate_findings(findings: pl.DataFrame, spec: Spec) -> pl.DataFrame:
         findings.select(FINDING_COLUMNS)
     )
     return findings
+
+
+def scope_by_row() -> pl.Expr:
+    """A finding with a row is about that record; one without (a list or a column) is about the extract."""
+    return pl.when(pl.col("row").is_null()).then(pl.lit("extract")).otherwise(pl.lit("record")).alias("scope")
+
+
+def counted(findings: pl.DataFrame, absorbed: pl.DataFrame | None) -> pl.DataFrame:
+    """The findings as counts see them: an extract fault by the record findings it stands for.
+
+    `absorbed` holds those record findings, each with `extract`, the fingerprint of the one
+    extract finding that replaced it; so "197 missing primary need codes" still counts rows.
+    """
+    if absorbed is None or absorbed.height == 0:
+        return findings
+    standing = findings.filter(~pl.col("fingerprint").is_in(absorbed["extract"].implode()))
+    return pl.concat([standing.select(findings.columns), absorbed.select(findings.columns)])
 
 
 def _person() -> pl.Expr:

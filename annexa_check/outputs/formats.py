@@ -120,6 +120,13 @@ def markdown(report: Report) -> str:
         "",
         f"**{report.headline}**",
     ]
+    lead = report.extract_lead
+    if lead is not None:
+        lines += ["", f"#### {_cell(lead)}", ""]
+        lines += [
+            f"- {_cell(f['list'])}, `{_cell(f['column'])}`: {_cell(f['message'])}"
+            for f in report.extract_faults.iter_rows(named=True)
+        ]
     if report.counts:
         lines += [
             "",

@@ -196,6 +196,22 @@ def _child_rows(findings: pl.DataFrame) -> str:
     return "".join(rows)
 
 
+def _extract_section(report: Report) -> str:
+    """The lead when the extract itself is at fault: each fault once, before any child's row."""
+    lead = report.extract_lead
+    if lead is None:
+        return ""
+    items = "".join(
+        f"<li><strong>{escape(f['list'])}, {escape(f['column'])}</strong>: {escape(f['message'])}</li>"
+        for f in report.extract_faults.iter_rows(named=True)
+    )
+    return f"""<section aria-labelledby="extract-h" id="extract" class="extract">
+<h2 id="extract-h">Fix the extract first</h2>
+<p>{escape(lead)}</p>
+<ul>{items}</ul>
+</section>"""
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document; with the report's comparison, the change since that run too."""
     findings = report.exceptions.with_columns(allocation("team").alias("__team"))
@@ -252,6 +268,7 @@ def render_html(report: Report) -> str:
         else ""
     )
     chart = _chart(counts) if counts.height else "<p>No findings.</p>"
+    extract_section = _extract_section(report)
     key_words = "key error" if key_total == 1 else "key errors"
     change_headline = change_section = ""
     comparison = report.comparison
@@ -298,6 +315,7 @@ reference date {escape(when)} · template {escape(report.template)}</p>
 {note}
 <ol class="key-types" aria-label="Key errors by type, largest first">{key_items}</ol>
 </header>
+{extract_section}
 {change_section}
 <section aria-labelledby="chart-h"><h2 id="chart-h">Records by error type</h2>{chart}</section>
 <div class="two">
