@@ -149,6 +149,10 @@ def test_a_column_the_extract_never_fills_is_one_finding_and_the_key_count_keeps
         "is blank' on 60 rows (rows 2, 3, 4, 5, 6, ...). The extract leaves this column empty: map it to "
         "its field in the case-management system, then re-run."
     )
+    html = render_html(report)  # the headline counts the 60 rows, though no child row is listed
+    assert '<span id="key-errors">60</span> key errors' in html
+    assert "<strong>60</strong> missing primary need" in html
+    assert 'data-total="0"' in html
 
 
 def test_codes_in_a_systems_own_spelling_throughout_are_one_finding_per_list(

@@ -218,7 +218,7 @@ def render_html(report: Report) -> str:
     counts = report.counts_table
     key = _by_largest(counts.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)))
     key_total = int(key["count"].sum()) if key.height else 0
-    titles = report.titles(findings)
+    titles = report.titles(report.findings)  # a key type may be all one extract fault: no child row
     when = f"{report.reference_date.day} {report.reference_date:%B %Y}"
 
     key_items = (

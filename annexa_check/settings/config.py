@@ -41,8 +41,8 @@ _TOP_KEYS = (
     "lists",
     "codesets",
     "limits",
-    "max_unpacked_mb",
     "extract",
+    "max_unpacked_mb",
 )
 _MOST = 10**12  # far past any real need, and still safe to multiply into bytes
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
