@@ -321,6 +321,8 @@ def test_every_output_leads_with_the_extract_and_teams_get_records_only(
     markdown = run_text(report, "markdown")
     assert f"#### {lead}" in markdown
     assert "- List 6, `AllocatedTeam`: Extract fault in 'AllocatedTeam'" in markdown
+    assert "| `invalid_integer` | error | 408 | " in markdown and "| yes | 404 |" in markdown
+    assert "| Fails the run | Of the records, from an extract fault |" in markdown
 
     csv = run_text(report, "csv").splitlines()
     assert csv[0].split(",")[-2:] == ["scope", "reference_date"]

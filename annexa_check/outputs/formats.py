@@ -128,17 +128,24 @@ def markdown(report: Report) -> str:
             for f in report.extract_faults.iter_rows(named=True)
         ]
     if report.counts:
+        extract = any(
+            c.from_extract for c in report.counts.values()
+        )  # the column only when it says something
         lines += [
             "",
-            "| Error type | Severity | Records | Children | Fails the run |",
-            "|---|---|--:|--:|---|",
+            "| Error type | Severity | Records | Children | Fails the run |"
+            + (" Of the records, from an extract fault |" if extract else ""),
+            "|---|---|--:|--:|---|" + ("--:|" if extract else ""),
         ]
         ordered = sorted(
             report.counts.items(), key=lambda kv: (kv[1].severity != "error", -kv[1].count, kv[0])
         )
         for key, c in ordered:
             fails = "yes" if key in verdict.failing else "no"
-            lines.append(f"| `{key}` | {c.severity} | {c.count:,} | {c.children:,} | {fails} |")
+            lines.append(
+                f"| `{key}` | {c.severity} | {c.count:,} | {c.children:,} | {fails} |"
+                + (f" {c.from_extract:,} |" if extract else "")
+            )
     if report.skipped:
         lines += ["", f"{len(report.skipped)} rule(s) could not run (columns missing)."]
     lines += [f"- note: {_cell(note)}" for note in report.notes]
