@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
+import jsonschema
 import openpyxl
 import polars as pl
 import pytest
@@ -302,6 +304,10 @@ def test_every_output_leads_with_the_extract_and_teams_get_records_only(
     assert lead is not None and lead.startswith("Fix the extract first: 10 faults of the extract itself")
 
     document = json.loads(run_text(report, "json"))
+    schema = json.loads(
+        (files("annexa_check") / "schemas" / "summary.schema.json").read_text(encoding="utf-8")
+    )
+    jsonschema.Draft202012Validator(schema).validate(document)
     assert list(document)[6:8] == ["ignored_sheets", "extract_faults"]
     assert document["extract_faults"][0] == {
         "list": "List 1",
@@ -335,6 +341,12 @@ def test_every_output_leads_with_the_extract_and_teams_get_records_only(
     assert '<h2 id="extract-h">Fix the extract first</h2>' in html
     assert html.index('id="extract"') < html.index('id="children"')
     assert 'data-total="4"' in html  # the child-level table: List 10's four ages only
+
+    hidden = report.with_pseudonyms(b"a key of twenty bytes")  # the rows kept for counting too
+    assert report.absorbed is not None and hidden.absorbed is not None
+    assert not set(hidden.absorbed["child_id"].drop_nulls()) & set(report.absorbed["child_id"].drop_nulls())
+    assert hidden.counts_by_list.equals(report.counts_by_list)
+    assert hidden.extract_faults["rows"].equals(faults["rows"])
 
     written = write_split(report, "team", tmp_path / "teams")
     values = [

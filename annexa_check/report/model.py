@@ -220,12 +220,13 @@ class Report:
         """
         if key is None:
             return self
-        absorbed = self.absorbed
-        if absorbed is not None and absorbed.height:
-            absorbed = pseudonymise(absorbed, self.spec, key)
-        return dataclasses.replace(
-            self, findings=pseudonymise(self.findings, self.spec, key), pseudonymised=True, absorbed=absorbed
-        )
+        findings, absorbed = pseudonymise(self.findings, self.spec, key), self.absorbed
+        if absorbed is not None and absorbed.height:  # re-keyed fingerprints: each still names its fault
+            keyed = dict(zip(self.findings["fingerprint"], findings["fingerprint"], strict=True))
+            absorbed = pseudonymise(absorbed, self.spec, key).with_columns(
+                pl.col("extract").replace_strict(keyed, return_dtype=pl.String)
+            )
+        return dataclasses.replace(self, findings=findings, pseudonymised=True, absorbed=absorbed)
 
     def as_dict(self) -> dict[str, Any]:
         """The run as one JSON-ready object (schema in schemas/summary.schema.json, documented in the README).
