@@ -8,6 +8,7 @@ workbook's only findings are its non-standard code spellings (AX011, column-leve
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import date
 from importlib.resources import files
@@ -329,6 +330,12 @@ def test_every_output_leads_with_the_extract_and_teams_get_records_only(
     assert "- List 6, `AllocatedTeam`: Extract fault in 'AllocatedTeam'" in markdown
     assert "| `invalid_integer` | error | 408 | " in markdown and "| yes | 404 |" in markdown
     assert "| Fails the run | Of the records, from an extract fault |" in markdown
+
+    junit = ET.fromstring(run_text(report, "junit").split("\n", 1)[1])
+    [case] = [c for c in junit.iter("testcase") if c.get("name", "").startswith("AX006 ")]
+    failure = case.find("failure")
+    assert failure is not None and failure.get("message", "").startswith("408 records, ")  # rows affected
+    assert (failure.text or "").startswith("List 1, Age: Extract fault in 'Age'")
 
     csv = run_text(report, "csv").splitlines()
     assert csv[0].split(",")[-2:] == ["scope", "reference_date"]

@@ -62,6 +62,8 @@ def junit_suite(report: Report) -> ET.Element:
     for s in report.skipped:
         skipped.setdefault(s.rule, []).append(f"{s.list}: {s.reason}")
     by_rule = {key[0]: part for key, part in findings.partition_by("rule", as_dict=True).items()}
+    # records as counted: an extract fault by the rows it stands for, its one finding shown first
+    records = {key[0]: part for key, part in report.counted.partition_by("rule", as_dict=True).items()}
     cases, failures, skips = [], 0, 0
     for rule in report.rules:
         case = ET.Element(
@@ -69,9 +71,10 @@ def junit_suite(report: Report) -> ET.Element:
         )
         part = by_rule.get(rule.code)
         if part is not None:
-            people = distinct_people(part)
+            counted = records.get(rule.code, part)
+            people = distinct_people(counted)
             message = (
-                f"{part.height} record{'s' if part.height != 1 else ''}, {people} "
+                f"{counted.height} record{'s' if counted.height != 1 else ''}, {people} "
                 f"{'child' if people == 1 else 'children'}: {rule.error_type} ({rule.severity})"
             )
             lines = [_record_line(r) for r in part.head(FIRST_RECORDS).iter_rows(named=True)]

@@ -173,18 +173,19 @@ class Report:
         )
 
     @cached_property
-    def _counted(self) -> pl.DataFrame:
+    def counted(self) -> pl.DataFrame:
+        """The findings as every count takes them: each extract fault as the record findings it replaced."""
         return counted(self.findings, self.absorbed)
 
     @cached_property
     def counts_by_list(self) -> pl.DataFrame:
         """Records and children per list (list, severity, count, children)."""
-        return counts_by(self._counted, "list")
+        return counts_by(self.counted, "list")
 
     @cached_property
     def counts_by_list_and_type(self) -> pl.DataFrame:
         """Records and children per list and error type."""
-        return counts_by(self._counted, "list", "error_type")
+        return counts_by(self.counted, "list", "error_type")
 
     @cached_property
     def counts_by_team(self) -> pl.DataFrame:
@@ -196,7 +197,7 @@ class Report:
     @cached_property
     def counts_in_all_lists(self) -> pl.DataFrame:
         """One row, list "All lists": every list's records and children together."""
-        everything = self._counted.with_columns(pl.lit("All lists").alias("__all"))
+        everything = self.counted.with_columns(pl.lit("All lists").alias("__all"))
         return counts_by(everything, "__all").rename({"__all": "list"})
 
     def titles(self, findings: pl.DataFrame) -> dict[str, str]:
