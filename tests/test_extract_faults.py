@@ -259,6 +259,23 @@ def test_the_share_and_the_minimum_rows_decide(
     assert absorbed.height == (ax006.height if "extract" in scopes else 0)
 
 
+def test_every_plan_overdue_for_review_stays_with_the_teams(tmp_path: Path) -> None:
+    """A timeliness rule failing on every row is the teams' work, not the extract's."""
+    plan = {
+        "cp_start_date": "01/01/2024",
+        "cp_latest_review_date": "29/09/2024",
+        "cp_last_visit_date": "20/03/2025",
+    }
+    rows = [{**CIN_CHILD, **plan, "child_id": f"C{i}"} for i in range(6)]
+    path = write_lists(tmp_path / "in.xlsx", {"list_7": rows})
+    findings = _check(path, select=["CP007"]).findings
+    assert (findings.height, set(findings["scope"]), findings["row"].to_list()) == (
+        6,
+        {"record"},
+        [2, 3, 4, 5, 6, 7],
+    )
+
+
 def test_the_settings_file_sets_the_share_and_minimum(tmp_path: Path, spec) -> None:
     settings = tmp_path / "annexa-check.toml"
     settings.write_text("[extract]\nshare = 0.9\nmin_rows = 3\n", encoding="utf-8")

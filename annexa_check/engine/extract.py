@@ -22,6 +22,8 @@ from annexa_check.findings.messages import PARAMS, TEMPLATE, no_params, render_m
 from annexa_check.read.loader import LoadedList, LoadedWorkbook
 from annexa_check.settings.config import DEFAULT_EXTRACT_FAULTS, ExtractFaults
 
+# Every child's visit or review overdue is the teams' work, however many rows: never folded away.
+RECORD_ONLY = ("timeliness",)
 FIRST_ROWS = 5  # the rows a message names: enough to find them, the count says the rest
 EXTRACT = "extract"  # the absorbed findings' column: the fingerprint of the finding standing for them
 
@@ -82,8 +84,9 @@ def find_extract_faults(
 
     Per list and column: a rule whose failures with a value in the cell cover at least
     `share` of the rows holding a value, or a column blank on at least `share` of its rows
-    where rules fail because of it; in both, on at least `min_rows` rows. The absorbed
-    findings carry `extract`, the fingerprint of the finding that stands for them.
+    where rules fail because of it; in both, on at least `min_rows` rows. Timeliness rules
+    stay record-level. The absorbed findings carry `extract`, the fingerprint of the
+    finding that stands for them.
     """
     empty = pl.DataFrame(schema={**findings.schema, EXTRACT: pl.String})
     record = findings.filter(pl.col("scope") == "record").with_columns(_blank().alias("__blank"))
@@ -92,8 +95,10 @@ def find_extract_faults(
     rules = {r.code: r for r in spec.rules}
     order = {r.code: i for i, r in enumerate(spec.rules)}
     by_name = {loaded.spec.name: loaded for loaded in workbook.lists.values()}
+    judged = [code for code, rule in rules.items() if rule.category not in RECORD_ONLY]
     hits = (
-        record.group_by("list", "column", "rule", "__blank")
+        record.filter(pl.col("rule").is_in(judged))
+        .group_by("list", "column", "rule", "__blank")
         .agg(pl.len().alias("n"))
         .filter(pl.col("n") >= thresholds.min_rows)
         .sort("list", "column", "rule", "__blank")
@@ -119,7 +124,7 @@ def find_extract_faults(
         blank = chosen[0][1]
         where = (pl.col("list") == list_name) & (pl.col("column") == header)
         if blank:  # every finding there for want of a value: the column is empty, whatever rule said so
-            part = record.filter(where & pl.col("__blank"))
+            part = record.filter(where & pl.col("__blank") & pl.col("rule").is_in(judged))
         else:
             part = record.filter(where & ~pl.col("__blank") & pl.col("rule").is_in([c for c, _ in chosen]))
         faults.append(_fault(part, rules, order, loaded, key, blank, rows, valued, spec, template))
