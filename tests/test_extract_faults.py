@@ -86,6 +86,10 @@ def test_the_clean_workbook_has_only_spelling_warnings(generated: tuple[Path, Ma
     assert set(report.findings["scope"]) == {"extract"}  # column-level findings are about the extract
     assert report.absorbed is not None and report.absorbed.height == 0
     assert report.extract_lead is None  # warnings only: nothing leads
+    html = render_html(report)  # the warnings are folded under "The extract", out of the child table
+    assert '<h2 id="extract-h">The extract</h2>' in html and "Fix the extract first" not in html
+    assert f"<summary>{report.findings.height} extract-level warnings" in html
+    assert 'data-total="0"' in html
 
 
 @pytest.mark.parametrize(
@@ -365,6 +369,8 @@ def test_every_output_leads_with_the_extract_and_teams_get_records_only(
     assert '<h2 id="extract-h">Fix the extract first</h2>' in html
     assert html.index('id="extract"') < html.index('id="children"')
     assert 'data-total="4"' in html  # the child-level table: List 10's four ages only
+    spelling = report.findings.filter(pl.col("rule") == "AX011").height
+    assert f"<summary>{spelling} extract-level warnings (a list not found, codes written" in html
 
     hidden = report.with_pseudonyms(b"a key of twenty bytes")  # the rows kept for counting too
     assert report.absorbed is not None and hidden.absorbed is not None

@@ -197,18 +197,31 @@ def _child_rows(findings: pl.DataFrame) -> str:
 
 
 def _extract_section(report: Report) -> str:
-    """The lead when the extract itself is at fault: each fault once, before any child's row."""
+    """The lead when the extract itself is at fault, each fault once, before any child's row; the
+    extract's warnings (a list not found, codes in a non-standard form) folded below it."""
     lead = report.extract_lead
-    if lead is None:
+    warnings = report.findings.filter((pl.col("scope") == "extract") & (pl.col("severity") == "warning"))
+    if lead is None and warnings.height == 0:
         return ""
-    items = "".join(
-        f"<li><strong>{escape(f['list'])}, {escape(f['column'])}</strong>: {escape(f['message'])}</li>"
-        for f in report.extract_faults.iter_rows(named=True)
-    )
+
+    def items(found: pl.DataFrame) -> str:
+        return "".join(
+            f"<li><strong>{escape(f['list'])}, {escape(f['column'])}</strong>: {escape(f['message'])}</li>"
+            for f in found.iter_rows(named=True)
+        )
+
+    heading = "Fix the extract first" if lead is not None else "The extract"
+    body = f"<p>{escape(lead)}</p>\n<ul>{items(report.extract_faults)}</ul>" if lead is not None else ""
+    if warnings.height:
+        words = "warning" if warnings.height == 1 else "warnings"
+        body += (
+            f"\n<details><summary>{warnings.height:,} extract-level {words} (a list not found, codes "
+            f"written in a non-standard form): not in the child-level table</summary>"
+            f"<ul>{items(warnings)}</ul></details>"
+        )
     return f"""<section aria-labelledby="extract-h" id="extract" class="extract">
-<h2 id="extract-h">Fix the extract first</h2>
-<p>{escape(lead)}</p>
-<ul>{items}</ul>
+<h2 id="extract-h">{heading}</h2>
+{body}
 </section>"""
 
 
