@@ -172,7 +172,7 @@ def test_output_never_overwrites_the_workbook(workbook: Path) -> None:
         (["validate", "missing.xlsx"], "annexa-check: error: missing.xlsx: file not found\n"),
         (
             ["validate", "{wb}", "-o", "out.txt"],
-            "annexa-check: error: 'out.txt': --output must be a file name ending in .csv, .xlsx, .json, .xml or .md\n",
+            "annexa-check: error: 'out.txt': --output must be a file name ending in .csv, .xlsx, .json, .xml, .md or .parquet\n",
         ),
         (
             ["validate", "{wb}", "--select", "NOPE"],

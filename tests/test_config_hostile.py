@@ -147,12 +147,14 @@ def test_a_settings_file_that_is_not_text(workbook, tmp_path) -> None:
         (
             "[limits]\nmost = 5\n",
             "limits.most: unknown key; expected max_unpacked_mb, max_sheet_cells, max_ratio, max_parts, "
-            "max_strings, max_repeated_cells, max_memory_mb, max_seconds",
+            "max_strings, max_repeated_cells, max_memory_mb, max_seconds, "
+            "max_upload_mb, max_edit_cells",
         ),
         (
             "[limits]\nmax_sheet_cell = 5\n",
             "limits.max_sheet_cell: unknown key (did you mean 'max_sheet_cells'?); expected max_unpacked_mb, "
-            "max_sheet_cells, max_ratio, max_parts, max_strings, max_repeated_cells, max_memory_mb, max_seconds",
+            "max_sheet_cells, max_ratio, max_parts, max_strings, max_repeated_cells, max_memory_mb, max_seconds, "
+            "max_upload_mb, max_edit_cells",
         ),
         (
             '[limits]\nmax_sheet_cells = "lots"\n',

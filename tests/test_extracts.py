@@ -245,6 +245,16 @@ def test_a_frame_of_the_wrong_shape_or_key_is_one_line():
     )
 
 
+def test_a_frame_whose_column_names_are_not_the_lists_headers_says_so():
+    """A frame has no rows above its column names, so its problem is not 'no header row in 20 rows'."""
+    loaded = load_frames(
+        {"list_6": pl.DataFrame({"id": ["1"], "team": ["A"], "start": ["01/04/2024"]})}, SPEC
+    )
+    assert loaded.lists["list_6"].problem == (
+        "fewer than 3 of its column names are the list's headers (looked for headers such as 'Child Unique ID')"
+    )
+
+
 # ---------------------------------------------------------------------------- one CSV file
 
 

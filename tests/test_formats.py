@@ -178,5 +178,5 @@ def test_an_unknown_output_suffix_is_refused_before_the_work(tmp_path: Path) -> 
     result = run("validate", str(tmp_path / "missing.xlsx"), "-o", "out.txt")
     assert result.exit_code == 2
     assert result.stderr == (
-        "annexa-check: error: 'out.txt': --output must be a file name ending in .csv, .xlsx, .json, .xml or .md\n"
+        "annexa-check: error: 'out.txt': --output must be a file name ending in .csv, .xlsx, .json, .xml, .md or .parquet\n"
     )

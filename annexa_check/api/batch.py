@@ -13,13 +13,10 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import stat
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing.connection import Connection, wait
@@ -29,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from annexa_check.errors import AnnexaError, Stopped, decodable, one_line
+from annexa_check.errors import AnnexaError, Stopped, one_line
 from annexa_check.read.safety import Limits, raise_with
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy, Verdict
@@ -110,83 +107,26 @@ def jobs_for(paths: list[Path], job: Job, *, single: bool) -> list[Job]:
     ]
 
 
-def workbook_problem(path: Path) -> str | None:
-    """Why `path` cannot be opened as a workbook, told before the reader tries (None: it may be).
-
-    A pipe or device would block the reader or feed it endlessly; a folder where a file
-    is expected gets a line saying so. A missing file is left to the reader, which says
-    "file not found".
-    """
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"{path}: cannot be opened ({exc.strerror or exc})"
-    if stat.S_ISDIR(mode):
-        return f"{path}: is a folder, not a workbook file"
-    if not stat.S_ISREG(mode):
-        return f"{path}: is not a regular file (a pipe, socket or device); give a workbook file"
-    return None  # one this user may not read is told by the reader, which opens it
-
-
-@contextmanager
-def _readable_name(path: Path) -> Iterator[Path]:
-    """`path`, or a link to it under a UTF-8 name when its own name is not valid UTF-8.
-
-    Old file servers keep names in a legacy encoding (Latin-1 `café`), which Python holds as
-    lone surrogates; the reader takes only UTF-8 text, so it is handed a link instead. An
-    error naming the link is told with the workbook's own name.
-    """
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:
-        pass
-    else:
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="annexa-check-") as folder:
-        link = Path(folder) / f"workbook{decodable(path.suffix)}"
-        link.symlink_to(path.absolute())
-        try:
-            yield link
-        except AnnexaError as exc:
-            told = str(exc).replace(str(link), str(path))
-            raise type(exc)(told, exc.detail) from exc
-
-
 def check_one(job: Job) -> Outcome:
     """Check one workbook, write its outputs, return what the caller reports; bad input is not raised."""
     from annexa_check.api.audience import write_audience_outputs
-    from annexa_check.catalogue.spec import load_spec
-    from annexa_check.engine.check import check_workbook
+    from annexa_check.api.library import run_check
     from annexa_check.findings.table import HISTORY_COLUMNS
     from annexa_check.outputs import formats
     from annexa_check.outputs.files import write_output
     from annexa_check.outputs.terminal import progress_bar
-    from annexa_check.report.model import build_report
 
-    problem = workbook_problem(job.workbook)
-    if problem is not None:
-        return Outcome(job.workbook, error=problem, unread=True)
-    result = None
+    built = None
     try:
-        spec = load_spec()
-        with progress_bar(enabled=job.progress) as progress, _readable_name(job.workbook) as readable:
-            result = check_workbook(
-                readable,
-                reference_date=job.settings.reference_date,
+        with progress_bar(enabled=job.progress) as progress:
+            built = run_check(
+                job.workbook,
+                job.settings,
                 template=job.template,
                 select=job.select,
                 ignore=job.ignore,
-                spec=spec,
-                config=job.settings.config,
                 progress=progress,
-                limits=job.limits,
             )
-        if readable != job.workbook:
-            result.workbook.path = job.workbook
-        built = build_report(result)
         verdict = job.policy.judge(built.counts_as_dict())
         model = built.judged(verdict)
         written = model.with_pseudonyms(job.key)
@@ -197,7 +137,7 @@ def check_one(job: Job) -> Outcome:
             written, job.split_by, job.out_dir, job.report_path, history=job.history
         )
     except AnnexaError as exc:
-        return Outcome(job.workbook, error=one_line(exc, job.verbose), unread=result is None)
+        return Outcome(job.workbook, error=one_line(exc, job.verbose), unread=built is None)
     except MemoryError:
         return Outcome(
             job.workbook,

@@ -264,9 +264,9 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
     "outputs",
     multiple=True,
     type=_Path(path_type=Path),
-    help="Also write the exception list (.csv, .xlsx), the JSON summary (.json), JUnit XML (.xml) or the "
-    "Markdown summary (.md); repeatable. With several workbooks, one file each (exceptions.<workbook>.csv). "
-    "Example: -o exceptions.xlsx",
+    help="Also write the exception list (.csv, .xlsx, .parquet), the JSON summary (.json), JUnit XML (.xml) "
+    "or the Markdown summary (.md); repeatable. With several workbooks, one file each "
+    "(exceptions.<workbook>.csv). Example: -o exceptions.xlsx",
 )
 @_selection_options
 @click.option(

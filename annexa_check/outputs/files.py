@@ -1,4 +1,4 @@
-"""The files a run writes from its `Report`: the exception list (CSV, Excel), the JSON summary,
+"""The files a run writes from its `Report`: the exception list (CSV, Excel, Parquet), the JSON summary,
 JUnit XML and Markdown, each written atomically and never over the workbook being checked.
 
 The exception-list writers write the findings table itself. None of them look at the workbook again.
@@ -24,7 +24,7 @@ from annexa_check.errors import AnnexaError, decodable
 from annexa_check.findings.table import FINDING_COLUMNS
 from annexa_check.report.model import Report
 
-OUTPUT_SUFFIXES = (".csv", ".xlsx", ".json", ".xml", ".md")
+OUTPUT_SUFFIXES = (".csv", ".xlsx", ".json", ".xml", ".md", ".parquet")
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -337,6 +337,16 @@ def write_xlsx(report: Report, path: Path) -> None:
     write_table_xlsx(path, {"Exceptions": (EXPORT_COLUMNS, _export_rows(report))}, report.workbook)
 
 
+def write_parquet(report: Report, path: Path) -> None:
+    """The exception list for data platforms (Power BI, a warehouse): the findings table with its types.
+
+    Unlike CSV, nothing here is read by a spreadsheet, so text is written as it is, the row
+    stays an integer and the reference date is a date.
+    """
+    table = report.findings.with_columns(pl.lit(report.reference_date).alias("reference_date"))
+    _atomic_write(path, lambda target: table.select(EXPORT_COLUMNS).write_parquet(target), report.workbook)
+
+
 def suffix_problem(path: Path) -> str | None:
     """Why `path` cannot be an output, or None: checked before the work, not after it."""
     if path.suffix.lower() in OUTPUT_SUFFIXES:
@@ -346,7 +356,7 @@ def suffix_problem(path: Path) -> str | None:
 
 
 def write_output(report: Report, path: Path) -> None:
-    """Write the exception list (csv/xlsx), the summary (json), JUnit XML (xml) or Markdown (md).
+    """Write the exception list (csv/xlsx/parquet), the summary (json), JUnit XML (xml) or Markdown (md).
 
     The file extension chooses; JUnit and Markdown follow the report's verdict (the default policy's
     when it was not judged).
@@ -363,6 +373,8 @@ def write_output(report: Report, path: Path) -> None:
         write_xlsx(report, path)
     elif suffix == ".json":
         write_json(report, path)
+    elif suffix == ".parquet":
+        write_parquet(report, path)
     else:
         text = formats.junit(report) if suffix == ".xml" else formats.markdown(report)
         write_text(path, text, report.workbook)

@@ -260,7 +260,7 @@ def load_frames(frames: Frames, spec: Layout, name: str = "frames") -> LoadedWor
             [cell_text(frame.to_series(i), f"{name}: {key}").alias(f"column_{i}") for i in range(frame.width)]
         )
         grid = pl.concat([header, body]) if frame.width else header
-        read_list(loaded, grid, list(range(frame.width)))
+        read_list(loaded, grid, list(range(frame.width)), named_columns=True)
     return LoadedWorkbook(path=Path(name), lists=lists, sheets=list(frames), ignored_sheets=[], notes=[])
 
 

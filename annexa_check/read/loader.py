@@ -311,19 +311,27 @@ def list_by_headers(preview: pl.DataFrame, spec: Layout, assigned: dict[str, str
 
 
 def read_list(
-    loaded: LoadedList, raw: pl.DataFrame, offsets: list[int], cells: CellScan | None = None
+    loaded: LoadedList,
+    raw: pl.DataFrame,
+    offsets: list[int],
+    cells: CellScan | None = None,
+    *,
+    named_columns: bool = False,
 ) -> None:
     """Find the header row in a grid of text (frame row i is row i + 1) and build the list's frame.
 
     Whatever the container (sheet, CSV file, data frame), the list is matched, cleaned
-    and numbered here, so the same cells give the same findings.
+    and numbered here, so the same cells give the same findings. `named_columns`: the
+    grid's first row is a data frame's column names, so there are no rows to search.
     """
     header_idx, score = _best_header_row(raw, HeaderMatcher(loaded.spec.columns))
-    if header_idx is None or score < MIN_HEADER_MATCHES:
-        loaded.problem = (
-            f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
-            f"(looked for headers such as '{loaded.spec.columns[0].header}')"
+    if header_idx is None or score < MIN_HEADER_MATCHES or (named_columns and header_idx != 0):
+        searched = (
+            f"fewer than {MIN_HEADER_MATCHES} of its column names are the list's headers"
+            if named_columns
+            else f"no header row found in the first {HEADER_SEARCH_ROWS} rows"
         )
+        loaded.problem = f"{searched} (looked for headers such as '{loaded.spec.columns[0].header}')"
         return
     _build_frame(raw, offsets, header_idx, loaded, cells)
 

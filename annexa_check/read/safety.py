@@ -84,6 +84,8 @@ class Limits:
     max_repeated_cells: int = 1_000_000  # .ods: cells that exist only as copies of a repeated one
     max_memory_mb: int = 8000  # one workbook's worker process, in a run of several (api/batch.py)
     max_seconds: int = 1800  # one workbook's check, in a run of several
+    max_upload_mb: int | None = None  # one upload to `annexa-check serve` (None: max_unpacked_mb)
+    max_edit_cells: int = 5_000_000  # cells annotate loads to edit a copy (about 430 bytes each in memory)
 
 
 DEFAULT_LIMITS = Limits()
@@ -96,8 +98,10 @@ LIMIT_UNITS = {
     "max_repeated_cells": "cells",
     "max_memory_mb": "megabytes",
     "max_seconds": "seconds",
+    "max_upload_mb": "megabytes",
+    "max_edit_cells": "cells",
 }
-_LIMIT_OPTIONS = {"max_unpacked_mb": "--max-unpacked-mb"}
+_LIMIT_OPTIONS = {"max_unpacked_mb": "--max-unpacked-mb", "max_upload_mb": "--max-upload-mb"}
 
 
 def raise_with(name: str) -> str:
