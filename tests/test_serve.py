@@ -208,7 +208,8 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
         chart = report.locator("#chart-desc").text_content() or ""
         shown = {k: int(v) for k, v in (item.split(": ") for item in chart.split("; "))}
         assert shown == {key: c["count"] for key, c in expected["counts"].items()}
-        total = expected["totals"]["findings"]
+        rows = list(csv.DictReader(io.StringIO(cli["csv"])))
+        total = sum(1 for r in rows if r["scope"] == "record")  # the child-level table holds records only
         assert report.locator("#shown").inner_text() == f"Showing {total} of {total} findings"
 
         page.evaluate("window.scrollTo(0, 0)")
@@ -217,7 +218,6 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
         shot.mkdir(exist_ok=True)
         page.screenshot(path=str(shot / "serve.png"))
 
-        rows = list(csv.DictReader(io.StringIO(cli["csv"])))
         team = "Children in Care Team 2"
         in_team = sum(1 for r in rows if r["team"] == team)
         assert in_team == 6
@@ -269,10 +269,12 @@ def test_two_uploads_at_once_each_get_their_own_result(server: Server, cli: dict
     generate(other, seed=7, children=200, reference_date=date(2025, 3, 31), inject=SMALL_DIRTY_COUNTS)
     done = subprocess.run(
         [sys.executable, "-m", "annexa_check", "validate", str(other), "--reference-date", REFERENCE,
-         "--no-config", "-q", "--format", "json"],
+         "--no-config", "-q", "--format", "csv"],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
-    other_totals = json.loads(done.stdout)["totals"]
+    other_rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    other_records = sum(1 for r in other_rows if r["scope"] == "record")
+    example_rows = list(csv.DictReader(io.StringIO(cli["csv"])))
     with browser_page(tmp_path) as first:
         second = first.context.new_page()
         for page, path in ((first, EXAMPLE), (second, other)):
@@ -288,13 +290,17 @@ def test_two_uploads_at_once_each_get_their_own_result(server: Server, cli: dict
         assert first.inner_text("#checked") == "example_dry_run.xlsx"
         assert second.inner_text("#checked") == "second_council.xlsx"
         shown = second.frame_locator("#report").locator("#shown").inner_text()
-        assert shown == f"Showing {other_totals['findings']} of {other_totals['findings']} findings"
-        total = cli["json"]["totals"]["findings"]
+        assert shown == f"Showing {other_records} of {other_records} findings"  # records only
+        total = sum(1 for r in example_rows if r["scope"] == "record")
         assert (
             first.frame_locator("#report").locator("#shown").inner_text()
             == f"Showing {total} of {total} findings"
         )
-        assert other_totals["findings"] != total
+        # both dirtied alike, so as many records; each page's extract-level warnings are its own
+        for page, rows in ((first, example_rows), (second, other_rows)):
+            warned = page.frame_locator("#report").locator("#extract summary").inner_text()
+            assert warned.startswith(f"{len(rows) - sum(r['scope'] == 'record' for r in rows)} extract-level")
+        assert len(other_rows) != len(example_rows)
 
 
 def test_a_malformed_upload_gets_the_clis_message(server: Server, tmp_path: Path) -> None:
