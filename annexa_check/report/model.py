@@ -138,13 +138,16 @@ class Report:
         return {r.code: r for r in self.spec.rules}
 
     @cached_property
-    def exceptions(self) -> pl.DataFrame:
-        """The record-level findings with the `expected` column (what a correct value looks like).
+    def expected(self) -> pl.DataFrame:
+        """Every finding with the `expected` column (what a correct value looks like), computed once."""
+        return with_expected(self.findings, self.spec, self.template)
 
-        What a team or worker receives, and the HTML's child-level table: a fault of the extract
-        is no team's to fix, so it is shown once, in the lead (`extract_faults`), not here.
-        """
-        return with_expected(self.findings.filter(pl.col("scope") == "record"), self.spec, self.template)
+    @cached_property
+    def exceptions(self) -> pl.DataFrame:
+        """The record-level findings with `expected`: what a team or worker receives, and the HTML's
+        child-level table. A fault of the extract is no team's to fix, so it is shown once, in the lead
+        (`extract_faults`), not here."""
+        return self.expected.filter(pl.col("scope") == "record")
 
     @cached_property
     def extract_faults(self) -> pl.DataFrame:
