@@ -52,7 +52,10 @@ def test_json_summary_and_exit_code(workbook: Path) -> None:
     report = json.loads(result.stdout)
     assert report["reference_date"] == "2025-03-31"
     assert report["workbook"] == str(workbook)
-    assert report["template"] == {"year": "2023", "source": "the default: no List 9 to detect it from"}
+    assert report["template"] == {
+        "year": "2023",
+        "source": "2023/24, the default: the workbook has no List 9, whose headers tell the layouts apart",
+    }
     assert report["lists"]["list_6"]["rows"] == 5
     assert report["lists"]["list_6"]["sheet"] == "List 6"
     assert report["lists"]["list_6"]["missing_columns"] == []

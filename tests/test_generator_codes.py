@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,9 @@ def test_a_table_code_the_spec_lacks_is_named(monkeypatch: pytest.MonkeyPatch) -
 
 def test_placement_facts_come_from_the_rules() -> None:
     spec = load_spec()
-    assert rule_codes(spec, "withdrawn_placement_type", "in", "2023") == ("H5", "P2")
-    assert rule_codes(spec, "withdrawn_placement_type", "in", "2019") == ()
+    in_use = {code.code: code.in_use_on for code in spec.codesets["placement_type"].codes}
+    assert not in_use["H5"](date(2025, 4, 1)) and in_use["H5"](date(2025, 3, 31))  # the DfE's dates
+    assert not in_use["K3"](date(2024, 3, 31)) and in_use["K3"](date(2024, 4, 1))
     assert rule_codes(spec, "missing_placement_provider", "not_in") == (
         "T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14",
     )  # fmt: skip

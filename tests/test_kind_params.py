@@ -76,6 +76,13 @@ CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any], str]] = {
         {"regex": 5},
         "pattern needs 'regex' (a regular expression), not 5",
     ),
+    "valid": (
+        {},
+        "it takes: event_date",
+        {"event_date": 5},
+        "valid needs 'event_date' (a date column of the row's event: a dated DfE code must be in use on that "
+        "date (on the reference date where it is blank: the event is still going on)), not 5",
+    ),
     "on_list": (
         {"other_list": "list_6", "expect": "present"},
         "it takes: other_list, expect, match",

@@ -14,7 +14,7 @@ from builders import SAFE, TEMPLATE_2019, Date, Formula, write_xlsx
 
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import InputError
-from annexa_check.read.loader import ROW, detect_template, load_workbook
+from annexa_check.read.loader import ROW, detect_template, load_workbook, template_evidence
 
 SPEC = load_spec()
 TEMPLATE_SHEETS = ["Front_Sheet", "FAQ_and_changes", "Guidance", "Codes_used"]
@@ -245,6 +245,28 @@ def test_detect_template_from_list_9(tmp_path, template, ncols):
 def test_detect_template_without_list_9(tmp_path):
     workbook = load(write_xlsx(tmp_path / "no9.xlsx", {"List 1": [headers("list_1"), ["C1"]]}))
     assert detect_template(workbook) is None
+
+
+def test_the_template_is_chosen_with_its_reason(tmp_path):
+    """The load report says which layout List 9's headers show, naming a header that shows it."""
+    l9_2023 = load(write_xlsx(tmp_path / "a.xlsx", {"List 9": [headers("list_9", "2023"), ["C1"]]}))
+    assert template_evidence(l9_2023) == (
+        "2023",
+        "2023/24: List 9 has 'Latest Date of Contact' and 3 more columns that the 2023/24 layout added",
+    )
+    only_pa = [*headers("list_9", "2019"), "Allocated Personal Adviser"]  # a system's spelling of one of them
+    l9_pa = load(write_xlsx(tmp_path / "b.xlsx", {"List 9": [only_pa, ["C1"]]}))
+    assert template_evidence(l9_pa) == (
+        "2023",
+        "2023/24: List 9 has 'Allocated Personal Adviser' that the 2023/24 layout added",
+    )
+    l9_2019 = load(write_xlsx(tmp_path / "c.xlsx", {"List 9": [headers("list_9", "2019"), ["C1"]]}))
+    assert template_evidence(l9_2019) == (
+        "2019",
+        "2019: List 9 has none of the 4 columns the 2023/24 layout added (such as 'Latest Date of Contact')",
+    )
+    no_9 = load(write_xlsx(tmp_path / "d.xlsx", {"List 1": [headers("list_1"), ["C1"]]}))
+    assert template_evidence(no_9) is None
 
 
 # ---------------------------------------------------------------------------- recovered cells

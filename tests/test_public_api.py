@@ -314,7 +314,7 @@ def test_settings_give_the_reference_date_and_are_reused(tmp_path: Path) -> None
     ("source", "options", "message"),
     [
         ("no-such.xlsx", {}, "no-such.xlsx: file not found"),
-        (EXAMPLE, {"template": "2024"}, "unknown template '2024' (use 2019, 2023 or auto)"),
+        (EXAMPLE, {"template": "2020"}, "unknown template '2020' (use 2019, 2023, 2024 or auto)"),
         (
             EXAMPLE,
             {"reference_date": "31/03/2025"},

@@ -55,9 +55,9 @@ def test_error_types_keep_working(spec: Spec) -> None:
             "'C' names no rule family: a selector's letters name one family exactly (CHD, CIN, CL, CLA, CON, CP)",
         ),
         ("AD", "'AD' names no rule family: a selector's letters name one family exactly (ADP, ADR)"),
-        ("CLA9", "'CLA9' names no rule: the CLA rules are CLA001-CLA072"),
+        ("CLA9", "'CLA9' names no rule: the CLA rules are CLA001-CLA073"),
         ("CL1", "'CL1' names no rule: the CL rules are CL001-CL023"),
-        ("CLA0451", "'CLA0451' names no rule: the CLA rules are CLA001-CLA072"),
+        ("CLA0451", "'CLA0451' names no rule: the CLA rules are CLA001-CLA073"),
         ("NOPE", "'NOPE' is not a rule code, code prefix or error type"),
         (
             "Missing_Primary_Need",

@@ -9,7 +9,8 @@ load time with a message naming the file and entry.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,22 @@ class Code:
     code: str
     label: str
     aliases: tuple[str, ...] = ()
-    templates: tuple[str, ...] = TEMPLATES
+    templates: tuple[str, ...] = TEMPLATES  # the template years whose code list writes it
+    # A DfE code the template lags behind is read in every layout and judged by the date of its
+    # event (`valid` with `event_date:`), not by the workbook's layout: first and last day in use, if known.
+    dfe: bool = False
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def in_use_on(self, day: date) -> bool:
+        """Whether the DfE accepted the code for an event on `day`."""
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+    @property
+    def dated(self) -> bool:
+        return self.valid_from is not None or self.valid_until is not None
 
 
 @dataclass(frozen=True)
@@ -79,7 +95,27 @@ class CodeSet:
     codes: tuple[Code, ...]
 
     def codes_for(self, template: str) -> tuple[Code, ...]:
+        """The codes the template year's code list writes (its labels, what the generator draws)."""
         return tuple(c for c in self.codes if template in c.templates)
+
+    def recognised(self, template: str) -> tuple[Code, ...]:
+        """The codes a workbook of the template year may hold: its own, and every DfE code."""
+        return tuple(c for c in self.codes if template in c.templates or c.dfe)
+
+    @property
+    def dated(self) -> tuple[Code, ...]:
+        """The codes with a first or last day in use."""
+        return tuple(c for c in self.codes if c.dated)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One template year: its key in rule data, how people name it, the years that choose it."""
+
+    key: str
+    name: str  # "2023/24"
+    title: str
+    years: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -89,6 +125,11 @@ class Layout:
     lists: dict[str, ListSpec]
     codesets: dict[str, CodeSet]
     root: Path
+    templates: dict[str, Template] = field(default_factory=dict)
+
+    def template_for(self, year: str) -> Template | None:
+        """The template a year names (`2024` -> the 2023/24 layout), else None."""
+        return next((t for t in self.templates.values() if year.strip() in (*t.years, t.name)), None)
 
 
 def rules_root() -> Path:
@@ -185,6 +226,19 @@ def _load_lists(path: Path, codesets: dict[str, CodeSet]) -> dict[str, ListSpec]
     return lists
 
 
+_CODE_KEYS = {"code", "label", "aliases", "templates", "dfe", "valid_from", "valid_until"}
+
+
+def _day(entry: dict, key: str, where: str) -> date | None:
+    """A date written YYYY-MM-DD (YAML reads it as a date), or None when absent."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, date):
+        raise SpecError(f"{where}: '{key}' is a date written YYYY-MM-DD, not {value!r}")
+    return value
+
+
 def _load_codesets(path: Path) -> dict[str, CodeSet]:
     data = _read_yaml(path)
     out = {}
@@ -197,19 +251,54 @@ def _load_codesets(path: Path) -> dict[str, CodeSet]:
             bad = set(templates) - set(TEMPLATES)
             if bad:
                 raise SpecError(f"{cw}: unknown template {', '.join(sorted(bad))}")
+            unknown = set(code) - _CODE_KEYS
+            if unknown:
+                raise SpecError(f"{cw}: unknown key(s) {', '.join(sorted(unknown))}")
+            valid_from, valid_until = _day(code, "valid_from", cw), _day(code, "valid_until", cw)
+            if valid_from and valid_until and valid_until < valid_from:
+                raise SpecError(f"{cw}: valid_until is before valid_from")
+            dfe = code.get("dfe", False)
+            if not isinstance(dfe, bool):
+                raise SpecError(f"{cw}: 'dfe' is true or false")
+            if (valid_from or valid_until) and not dfe:
+                raise SpecError(f"{cw}: only a DfE code (dfe: true) has valid_from or valid_until")
             codes.append(
                 Code(
                     code=str(_need(code, "code", cw)),
                     label=str(_need(code, "label", cw)),
                     aliases=_strs(code.get("aliases")),
                     templates=templates,
+                    dfe=dfe,
+                    valid_from=valid_from,
+                    valid_until=valid_until,
                 )
             )
         out[key] = CodeSet(key=key, bare_code=bool(entry.get("bare_code", False)), codes=tuple(codes))
     return out
 
 
+def _load_templates(path: Path) -> dict[str, Template]:
+    data = _read_yaml(path).get("templates") or {}
+    out = {}
+    for key, entry in data.items():
+        where = f"{path.name}: templates.{key}"
+        out[str(key)] = Template(
+            key=str(key),
+            name=str(_need(entry, "name", where)),
+            title=str(_need(entry, "title", where)),
+            years=_strs(_need(entry, "years", where)),
+        )
+    if tuple(out) != TEMPLATES:
+        raise SpecError(f"{path.name}: templates must be {', '.join(TEMPLATES)}, in that order")
+    return out
+
+
 def load_layout(root: Path) -> Layout:
     """Load and check the lists and code sets under `root`."""
     codesets = _load_codesets(root / "codesets.yaml")
-    return Layout(lists=_load_lists(root / "lists.yaml", codesets), codesets=codesets, root=root)
+    return Layout(
+        lists=_load_lists(root / "lists.yaml", codesets),
+        codesets=codesets,
+        root=root,
+        templates=_load_templates(root / "lists.yaml"),
+    )

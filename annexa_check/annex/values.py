@@ -99,7 +99,7 @@ def _forms(codeset: CodeSet, template: str) -> tuple[dict[str, str], dict[str, s
     Built once per code set and template: dozens of columns share a code set, and building
     the lookup is a polars query of its own. Callers only read the dicts.
     """
-    codes = codeset.codes_for(template)
+    codes = codeset.recognised(template)
     texts, owners = [], []
     for code in codes:
         forms = [code.label, *code.aliases] + ([code.code] if codeset.bare_code else [])

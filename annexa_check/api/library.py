@@ -53,9 +53,9 @@ def check(
     headers as column names.
 
     `reference_date` is the date ages are measured at (a date or `"YYYY-MM-DD"`; default:
-    the settings' `reference_date`, else today). `template` is `"2019"`, `"2023"` or
-    `"auto"` (from the List 9 layout). `select` and `ignore` take rule codes, code prefixes
-    or error types, as `--select` and `--ignore` do.
+    the settings' `reference_date`, else today). `template` is `"2019"`, `"2023"` or `"2024"`
+    (both the 2023/24 layout), or `"auto"` (picked by List 9's headers). `select` and `ignore`
+    take rule codes, code prefixes or error types, as `--select` and `--ignore` do.
 
     `config` is a settings file's path or a `Settings` (a `Result.settings` to reuse).
     None means no settings file at all: unlike the command line, the library never picks

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from annexa_check.annex.model import (
     TEMPLATES,
@@ -51,8 +54,27 @@ class Condition:
     number: tuple[str, int] | None = None  # (equals | not_equals | above | below, N) on a whole number
     # free text (e.g. LA of Placement) whose first word is none of these: blank and any other text qualify
     not_prefixed: tuple[str, ...] | None = None
+    # (before | after | not_before | not_after, day) on a date column; a `not_` op lets a blank qualify
+    # (the event is still going on: care not yet ceased is not before any day)
+    on_date: tuple[str, date] | None = None
+
+    def date_flag(self, day: pl.Expr) -> pl.Expr:
+        """Whether the row's date (an expression of the date column) meets the `on_date` comparison."""
+        assert self.on_date is not None
+        op, fixed = self.on_date
+        compared = {
+            "before": day < fixed,
+            "after": day > fixed,
+            "not_before": day >= fixed,
+            "not_after": day <= fixed,
+        }[op]
+        return compared.fill_null(op.startswith("not_"))
 
     def describe(self) -> str:
+        if self.on_date is not None:
+            op, fixed = self.on_date
+            blank = " (or blank)" if op.startswith("not_") else ""
+            return f"{self.column} {op.replace('_', ' ')} {fixed.strftime('%d/%m/%Y')}{blank}"
         if self.present:
             return f"{self.column} is present"
         if self.blank:
@@ -147,16 +169,24 @@ _RULE_KEYS = {
     "inject_when",
 }  # any other key is a parameter of the rule's check kind, which refuses what it does not take
 _NUMBER_OPS = ("equals", "not_equals", "above", "below")
+_DATE_OPS = ("before", "after", "not_before", "not_after")
 
 
 def _condition(entry: dict, where: str) -> Condition:
     column = _need(entry, "column", where)
     ops = {k for k in entry if k != "column"}
-    if len(ops) != 1 or not ops <= {"present", "blank", "in", "not_in", "not_prefixed", *_NUMBER_OPS}:
+    known = {"present", "blank", "in", "not_in", "not_prefixed", *_NUMBER_OPS, *_DATE_OPS}
+    if len(ops) != 1 or not ops <= known:
         raise SpecError(
             f"{where}: a condition has 'column' and one of present/blank/in/not_in/not_prefixed/"
-            f"{'/'.join(_NUMBER_OPS)}"
+            f"{'/'.join(_NUMBER_OPS)}/{'/'.join(_DATE_OPS)}"
         )
+    on_date = None
+    for op in _DATE_OPS:
+        if op in entry:
+            if not isinstance(entry[op], date):
+                raise SpecError(f"{where}: '{op}' needs a date written YYYY-MM-DD")
+            on_date = (op, entry[op])
     number = None
     for op in _NUMBER_OPS:
         if op in entry:
@@ -171,6 +201,7 @@ def _condition(entry: dict, where: str) -> Condition:
         not_in_codes=_strs(entry["not_in"]) if "not_in" in entry else None,
         number=number,
         not_prefixed=_strs(entry["not_prefixed"]) if "not_prefixed" in entry else None,
+        on_date=on_date,
     )
 
 
@@ -277,6 +308,9 @@ def _check_rule_columns(
     scoped = [(cond, rule.lists) for cond in rule.when]
     scoped += [(cond, (rule.params["other_list"],)) for cond in rule.other_when]
     for cond, scope in scoped:
+        dated = [lists[lk].column(cond.column) for lk in scope] if cond.on_date else []
+        if any(col is not None and col.type != "date" for col in dated):
+            raise SpecError(f"{where}: '{cond.column}' is not a date column to compare with a date")
         wanted = (cond.in_codes or ()) + (cond.not_in_codes or ())
         for lk in scope:
             col = lists[lk].column(cond.column)
@@ -314,4 +348,10 @@ def load_spec(root: Path | None = None) -> Spec:
     """Load and check the whole specification (cached: it is read once per process)."""
     layout = load_layout(root or rules_root())
     rules = _load_rules(layout.root / "checks", layout.lists, layout.codesets)
-    return Spec(lists=layout.lists, codesets=layout.codesets, root=layout.root, rules=rules)
+    return Spec(
+        lists=layout.lists,
+        codesets=layout.codesets,
+        root=layout.root,
+        templates=layout.templates,
+        rules=rules,
+    )

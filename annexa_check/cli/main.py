@@ -244,10 +244,11 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 )
 @click.option(
     "--template",
-    type=click.Choice(["auto", "2019", "2023"]),
+    type=click.Choice(["auto", "2019", "2023", "2024"]),
     default="auto",
     show_default=True,
-    help="Annex A template year; auto detects it from the List 9 layout. Example: --template 2019",
+    help="Annex A template year: 2019, or 2023 or 2024 for the 2023/24 layout; auto picks it by List 9's "
+    "headers and the summary says why. Example: --template 2019",
 )
 @click.option(
     "--format",

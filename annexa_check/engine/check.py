@@ -9,7 +9,6 @@ from typing import Any
 
 import polars as pl
 
-from annexa_check.annex.model import TEMPLATES
 from annexa_check.catalogue.selection import select_rules
 from annexa_check.catalogue.spec import Rule, Spec, load_spec
 from annexa_check.engine.extract import find_extract_faults
@@ -17,11 +16,12 @@ from annexa_check.engine.run import Skipped, run_rules
 from annexa_check.errors import AnnexaError
 from annexa_check.findings.table import counted, counts_by_type
 from annexa_check.read.extracts import Source, load_source
-from annexa_check.read.loader import LoadedWorkbook, detect_template
+from annexa_check.read.loader import LoadedWorkbook, template_evidence
 from annexa_check.read.safety import DEFAULT_LIMITS, Limits
 from annexa_check.settings.config import DEFAULT_EXTRACT_FAULTS, Config, apply_config, config_report
 
 DEFAULT_TEMPLATE = "2023"
+DEFAULT_SOURCE = "2023/24, the default: the workbook has no List 9, whose headers tell the layouts apart"
 Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
 
@@ -87,13 +87,12 @@ def check_workbook(
 
     workbook = load_source(path, spec, on_sheet, limits)
     if template == "auto":
-        detected = detect_template(workbook)
-        chosen = detected or DEFAULT_TEMPLATE
-        source = "detected from the List 9 layout" if detected else "the default: no List 9 to detect it from"
-    elif template in TEMPLATES:
-        chosen, source = template, "chosen with --template"
+        chosen, source = template_evidence(workbook) or (DEFAULT_TEMPLATE, DEFAULT_SOURCE)
+    elif (year := spec.template_for(template)) is not None:
+        chosen, source = year.key, f"{year.name}: chosen with --template {template}"
     else:
-        raise AnnexaError(f"unknown template '{template}' (use {', '.join(TEMPLATES)} or auto)")
+        years = [y for t in spec.templates.values() for y in t.years]
+        raise AnnexaError(f"unknown template '{template}' (use {', '.join(years)} or auto)")
     if progress is not None:
         progress(f"Running {len(rules)} rules", steps - 1, steps)
     findings, skipped = run_rules(workbook, spec, template=chosen, reference_date=reference_date, rules=rules)

@@ -127,6 +127,8 @@ class _Context:
 
 
 def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
+    if cond.on_date is not None:  # a date column compared with a fixed date (catalogue/spec.py)
+        return cond.date_flag(ctx.date(cond.column))
     if cond.present:
         return v.is_present(cond.column)
     if cond.blank:

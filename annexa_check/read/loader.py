@@ -70,11 +70,30 @@ class LoadedWorkbook:
 
 def detect_template(workbook: LoadedWorkbook) -> str | None:
     """The template year from List 9's layout: the 2023/24 revision added four columns."""
+    found = template_evidence(workbook)
+    return found[0] if found else None
+
+
+def template_evidence(workbook: LoadedWorkbook) -> tuple[str, str] | None:
+    """The template year List 9's headers show, and why in words; None without a List 9.
+
+    The 2023/24 revision changed List 9 alone, adding four columns, so one of them on List 9
+    means 2023/24 and none of them means 2019. The other lists read the same in either.
+    """
     care_leavers = workbook.lists.get("list_9")
     if care_leavers is None or not care_leavers.present:
         return None
-    added = {c.key for c in care_leavers.spec.columns if "2019" not in c.templates}
-    return "2023" if added & set(care_leavers.matched) else "2019"
+    added = [c for c in care_leavers.spec.columns if "2019" not in c.templates]
+    has = [care_leavers.matched[c.key] for c in added if c.key in care_leavers.matched]
+    if has:
+        first, *more = sorted(has, key=len)  # the shortest header reads best in one line
+        also = f" and {len(more)} more column{'s' if len(more) > 1 else ''}" if more else ""
+        return "2023", f"2023/24: List 9 has '{first}'{also} that the 2023/24 layout added"
+    shortest = min((c.header for c in added), key=len)
+    return (
+        "2019",
+        f"2019: List 9 has none of the {len(added)} columns the 2023/24 layout added (such as '{shortest}')",
+    )
 
 
 def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection]:

@@ -1,8 +1,8 @@
 """List 8, children in care: placements, legal statuses and periods of care that end.
 
-Which placement types need no provider, which the 2023 pack has withdrawn, which have no
-Ofsted URN and which are barred below an age are read from the rules that say so; the
-tables here only weight the spec's codes and keep the picks realistic.
+Which placement types need no provider, which have no Ofsted URN and which are barred
+below an age are read from the rules that say so, and which are in use on a date from the
+code set's DfE dates; the tables here only weight the spec's codes and keep the picks realistic.
 """
 
 from __future__ import annotations
@@ -38,10 +38,12 @@ PROVIDERS = {
     "R3": ("PR4",), "R5": ("PR3",), "S1": ("PR4", "PR5"),
 }  # fmt: skip
 # Not registered with Ofsted, so no URN, besides the types urn_not_expected names (SSDA903 rule 218).
-UNREGISTERED = ("H5",)
+# None: H5 supported accommodation is registered from 28/10/2023 and needs its URN (rule 230).
+UNREGISTERED: tuple[str, ...] = ()
 # Return interviews offered after a missing episode (codes of the spec's yes_no_unknown set).
 RETURN_INTERVIEW_W = {"Yes": 75, "No": 15, "Unknown": 10}
-# What a placement type the template year has withdrawn becomes (supported accommodation).
+# Supported accommodation: systems on the 2023/24 layout record it as K3, not H5 or P2.
+RECORDED_AS_K3 = {"2023": ("H5", "P2")}
 WITHDRAWN_BECOMES = "K3"
 
 
@@ -71,11 +73,14 @@ def _age_on(dob: date, day: date) -> int:
 def list_8(b: Builder) -> None:
     sheet, c, rng, refo = b.new_sheet("list_8"), b.codes, b.rng, b.refo
     exempt = set(rule_codes(b.spec, "missing_placement_provider", "not_in"))
-    withdrawn = rule_codes(b.spec, "withdrawn_placement_type", "in", b.template)
+    withdrawn = RECORDED_AS_K3.get(b.template, ())
+    placement_codes = {code.code: code for code in b.spec.codesets["placement_type"].codes}
     no_urn = {*rule_codes(b.spec, "urn_not_expected", "in"), *UNREGISTERED}
     min_age, at_start = min_ages(b.spec), min_ages_at_start(b.spec)
     temporary = [code for code in c.labels["placement_type"] if code in exempt]
+    refday = date.fromordinal(refo)
     forced = [t for t in ("T0", "T1", "T4", "Z1", "Z1", "T2") if t in temporary]
+    forced = [t for t in forced if placement_codes[t].in_use_on(refday)]  # Z1 ends on 31/03/2025
     b.cla_facts = {}
     rows = []
     for p in b.cla:
@@ -95,8 +100,12 @@ def list_8(b: Builder) -> None:
         else:
             protected = False
 
-            def ok(code: str, age: int = age, ceased: bool = ceased, at_last: int = age_at_last) -> bool:
+            def ok(
+                code: str, age: int = age, ceased: bool = ceased, at_last: int = age_at_last, last: int = last
+            ) -> bool:
                 if ceased and code in exempt:  # a period of care may not end in a temporary placement
+                    return False
+                if not placement_codes[code].in_use_on(date.fromordinal(last)):  # the DfE's dates
                     return False
                 if code in at_start and at_last < at_start[code]:  # too young in the whole placement
                     return False

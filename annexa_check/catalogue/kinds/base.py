@@ -124,10 +124,10 @@ def header_row(lst: ListSpec) -> str:
 
 
 def codes_of(col: Column, spec: Spec, template: str) -> str:
-    """The code set's valid codes for the template, as the template writes them."""
+    """The code set's valid codes for the template (its own and the DfE's), as the template writes them."""
     assert col.codeset is not None
     codeset = spec.codesets[col.codeset]
-    codes = codeset.codes_for(template)
+    codes = codeset.recognised(template)
     shown = [c.code if codeset.bare_code else c.label for c in codes]
     text = f"One of {', '.join(shown)}"
     if codeset.bare_code and codes[0].label != codes[0].code:
