@@ -264,6 +264,73 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
     assert server.private_folders() and not list(server.private_folders()[0].iterdir())
 
 
+def test_the_marked_up_workbook_is_made_from_the_same_check(
+    server: Server, cli: dict, tmp_path: Path
+) -> None:
+    """The annotated copy, made on its first download from the check already run: the Findings sheet
+    first with every finding, the bad date's cell filled orange with its note, its value unchanged."""
+    openpyxl = pytest.importorskip("openpyxl")
+    with browser_page(tmp_path) as page:
+        page.goto(server.url)
+        page.set_input_files("#workbook", str(EXAMPLE))
+        page.fill("#reference-date", REFERENCE)
+        page.click("#check")
+        page.wait_for_url(re.compile(r".*/result/[A-Za-z0-9_-]+/$"), timeout=60_000)
+        assert page.inner_text("#download-annotated") == "Marked-up workbook"
+        assert page.get_attribute("#download-annotated", "data-made") == ""  # made when first asked for
+        assert page.get_attribute("#download-xlsx", "data-made") is None
+        assert page.locator("#no-annotated").count() == 0
+        with page.expect_download(timeout=120_000) as waiting:
+            page.click("#download-annotated")
+        download = waiting.value
+        assert download.failure() is None
+        copy = tmp_path / download.suggested_filename
+        download.save_as(copy)
+        result = page.url
+    assert copy.name == "example_dry_run.checked.xlsx"
+    assert not list(server.private_folders()[0].iterdir())  # made from the bytes held in memory
+    book = openpyxl.load_workbook(copy)
+    assert book.sheetnames == ["Findings", *(f"List_{n}" for n in range(1, 12))]
+    findings = list(book["Findings"].iter_rows(values_only=True))
+    assert len(findings) == 1 + cli["json"]["totals"]["findings"] == 140
+    assert findings[0][:3] == ("Cell", "Severity", "Child ID")
+    bad_date = book["List_1"]["F46"]
+    assert bad_date.value == "30/02/2024"
+    assert bad_date.fill.fgColor.rgb == "00E69F00"  # error: orange
+    assert bad_date.comment.text.startswith(
+        "Error AX005: 'Date of Contact' value '30/02/2024' is not a date. Use an Excel date or dd/mm/yyyy text."
+    )
+    assert next(row[:3] for row in findings if row[0] == "List_1!F46") == ("List_1!F46", "Error", "798730")
+    status, headers, again = get(result + "download/annotated")  # made once, then kept
+    assert (status, again) == (200, copy.read_bytes())
+    assert headers["content-disposition"].startswith('attachment; filename="example_dry_run.checked.xlsx"')
+
+
+def test_a_workbook_the_editor_cannot_open_gets_annotates_line_on_the_page(
+    server: Server, tmp_path: Path
+) -> None:
+    """The check reads it; only making the copy fails, and the page says why in annotate's words."""
+    damaged = tmp_path / "DRY_RUN.xlsx"
+    with zipfile.ZipFile(EXAMPLE) as original, zipfile.ZipFile(damaged, "w") as copy:
+        for item in original.infolist():  # the document properties, which only the editor reads, broken
+            broken = item.filename == "docProps/core.xml"
+            copy.writestr(item, b"<cp:coreProperties not xml" if broken else original.read(item))
+    with browser_page(tmp_path) as page:
+        page.goto(server.url)
+        page.set_input_files("#workbook", str(damaged))
+        page.fill("#reference-date", REFERENCE)
+        page.click("#check")
+        page.wait_for_url(re.compile(r".*/result/[A-Za-z0-9_-]+/$"), timeout=60_000)
+        page.click("#download-annotated")
+        page.wait_for_selector("#making.error", timeout=60_000)
+        assert page.inner_text("#making") == (
+            "DRY_RUN.xlsx: cannot be opened to copy it (re-save it in Excel and try again); "
+            "--verbose shows the reader's own message"
+        )
+        status, _headers, body = get(page.url + "download/annotated")
+    assert status == 422 and body.decode().startswith("DRY_RUN.xlsx: cannot be opened to copy it")
+
+
 def test_two_uploads_at_once_each_get_their_own_result(server: Server, cli: dict, tmp_path: Path) -> None:
     other = tmp_path / "second_council.xlsx"
     generate(other, seed=7, children=200, reference_date=date(2025, 3, 31), inject=SMALL_DIRTY_COUNTS)
@@ -362,6 +429,14 @@ def test_a_zip_of_csv_extracts_is_checked_as_the_workbook_is(
     summary = json.loads(body)
     assert summary["workbook"] == "march_extracts.zip"
     assert summary["counts"] == cli["json"]["counts"]
+    with browser_page(tmp_path) as page:  # no marked-up copy: annotate's reason where its button would be
+        page.goto(server.origin + answer["result"])
+        assert page.locator("#download-annotated").count() == 0
+        assert page.inner_text("#no-annotated") == (
+            "Marked-up workbook: march_extracts.zip: annotate marks a workbook; "
+            "CSV extracts cannot be marked, save it as .xlsx first"
+        )
+    assert get(server.origin + answer["result"] + "download/annotated")[0] == 404
 
 
 # ------------------------------------------------------------------------ limits, history, stop

@@ -17,7 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from annexa_check.errors import AnnexaError, InputError, decodable
 from annexa_check.outputs.files import _executable, _same_file, atomic_writes
@@ -295,6 +295,38 @@ def annotate(
     result, report = checked(workbook, settings, template, select, ignore, progress)
     findings = report.expected.to_dicts()  # every finding, the extract's too: each has a cell or a line
     cells = cells_of(result, findings)
+    dropped = dropped_parts(workbook)
+    # Opened and marked before the writer: its errors are about the input, not the output.
+    book = marked(workbook, findings, cells, report, shown=workbook, progress=progress)
+    if progress is not None:
+        progress("Saving the copy", 2, 3)
+    atomic_writes([(output, book.save)], workbook)
+    return Annotated(
+        output=output,
+        findings=len(findings),
+        cells=len({(f["sheet"], cell) for f, cell in zip(findings, cells, strict=True) if cell is not None}),
+        unplaced=sum(1 for cell in cells if cell is None),
+        report=report,
+        dropped=dropped,
+    )
+
+
+def marked(
+    source: Path | BinaryIO,
+    findings: list[dict[str, Any]],
+    cells: list[str | None],
+    report: Report,
+    *,
+    shown: Path,
+    progress: Progress | None = None,
+) -> Any:
+    """The council's workbook opened from `source` with each finding marked at its cell (`cells_of`)
+    and the Findings sheet first, not yet saved: for a caller that already holds the check (`serve`
+    keeps the upload's bytes, so the copy is made without checking again).
+
+    `shown` is the workbook's name as the user knows it: its suffix says whether macros are kept,
+    and every message names it.
+    """
     marks: dict[tuple[str, str], Mark] = {}
     for finding, cell in zip(findings, cells, strict=True):
         if cell is None:
@@ -303,35 +335,24 @@ def annotate(
         if finding["severity"] == "error":
             mark.severity = "error"
         mark.findings.append(finding)
-    dropped = dropped_parts(workbook)
-    book = _load(workbook, progress)  # before the writer: its errors are about the input, not the output
-    _mark_cells(book, marks, progress, workbook)
+    book = _load(source, progress, shown)
+    _mark_cells(book, marks, progress, shown)
     _add_findings_sheet(book, findings, cells, report)
-    if progress is not None:
-        progress("Saving the copy", 2, 3)
-    atomic_writes([(output, book.save)], workbook)
-    return Annotated(
-        output=output,
-        findings=len(findings),
-        cells=len(marks),
-        unplaced=sum(1 for cell in cells if cell is None),
-        report=report,
-        dropped=dropped,
-    )
+    return book
 
 
-def _load(workbook: Path, progress: Progress | None) -> Any:
+def _load(source: Path | BinaryIO, progress: Progress | None, shown: Path) -> Any:
     import openpyxl
 
     if progress is not None:
         progress("Opening the workbook to copy", 0, 3)
     try:
-        return openpyxl.load_workbook(workbook, keep_vba=workbook.suffix.lower() == ".xlsm", keep_links=True)
+        return openpyxl.load_workbook(source, keep_vba=shown.suffix.lower() == ".xlsm", keep_links=True)
     except MemoryError:
         raise
     except Exception as exc:  # the reader read it; openpyxl may still find a part it cannot take
         raise InputError(
-            f"{workbook}: cannot be opened to copy it (re-save it in Excel and try again)",
+            f"{shown}: cannot be opened to copy it (re-save it in Excel and try again)",
             detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
         ) from exc
 

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from annexa_check.errors import AnnexaError
+from annexa_check.errors import AnnexaError, one_line
 from annexa_check.serve import page
 from annexa_check.serve.upload import read_upload
 from annexa_check.serve.work import Checked, Folders, check_upload
@@ -181,11 +181,15 @@ def create_app(state: State) -> Any:
             return PlainTextResponse(
                 "This file is no longer held; check the workbook again.\n", 404, headers=_headers()
             )
+        try:  # a copy of the workbook is made on its first download, in a worker thread: it takes seconds
+            body = wanted.content() if wanted.body is not None else await run_in_threadpool(wanted.content)
+        except AnnexaError as exc:
+            return PlainTextResponse(f"{one_line(exc)}\n", 422, headers=_headers())
         disposition = (
             f"attachment; filename=\"{_ascii(wanted.filename)}\"; filename*=UTF-8''{quote(wanted.filename)}"
         )
         return Response(
-            wanted.body,
+            body,
             media_type=wanted.media_type,
             headers={**_headers(), "Content-Disposition": disposition},
         )

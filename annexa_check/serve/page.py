@@ -81,12 +81,16 @@ Record this run in the history <span class="muted">({escape(history)})</span></l
 def result_page(base: str, checked: Checked) -> str:
     """The downloads, then the HTML report in a frame (its filters and sorting work as in the file)."""
     links = "".join(
-        f'<li><a class="button" id="download-{kind}" href="download/{kind}" download="{escape(d.filename)}">'
-        f"{escape(d.label)}</a></li>"
+        f'<li><a class="button" id="download-{kind}" href="download/{kind}" download="{escape(d.filename)}"'
+        f"{' data-made' if d.body is None else ''}>{escape(d.label)}</a></li>"
         for kind, d in checked.downloads.items()
     )
     if "teams" not in checked.downloads:
         links += '<li class="muted">No findings, so no team workbooks</li>'
+    links += "".join(  # where a copy's button would be: its command's own reason there is none
+        f'<li class="muted" id="no-{kind}">{escape(label)}: {escape(why)}</li>'
+        for kind, (label, why) in checked.unavailable.items()
+    )
     recorded = (
         f'<p id="recorded">Recorded in the history as run {checked.recorded}.</p>'
         if checked.recorded is not None
@@ -97,6 +101,7 @@ def result_page(base: str, checked: Checked) -> str:
 <h1 id="checked">{escape(checked.name)}</h1>
 <p class="lede" id="result-headline">{escape(checked.headline)}</p>
 <nav aria-label="Downloads"><ul class="downloads">{links}</ul></nav>
+<p id="making" role="status" aria-live="polite"></p>
 {recorded}
 <iframe id="report" src="report.html" title="The report for {escape(checked.name)}"></iframe>
 </main>"""

@@ -3,6 +3,13 @@
 The upload and everything written from it live in a private folder that is removed as soon as
 the result is held in memory; what the page offers afterwards (the report, the downloads) is
 kept only in this process, so it is gone when the server stops.
+
+The copies of the council's own workbook (`COPIES`) are made on their first download, not with
+the check: openpyxl takes seconds even for a small workbook (1.6 s for the example, over 40 s
+for ~106k rows) and most checks are only read, so the result is not held back for a file that
+may never be asked for. What each copy needs of the check is taken while the check is still in
+hand, and the upload's bytes are kept in memory with the result, never on disk, so nothing is
+checked twice.
 """
 
 from __future__ import annotations
@@ -10,24 +17,44 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
+import threading
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annexa_check.errors import AnnexaError, one_line
 from annexa_check.report.model import Report
 from annexa_check.settings.config import Settings
 
+if TYPE_CHECKING:
+    from annexa_check.engine.check import CheckResult
 
-@dataclass(frozen=True)
+
+@dataclass
 class Download:
-    """A file the result page offers, already written."""
+    """A file the result page offers: written with the check, or made on its first download."""
 
     label: str  # what the button says
     filename: str  # the name the browser saves it under
     media_type: str
-    body: bytes
+    body: bytes | None = None
+    make: Callable[[], bytes] | None = None  # for a file made on first download, then kept
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def content(self) -> bytes:
+        """The file's bytes; one made on demand is made once (a second click waits for it) and kept,
+        and what it was made from (the upload's bytes) is let go."""
+        with self._lock:
+            if self.body is None:
+                if self.make is None:
+                    raise AnnexaError("this file was never made; check the workbook again")
+                self.body = self.make()
+                self.make = None
+            return self.body
 
 
 @dataclass(frozen=True)
@@ -37,8 +64,68 @@ class Checked:
     name: str  # the uploaded file's own name
     html: str  # the HTML report, as `validate --report` writes it
     headline: str
-    downloads: dict[str, Download]  # by kind: xlsx, csv, teams, json (teams absent: no findings)
+    downloads: dict[str, Download]  # by kind: xlsx, csv, teams, json, then COPIES (teams absent: no findings)
     recorded: int | None = None  # the run's id in the history, when the user asked to record it
+    unavailable: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind -> (label, why not)
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XLSM = "application/vnd.ms-excel.sheet.macroEnabled.12"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy of the council's own workbook, made by its command's own function from the check
+    already run. `problem` says, in that command's words, why an upload cannot have it (a format
+    it cannot edit, a workbook too big to load); `prepare` takes what the copy needs of the check
+    while the check is in hand and returns the maker, which gets the upload's bytes later."""
+
+    kind: str
+    label: str
+    problem: Callable[[Path, str, Settings], str | None]  # (upload, its own name, settings)
+    prepare: Callable[[CheckResult, Report, str], Callable[[bytes], bytes]]
+    output: Callable[[Path], Path]  # the copy's name from the workbook's own
+
+
+def _annotate_problem(upload: Path, name: str, settings: Settings) -> str | None:
+    from annexa_check.api.annotate import check_size, format_problem
+
+    problem = format_problem(Path(name))
+    if problem is None:
+        try:
+            check_size(upload, settings.limits)
+        except AnnexaError as exc:
+            problem = one_line(exc).replace(str(upload), name)
+    return problem
+
+
+def _annotate_prepare(result: CheckResult, report: Report, name: str) -> Callable[[bytes], bytes]:
+    """Where each finding goes is read from the loaded workbook now; the loaded lists can then go."""
+    from annexa_check.api.annotate import cells_of, marked
+
+    findings = report.exceptions.to_dicts()
+    cells = cells_of(result, findings)
+
+    def make(upload: bytes) -> bytes:
+        book = marked(io.BytesIO(upload), findings, cells, report, shown=Path(name))
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+    return make
+
+
+def _annotate_output(workbook: Path) -> Path:
+    from annexa_check.api.annotate import default_output
+
+    return default_output(workbook)
+
+
+# Every copy of the workbook the page can offer, in the order its buttons show. `annexa-check fix`'s
+# corrected copy is one more row: Copy("corrected", "Corrected copy for ChAT", ...).
+COPIES: tuple[Copy, ...] = (
+    Copy("annotated", "Marked-up workbook", _annotate_problem, _annotate_prepare, _annotate_output),
+)
 
 
 @dataclass(frozen=True)
@@ -51,20 +138,22 @@ class Request:
     record: bool
 
 
-def report_for(path: Path, settings: Settings, asked: Request) -> Report:
-    """The one place the page gets findings: the check `validate` runs, judged by its default policy.
+def report_for(path: Path, settings: Settings, asked: Request) -> tuple[CheckResult, Report]:
+    """The one place the page gets findings: the check `validate` runs, judged by its default policy,
+    with the loaded workbook that places each finding in its cell for the marked-up copy.
 
     The upload sits under a temporary name, so the report names the file as the user knows it. The
-    library's `run_check` is what `check()` and `validate` run, so the page cannot drift from them.
+    library's `run_check_loaded` is what `check()`, `validate` and `annotate` run, so the page
+    cannot drift from them.
     """
-    from dataclasses import replace
-
-    from annexa_check.api.library import run_check
+    from annexa_check.api.library import run_check_loaded
+    from annexa_check.report.model import build_report
     from annexa_check.report.policy import Policy
 
     used = replace(settings, reference_date=asked.reference_date)
-    built = run_check(path, used, template=asked.template, shown=Path(asked.name))
-    return built.judged(Policy().judge(built.counts_as_dict()))
+    result = run_check_loaded(path, used, template=asked.template, shown=Path(asked.name))
+    built = build_report(result)
+    return result, built.judged(Policy().judge(built.counts_as_dict()))
 
 
 def check_upload(path: Path, settings: Settings, asked: Request, history: Path) -> Checked:
@@ -73,20 +162,60 @@ def check_upload(path: Path, settings: Settings, asked: Request, history: Path) 
     Messages name the file as the user knows it, never the temporary folder. Files are written in
     `path`'s folder, which the caller removes.
     """
+    with _told_as(asked.name, path):
+        result, report = report_for(path, settings, asked)
+        copies, unavailable = _copies(path, settings, asked.name, result, report)
+        made = _outputs(report, path.parent / "out", asked, history)  # last: it may record the run
+        return replace(made, downloads={**made.downloads, **copies}, unavailable=unavailable)
+
+
+@contextmanager
+def _told_as(name: str, path: Path | None = None) -> Iterator[None]:
+    """Any error as one AnnexaError line naming the file as the user knows it (never `path`)."""
     try:
-        report = report_for(path, settings, asked)
-        return _outputs(report, path.parent / "out", asked, history)
+        yield
     except AnnexaError as exc:
-        raise AnnexaError(one_line(exc).replace(str(path), asked.name)) from None
+        told = one_line(exc)
+        raise AnnexaError(told.replace(str(path), name) if path else told) from None
     except MemoryError:
         raise AnnexaError(
-            f"{asked.name}: not enough memory to finish; close other programs or check a smaller workbook"
+            f"{name}: not enough memory to finish; close other programs or check a smaller workbook"
         ) from None
     except Exception as exc:  # a bug: one line without any cell value, as the CLI says it
-        raise AnnexaError(f"{asked.name}: {one_line(exc)}") from None
+        raise AnnexaError(f"{name}: {one_line(exc)}") from None
 
 
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def _copies(
+    path: Path, settings: Settings, name: str, result: CheckResult, report: Report
+) -> tuple[dict[str, Download], dict[str, tuple[str, str]]]:
+    """Each of `COPIES` this upload can have, to be made on first download, else why not.
+
+    The upload's bytes are read once, for all of them, and only when one is offered.
+    """
+    offered: dict[str, Download] = {}
+    unavailable: dict[str, tuple[str, str]] = {}
+    upload: bytes | None = None
+    for copy in COPIES:
+        problem = copy.problem(path, name, settings)
+        if problem is not None:
+            unavailable[copy.kind] = (copy.label, problem)
+            continue
+        if upload is None:
+            upload = path.read_bytes()
+        output = copy.output(Path(name))
+        media = _XLSM if output.suffix.lower() == ".xlsm" else _XLSX
+        offered[copy.kind] = Download(
+            copy.label, output.name, media, make=_bound(copy.prepare(result, report, name), upload, name)
+        )
+    return offered, unavailable
+
+
+def _bound(make: Callable[[bytes], bytes], upload: bytes, name: str) -> Callable[[], bytes]:
+    def made() -> bytes:
+        with _told_as(name):
+            return make(upload)
+
+    return made
 
 
 def _outputs(report: Report, folder: Path, asked: Request, history: Path) -> Checked:

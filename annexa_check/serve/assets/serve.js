@@ -63,6 +63,40 @@
     });
   }
 
+  // A copy of the workbook is made on its first download, which takes seconds (minutes for a large
+  // workbook): say so meanwhile, and show its one-line message if it cannot be made. Without this
+  // script the link downloads as the others do.
+  var making = document.getElementById("making");
+  Array.prototype.forEach.call(document.querySelectorAll("a[data-made]"), function (link) {
+    var busy = false;
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (busy) { return; }
+      busy = true;
+      making.className = "muted";
+      making.textContent = "Making the " + link.textContent.toLowerCase() + "…";
+      fetch(link.href).then(function (answer) {
+        if (!answer.ok) {
+          return answer.text().then(function (text) { throw { told: text.trim() }; });
+        }
+        return answer.blob();
+      }).then(function (blob) {
+        var address = URL.createObjectURL(blob);
+        var save = document.createElement("a");
+        save.href = address;
+        save.download = link.getAttribute("download");
+        document.body.appendChild(save);
+        save.click();
+        save.remove();
+        setTimeout(function () { URL.revokeObjectURL(address); }, 60000);
+        making.textContent = "";
+      }).catch(function (error) {
+        making.className = "error";
+        making.textContent = (error && error.told) || "The page could not reach annexa-check: is it still running?";
+      }).then(function () { busy = false; });
+    });
+  });
+
   // The report's frame grows with the report, so the page scrolls as one.
   var frame = document.getElementById("report");
   if (frame) {
