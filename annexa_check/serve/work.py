@@ -103,7 +103,7 @@ def _annotate_prepare(result: CheckResult, report: Report, name: str) -> Callabl
     """Where each finding goes is read from the loaded workbook now; the loaded lists can then go."""
     from annexa_check.api.annotate import cells_of, marked
 
-    findings = report.exceptions.to_dicts()
+    findings = report.expected.to_dicts()  # every finding, as annotate marks them
     cells = cells_of(result, findings)
 
     def make(upload: bytes) -> bytes:
