@@ -162,6 +162,30 @@ def test_a_column_the_extract_never_fills_is_one_finding_and_the_key_count_keeps
     assert 'data-total="0"' in html
 
 
+def test_history_and_compare_count_an_extract_fault_by_its_rows(
+    generated: tuple[Path, Manifest], tmp_path: Path
+) -> None:
+    """A recorded run, the trend and compare keep the 60 rows the fault stands for, as the counts do."""
+    source, manifest = generated
+    path = transform(source, tmp_path / "blank.xlsx", manifest, {("list_6", "primary_need"): emptied})
+    store = tmp_path / "history.db"
+    ref = REFERENCE.isoformat()
+    recorded = run("validate", str(path), "--reference-date", ref, "--record", "--history", str(store), "-q")
+    assert recorded.exit_code == 1, recorded.output
+    trend = run("trend", "--format", "json", "--history", str(store))
+    assert trend.exit_code == 0, trend.output
+    assert json.loads(trend.stdout)["counts"]["missing_primary_need"] == {"run 1": 60}
+    same = run("compare", str(path), str(path), "--reference-date", ref, "--format", "json")
+    assert same.exit_code == 0, same.output
+    need = json.loads(same.stdout)["by_error_type"]["missing_primary_need"]
+    assert need == {"new": 0, "resolved": 0, "still_open": 60}
+    against = run(
+        "compare", "1", str(path), "--reference-date", ref, "--format", "json", "--history", str(store)
+    )
+    assert against.exit_code == 0, against.output
+    assert json.loads(against.stdout)["by_error_type"]["missing_primary_need"] == need
+
+
 def test_codes_in_a_systems_own_spelling_throughout_are_one_finding_per_list(
     generated: tuple[Path, Manifest],
 ) -> None:
