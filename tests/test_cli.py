@@ -107,7 +107,7 @@ def test_csv_exception_list(workbook: Path, tmp_path: Path) -> None:
         rows = list(csv.reader(handle))
     assert rows[0] == [
         "error_type", "rule", "severity", "list", "row", "child_id", "column", "value", "message", "team", "worker",
-        "sheet", "fingerprint", "reference_date",
+        "sheet", "fingerprint", "scope", "reference_date",
     ]  # fmt: skip
     assert [r[:7] + r[9:11] for r in rows[1:]] == [
         [
@@ -137,7 +137,8 @@ def test_csv_exception_list(workbook: Path, tmp_path: Path) -> None:
     ]
     assert [r[7] for r in rows[1:]] == ["", "", "'@SUM(1+1)", "'=1+1"]  # a spreadsheet must not run them
     assert [len(r[12]) for r in rows[1:]] == [16] * 4  # fingerprints
-    assert {r[13] for r in rows[1:]} == {"2025-03-31"}
+    assert {r[13] for r in rows[1:]} == {"record"}  # each about one row, for the team that holds it
+    assert {r[14] for r in rows[1:]} == {"2025-03-31"}
 
 
 def test_xlsx_exception_list_is_for_people(workbook: Path, tmp_path: Path) -> None:
@@ -148,7 +149,7 @@ def test_xlsx_exception_list_is_for_people(workbook: Path, tmp_path: Path) -> No
     assert result.exit_code == 1
     sheet = openpyxl.load_workbook(out)["Exceptions"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N4"
+    assert sheet.auto_filter.ref == "A1:O4"
     assert [c.value for c in sheet[1]][:6] == [
         "Error type",
         "Rule",

@@ -225,7 +225,7 @@ def test_config_changes_a_copy_of_the_spec(spec: Spec) -> None:
         ('select = ["CIN"\nignore = 1\n', "not valid TOML: Unclosed array (at line 2, column 1)"),
         (
             'selct = ["CIN"]\n',
-            "selct: unknown key (did you mean 'select'?); expected reference_date, select, ignore, severity, lists, codesets, limits, max_unpacked_mb",
+            "selct: unknown key (did you mean 'select'?); expected reference_date, select, ignore, severity, lists, codesets, limits, extract, max_unpacked_mb",
         ),
         ("select = 5\n", "select: expected text or a list of text, got a number"),
         (

@@ -107,7 +107,7 @@ def test_nesting_inside_strings_and_comments_is_not_counted(spec: Spec, tmp_path
         (
             '"select\\n" = 1\n',
             "\"select\\n\": unknown key (did you mean 'select'?); expected reference_date, select, ignore, "
-            "severity, lists, codesets, limits, max_unpacked_mb",
+            "severity, lists, codesets, limits, extract, max_unpacked_mb",
         ),
         (
             '[severity]\n"\\u001b[31mETH001" = "error"\n',

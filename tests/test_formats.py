@@ -44,7 +44,7 @@ def test_real_output_validates_against_the_schema(
         result = run("validate", str(workbook), "--reference-date", REF, "--format", "json")
         report = json.loads(result.stdout)
         validator.validate(report)
-        assert report["schema_version"] == "1.1"
+        assert report["schema_version"] == "1.2"
         assert report["policy"]["passed"] is (result.exit_code == 0)
     assert (
         json.loads(

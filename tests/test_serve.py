@@ -214,8 +214,8 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
             for words, count in re.findall(r"(?:^|; )([^;(]+) \([^)]+\): ([\d,]+) records", chart)
         }
         assert shown == {type_words(key): c["count"] for key, c in expected["counts"].items()}
-        total = expected["totals"]["findings"]
-        rows = list(csv.DictReader(io.StringIO(cli["csv"])))
+        rows = [r for r in csv.DictReader(io.StringIO(cli["csv"])) if r["scope"] == "record"]
+        total = len(rows)  # the child-level table holds records only
         key_rows = sum(1 for r in rows if r["error_type"] in KEY_ERROR_TYPES)
         # the report opens on the key error types; "Everything" shows every finding
         assert report.locator("#shown").inner_text() == f"Showing {key_rows} of {total} findings"
@@ -398,10 +398,12 @@ def test_two_uploads_at_once_each_get_their_own_result(server: Server, cli: dict
     generate(other, seed=7, children=200, reference_date=date(2025, 3, 31), inject=SMALL_DIRTY_COUNTS)
     done = subprocess.run(
         [sys.executable, "-m", "annexa_check", "validate", str(other), "--reference-date", REFERENCE,
-         "--no-config", "-q", "--format", "json"],
+         "--no-config", "-q", "--format", "csv"],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
-    other_totals = json.loads(done.stdout)["totals"]
+    other_rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    other_records = sum(1 for r in other_rows if r["scope"] == "record")
+    example_rows = list(csv.DictReader(io.StringIO(cli["csv"])))
     with browser_page(tmp_path) as first:
         second = first.context.new_page()
         for page, path in ((first, EXAMPLE), (second, other)):
@@ -419,13 +421,17 @@ def test_two_uploads_at_once_each_get_their_own_result(server: Server, cli: dict
         for page in (first, second):  # every finding, not only the key error types the report opens on
             page.frame_locator("#report").locator("#filter-group").select_option("")
         shown = second.frame_locator("#report").locator("#shown").inner_text()
-        assert shown == f"Showing {other_totals['findings']} of {other_totals['findings']} findings"
-        total = cli["json"]["totals"]["findings"]
+        assert shown == f"Showing {other_records} of {other_records} findings"  # records only
+        total = sum(1 for r in example_rows if r["scope"] == "record")
         assert (
             first.frame_locator("#report").locator("#shown").inner_text()
             == f"Showing {total} of {total} findings"
         )
-        assert other_totals["findings"] != total
+        # both dirtied alike, so as many records; each page's extract-level warnings are its own
+        for page, rows in ((first, example_rows), (second, other_rows)):
+            warned = page.frame_locator("#report").locator("#extract summary").inner_text()
+            assert warned.startswith(f"{len(rows) - sum(r['scope'] == 'record' for r in rows)} extract-level")
+        assert len(other_rows) != len(example_rows)
 
 
 def test_a_malformed_upload_gets_the_clis_message(server: Server, tmp_path: Path) -> None:

@@ -293,7 +293,7 @@ def annotate(
     inspect(workbook, settings.limits)  # before counting: the pre-check bounds every part's size
     check_size(workbook, settings.limits)
     result, report = checked(workbook, settings, template, select, ignore, progress)
-    findings = report.exceptions.to_dicts()
+    findings = report.expected.to_dicts()  # every finding, the extract's too: each has a cell or a line
     cells = cells_of(result, findings)
     dropped = dropped_parts(workbook)
     # Opened and marked before the writer: its errors are about the input, not the output.

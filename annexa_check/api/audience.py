@@ -80,5 +80,5 @@ def previous_comparison(store: Path | None, report: Report) -> Comparison | None
     if run is None:
         return None
     old = run_side(store, run, [rule.code for rule in report.rules])
-    new = Side(report.workbook.name, report.reference_date.isoformat(), report.findings)
+    new = Side(report.workbook.name, report.reference_date.isoformat(), report.counted)  # as recorded
     return compare(old, new)

@@ -155,7 +155,7 @@ def check_one(job: Job) -> Outcome:
         verdict=verdict,
         junit=ET.tostring(formats.junit_suite(written), encoding="unicode"),
         markdown=formats.markdown(model),
-        findings=written.findings.select(HISTORY_COLUMNS),
+        findings=written.counted.select(HISTORY_COLUMNS),  # an extract fault as the rows it stands for
         lines=lines,
         model=written if job.keep_result else None,
     )
@@ -363,6 +363,8 @@ def combined(
         for key, c in outcome.report["counts"].items():
             summed = counts.setdefault(key, {"count": 0, "children": 0, "severity": c["severity"]})
             summed["count"] += c["count"]
+            if c.get("from_extract"):
+                summed["from_extract"] = summed.get("from_extract", 0) + c["from_extract"]
             summed["children"] += c["children"]  # children of different councils are different children
 
     def total(key: str) -> int:

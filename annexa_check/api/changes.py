@@ -10,6 +10,7 @@ from pathlib import Path
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.engine.check import check_workbook, selected_rules
 from annexa_check.errors import AnnexaError
+from annexa_check.findings.table import counted
 from annexa_check.history import store as history
 from annexa_check.history.compare import run_side, write_changes
 from annexa_check.read.safety import DEFAULT_LIMITS, Limits
@@ -81,7 +82,8 @@ def side(
             config=checking.config,
             limits=checking.limits,
         )
-        return Side(path.name, checking.reference_date.isoformat(), result.findings)
+        # an extract fault as the record findings it stands for, as a recorded run stores it
+        return Side(path.name, checking.reference_date.isoformat(), counted(result.findings, result.absorbed))
     if not (argument.isdigit() or _is_date(argument)):
         raise AnnexaError(f"'{argument}' is not a workbook, a run id or the reference date of a recorded run")
     where = store()

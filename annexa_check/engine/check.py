@@ -11,13 +11,14 @@ import polars as pl
 
 from annexa_check.catalogue.selection import select_rules
 from annexa_check.catalogue.spec import Rule, Spec, load_spec
+from annexa_check.engine.extract import find_extract_faults
 from annexa_check.engine.run import Skipped, run_rules
 from annexa_check.errors import AnnexaError
-from annexa_check.findings.table import counts_by_type
+from annexa_check.findings.table import counted, counts_by_type
 from annexa_check.read.extracts import Source, load_source
 from annexa_check.read.loader import LoadedWorkbook, template_evidence
 from annexa_check.read.safety import DEFAULT_LIMITS, Limits
-from annexa_check.settings.config import Config, apply_config, config_report
+from annexa_check.settings.config import DEFAULT_EXTRACT_FAULTS, Config, apply_config, config_report
 
 DEFAULT_TEMPLATE = "2023"
 DEFAULT_SOURCE = "2023/24, the default: the workbook has no List 9, whose headers tell the layouts apart"
@@ -35,9 +36,12 @@ class CheckResult:
     spec: Spec
     config: dict[str, Any] | None = None  # what a configuration file changed, and where it applied
     rules: list[Rule] = field(default_factory=list)  # the rules selected for the run
+    # the record findings an extract finding stands for, each with `extract` (that finding's fingerprint)
+    absorbed: pl.DataFrame | None = None
 
     def counts(self) -> pl.DataFrame:
-        return counts_by_type(self.findings)
+        """Per error type, the records affected (an extract fault counts the rows it stands for)."""
+        return counts_by_type(counted(self.findings, self.absorbed))
 
     @property
     def error_count(self) -> int:
@@ -103,6 +107,8 @@ def check_workbook(
     if progress is not None:
         progress(f"Running {len(rules)} rules", steps - 1, steps)
     findings, skipped = run_rules(workbook, spec, template=chosen, reference_date=reference_date, rules=rules)
+    thresholds = config.extract if config else DEFAULT_EXTRACT_FAULTS
+    findings, absorbed = find_extract_faults(findings, workbook, spec, chosen, thresholds)
     if progress is not None:
         progress("Done", steps, steps)
     return CheckResult(
@@ -115,4 +121,5 @@ def check_workbook(
         spec=spec,
         config=config_report(config, workbook, base, spec, chosen) if config else None,
         rules=rules,
+        absorbed=absorbed,
     )

@@ -20,7 +20,13 @@ from annexa_check.annex import values as v
 from annexa_check.annex.model import Column, ListSpec
 from annexa_check.catalogue.spec import MESSAGE_COLUMN, Condition, Rule, Spec
 from annexa_check.findings.messages import PARAMS, TEMPLATE, no_params, render_messages
-from annexa_check.findings.table import FINDING_COLUMNS, MESSAGE_COLUMNS, empty_findings, validate_findings
+from annexa_check.findings.table import (
+    FINDING_COLUMNS,
+    MESSAGE_COLUMNS,
+    empty_findings,
+    scope_by_row,
+    validate_findings,
+)
 from annexa_check.read.loader import ROW, LoadedList, LoadedWorkbook
 
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
@@ -514,6 +520,7 @@ def run_rules(
         findings.with_columns(
             pl.col("list").replace_strict(list_order, return_dtype=pl.Int32).alias("__list"),
             pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("__rule"),
+            scope_by_row(),
         )
         # value and message break ties between list-level findings (no row) of one rule and column,
         # which would otherwise come in whatever order a group-by produced them

@@ -45,6 +45,7 @@ FINDING_COLUMNS = [
     "worker",
     "sheet",
     "fingerprint",
+    "scope",  # last: a column added later goes at the end, so files read by position still read
 ]
 _SCHEMA = {
     "error_type": pl.String,
@@ -60,7 +61,11 @@ _SCHEMA = {
     "worker": pl.String,
     "sheet": pl.String,
     "fingerprint": pl.String,
+    "scope": pl.String,
 }
+# What a finding is about: one record (a row, for the team that owns it), or the extract itself (a
+# list, a column, or one fault of the query repeated on every row: for the data officer, fixed once).
+SCOPES = ("record", "extract")
 
 
 # Behind the public columns: each message's template and the values it quotes, as data
@@ -91,6 +96,7 @@ def _pandera_schema(error_types: tuple[str, ...], rule_codes: tuple[str, ...]) -
             "worker": pa.Column(pl.String, nullable=True),
             "sheet": pa.Column(pl.String, nullable=True),
             "fingerprint": pa.Column(pl.String, pa.Check.str_matches(r"^[0-9a-f]{16}(-\d+)?$"), unique=True),
+            "scope": pa.Column(pl.String, pa.Check.isin(list(SCOPES))),
         },
         strict=True,
         ordered=True,
@@ -130,6 +136,7 @@ _FAST_CHECKS: dict[str, Callable[[tuple[str, ...], tuple[str, ...]], pl.Expr | N
     "fingerprint": lambda *_: (
         pl.col("fingerprint").str.contains(r"^[0-9a-f]{16}(-\d+)?$") & pl.col("fingerprint").is_unique()
     ),
+    "scope": lambda *_: pl.col("scope").is_in(list(SCOPES)),
 }
 
 
@@ -141,6 +148,23 @@ def _meets_contract(public: pl.DataFrame, error_types: tuple[str, ...], codes: t
         *(check.all() for make in _FAST_CHECKS.values() if (check := make(error_types, codes)) is not None),
     ]
     return all(public.select(check.alias(f"__{i}") for i, check in enumerate(checks)).row(0))
+
+
+def scope_by_row() -> pl.Expr:
+    """A finding with a row is about that record; one without (a list or a column) is about the extract."""
+    return pl.when(pl.col("row").is_null()).then(pl.lit("extract")).otherwise(pl.lit("record")).alias("scope")
+
+
+def counted(findings: pl.DataFrame, absorbed: pl.DataFrame | None) -> pl.DataFrame:
+    """The findings as counts see them: an extract fault by the record findings it stands for.
+
+    `absorbed` holds those record findings, each with `extract`, the fingerprint of the one
+    extract finding that replaced it; so "197 missing primary need codes" still counts rows.
+    """
+    if absorbed is None or absorbed.height == 0:
+        return findings
+    standing = findings.filter(~pl.col("fingerprint").is_in(absorbed["extract"].implode()))
+    return pl.concat([standing.select(findings.columns), absorbed.select(findings.columns)])
 
 
 def _person() -> pl.Expr:

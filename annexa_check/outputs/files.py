@@ -258,6 +258,7 @@ COLUMN_WORDS = {
     "worker": "Worker",
     "sheet": "Sheet",
     "reference_date": "Reference date",
+    "scope": "Scope (record or extract)",
     "count": "Records",
     "children": "Children",
     "previous": "Before",

@@ -65,6 +65,8 @@ def junit_suite(report: Report) -> ET.Element:
     for s in report.skipped:
         skipped.setdefault(s.rule, []).append(f"{s.list}: {s.reason}")
     by_rule = {key[0]: part for key, part in findings.partition_by("rule", as_dict=True).items()}
+    # records as counted: an extract fault by the rows it stands for, its one finding shown first
+    records = {key[0]: part for key, part in report.counted.partition_by("rule", as_dict=True).items()}
     cases, failures, skips = [], 0, 0
     for rule in report.rules:
         case = ET.Element(
@@ -72,9 +74,10 @@ def junit_suite(report: Report) -> ET.Element:
         )
         part = by_rule.get(rule.code)
         if part is not None:
-            people = distinct_people(part)
+            counted = records.get(rule.code, part)
+            people = distinct_people(counted)
             message = (
-                f"{part.height} record{'s' if part.height != 1 else ''}, {people} "
+                f"{counted.height} record{'s' if counted.height != 1 else ''}, {people} "
                 f"{'child' if people == 1 else 'children'}: {rule.error_type} ({rule.severity})"
             )
             lines = [_record_line(r) for r in part.head(FIRST_RECORDS).iter_rows(named=True)]
@@ -123,18 +126,32 @@ def markdown(report: Report) -> str:
         "",
         f"**{report.headline}**",
     ]
+    lead = report.extract_lead
+    if lead is not None:
+        lines += ["", f"#### {_cell(lead)}", ""]
+        lines += [
+            f"- {_cell(f['list'])}, `{_cell(f['column'])}`: {_cell(f['message'])}"
+            for f in report.extract_faults.iter_rows(named=True)
+        ]
     if report.counts:
+        extract = any(
+            c.from_extract for c in report.counts.values()
+        )  # the column only when it says something
         lines += [
             "",
-            "| Error type | Severity | Records | Children | Fails the run |",
-            "|---|---|--:|--:|---|",
+            "| Error type | Severity | Records | Children | Fails the run |"
+            + (" Of the records, from an extract fault |" if extract else ""),
+            "|---|---|--:|--:|---|" + ("--:|" if extract else ""),
         ]
         ordered = sorted(
             report.counts.items(), key=lambda kv: (kv[1].severity != "error", -kv[1].count, kv[0])
         )
         for key, c in ordered:
             fails = "yes" if key in verdict.failing else "no"
-            lines.append(f"| `{key}` | {c.severity} | {c.count:,} | {c.children:,} | {fails} |")
+            lines.append(
+                f"| `{key}` | {c.severity} | {c.count:,} | {c.children:,} | {fails} |"
+                + (f" {c.from_extract:,} |" if extract else "")
+            )
     if report.skipped:
         n = len(report.skipped)
         lines += ["", f"{n} rule{'s' if n != 1 else ''} could not run (columns missing)."]

@@ -288,6 +288,35 @@ def _child_rows(findings: pl.DataFrame) -> str:
     return "".join(rows)
 
 
+def _extract_section(report: Report) -> str:
+    """The lead when the extract itself is at fault, each fault once, before any child's row; the
+    extract's warnings (a list not found, codes in a non-standard form) folded below it."""
+    lead = report.extract_lead
+    warnings = report.findings.filter((pl.col("scope") == "extract") & (pl.col("severity") == "warning"))
+    if lead is None and warnings.height == 0:
+        return ""
+
+    def items(found: pl.DataFrame) -> str:
+        return "".join(
+            f"<li><strong>{escape(f['list'])}, {escape(f['column'])}</strong>: {escape(f['message'])}</li>"
+            for f in found.iter_rows(named=True)
+        )
+
+    heading = "Fix the extract first" if lead is not None else "The extract"
+    body = f"<p>{escape(lead)}</p>\n<ul>{items(report.extract_faults)}</ul>" if lead is not None else ""
+    if warnings.height:
+        words = "warning" if warnings.height == 1 else "warnings"
+        body += (
+            f"\n<details><summary>{warnings.height:,} extract-level {words} (a list not found, codes "
+            f"written in a non-standard form): not in the child-level table</summary>"
+            f"<ul>{items(warnings)}</ul></details>"
+        )
+    return f"""<section aria-labelledby="extract-h" id="extract" class="extract">
+<h2 id="extract-h">{heading}</h2>
+{body}
+</section>"""
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document; with the report's comparison, the change since that run too."""
     ordered = _in_order(report.counts_table, report.spec)
@@ -302,7 +331,7 @@ def render_html(report: Report) -> str:
     counts = report.counts_table
     key = _by_largest(counts.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)))
     key_total = int(key["count"].sum()) if key.height else 0
-    titles = report.titles(findings)
+    titles = report.titles(report.findings)  # a key type may be all one extract fault: no child row
     when = f"{report.reference_date.day} {report.reference_date:%B %Y}"
 
     key_items = (
@@ -354,6 +383,7 @@ def render_html(report: Report) -> str:
     chart = _chart(counts, report.spec) if counts.height else "<p>No findings.</p>"
     data, findings = _child_data(findings)
     key_rows = findings.filter(pl.col("error_type").is_in(KEY_ERROR_TYPES)).height
+    extract_section = _extract_section(report)
     key_words = "key error" if key_total == 1 else "key errors"
     change_headline = change_section = ""
     comparison = report.comparison
@@ -400,6 +430,7 @@ reference date {escape(when)} · template {escape(report.template)}</p>
 {note}
 <ol class="key-types" aria-label="Key errors by type, largest first">{key_items}</ol>
 </header>
+{extract_section}
 {change_section}
 <section aria-labelledby="chart-h"><h2 id="chart-h">Records by error type</h2>{chart}</section>
 <div class="two">

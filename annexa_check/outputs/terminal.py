@@ -115,6 +115,11 @@ def render(report: Report, console: Console) -> None:
         f"Reference date {report.reference_date.isoformat()}  ·  "
         f"template {report.template} ({report.template_source})"
     )
+    lead = report.extract_lead
+    if lead is not None:
+        console.print(f"[bold red]{shown(lead)}[/]")
+        for f in report.extract_faults.iter_rows(named=True):
+            console.print(f"  {shown(f['list'])}, {shown(f['column'])}: {shown(f['message'])}")
 
     loaded = new_table(
         "Lists loaded",

@@ -21,7 +21,7 @@ from annexa_check.catalogue.expected import with_expected
 from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.engine.check import CheckResult
 from annexa_check.findings.pseudonym import pseudonymise
-from annexa_check.findings.table import KEY_ERROR_TYPES, counts_by, counts_by_type, distinct_people
+from annexa_check.findings.table import KEY_ERROR_TYPES, counted, counts_by, counts_by_type, distinct_people
 from annexa_check.report.change import allocation
 from annexa_check.version import __version__
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from annexa_check.report.policy import Verdict
 
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,22 @@ class ListReport:
 
 @dataclass(frozen=True)
 class TypeCount:
-    """Records and distinct children of one error type (a record counts once per type)."""
+    """Records and distinct children of one error type (a record counts once per type).
+
+    `count` is the records affected, whether each has its own finding or an extract fault
+    stands for it (fractional ages on every row: one finding, every row counted);
+    `from_extract` says how many of them come from such a fault.
+    """
 
     count: int
     children: int
     severity: str
+    from_extract: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "children": self.children, "severity": self.severity}
+        """`from_extract` only where an extract fault stands for some records (an optional key)."""
+        counts = {"count": self.count, "children": self.children, "severity": self.severity}
+        return counts | ({"from_extract": self.from_extract} if self.from_extract else {})
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,7 @@ class Report:
     verdict: Verdict | None = None
     comparison: Comparison | None = None  # against the workbook's previous recorded run, when asked
     pseudonymised: bool = False
+    absorbed: pl.DataFrame | None = None  # the record findings the extract findings stand for
 
     @property
     def headline(self) -> str:
@@ -129,31 +138,71 @@ class Report:
         return {r.code: r for r in self.spec.rules}
 
     @cached_property
-    def exceptions(self) -> pl.DataFrame:
-        """The findings with the `expected` column (what a correct value looks like), computed once."""
+    def expected(self) -> pl.DataFrame:
+        """Every finding with the `expected` column (what a correct value looks like), computed once."""
         return with_expected(self.findings, self.spec, self.template, self.reference_date)
+
+    @cached_property
+    def exceptions(self) -> pl.DataFrame:
+        """The record-level findings with `expected`: what a team or worker receives, and the HTML's
+        child-level table. A fault of the extract is no team's to fix, so it is shown once, in the lead
+        (`extract_faults`), not here."""
+        return self.expected.filter(pl.col("scope") == "record")
+
+    @cached_property
+    def extract_faults(self) -> pl.DataFrame:
+        """The extract-level errors, to fix before anything else: FINDING_COLUMNS plus `rows`, the
+        records each stands for (0 for a missing list or column). Warnings stay in the findings."""
+        faults = self.findings.filter((pl.col("scope") == "extract") & (pl.col("severity") == "error"))
+        if self.absorbed is None or self.absorbed.height == 0:
+            return faults.with_columns(pl.lit(0, dtype=pl.UInt32).alias("rows"))
+        rows = self.absorbed.group_by("extract").agg(pl.col("row").n_unique().alias("rows"))
+        return faults.join(
+            rows, left_on="fingerprint", right_on="extract", how="left", maintain_order="left"
+        ).with_columns(pl.col("rows").fill_null(0))
+
+    @property
+    def extract_lead(self) -> str | None:
+        """The sentence every output leads with when the extract itself is at fault, else None."""
+        faults = self.extract_faults
+        if faults.height == 0:
+            return None
+        rows = int(faults["rows"].sum())
+        standing = f", in place of {rows:,} row-level finding{'s' if rows != 1 else ''}" if rows else ""
+        return (
+            f"Fix the extract first: {faults.height:,} fault{'s' if faults.height != 1 else ''} "
+            f"of the extract itself{standing}. Each is one finding, not one per child: "
+            "fix the query that builds the lists, then re-run."
+        )
+
+    @cached_property
+    def counted(self) -> pl.DataFrame:
+        """The findings as every count takes them: each extract fault as the record findings it replaced."""
+        return counted(self.findings, self.absorbed)
 
     @cached_property
     def counts_by_list(self) -> pl.DataFrame:
         """Records and children per list (list, severity, count, children)."""
-        return counts_by(self.findings, "list")
+        return counts_by(self.counted, "list")
 
     @cached_property
     def counts_by_list_and_type(self) -> pl.DataFrame:
         """Records and children per list and error type."""
-        return counts_by(self.findings, "list", "error_type")
+        return counts_by(self.counted, "list", "error_type")
 
     @cached_property
     def counts_by_team(self) -> pl.DataFrame:
         """Records and children per allocated team (team, severity, count, children); none recorded is
-        `unallocated("team")`, kept apart from any team of that name."""
-        allocated = self.findings.with_columns(allocation("team").alias("__team"))
+        `unallocated("team")`, kept apart from any team of that name. Record-level findings only, as
+        the team workbooks hold: a fault of the extract is no team's to fix."""
+        records = self.findings.filter(pl.col("scope") == "record")
+        allocated = records.with_columns(allocation("team").alias("__team"))
         return counts_by(allocated, "__team").rename({"__team": "team"})
 
     @cached_property
     def counts_in_all_lists(self) -> pl.DataFrame:
         """One row, list "All lists": every list's records and children together."""
-        everything = self.findings.with_columns(pl.lit("All lists").alias("__all"))
+        everything = self.counted.with_columns(pl.lit("All lists").alias("__all"))
         return counts_by(everything, "__all").rename({"__all": "list"})
 
     def titles(self, findings: pl.DataFrame) -> dict[str, str]:
@@ -177,15 +226,23 @@ class Report:
         """
         if key is None:
             return self
-        return dataclasses.replace(
-            self, findings=pseudonymise(self.findings, self.spec, key), pseudonymised=True
-        )
+        findings, absorbed = pseudonymise(self.findings, self.spec, key), self.absorbed
+        if absorbed is not None and absorbed.height:  # re-keyed fingerprints: each still names its fault
+            keyed = dict(zip(self.findings["fingerprint"], findings["fingerprint"], strict=True))
+            absorbed = pseudonymise(absorbed, self.spec, key).with_columns(
+                pl.col("extract").replace_strict(keyed, return_dtype=pl.String)
+            )
+        return dataclasses.replace(self, findings=findings, pseudonymised=True, absorbed=absorbed)
 
     def as_dict(self) -> dict[str, Any]:
         """The run as one JSON-ready object (schema in schemas/summary.schema.json, documented in the README).
 
         With a verdict, the exit policy and its outcome are included, so a pipeline can read why it failed.
         """
+        faults = [  # what to fix before any child's record: the key is there only when there is any
+            {key: f[key] for key in ("list", "column", "rule", "error_type", "rows", "message")}
+            for f in self.extract_faults.iter_rows(named=True)
+        ]
         document: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "annexa-check", "version": __version__},
@@ -194,6 +251,7 @@ class Report:
             "template": {"year": self.template, "source": self.template_source},
             "lists": {key: lst.as_dict() for key, lst in self.lists.items()},
             "ignored_sheets": self.ignored_sheets,
+            **({"extract_faults": faults} if faults else {}),
             "counts": self.counts_as_dict(),
             "totals": self.totals.as_dict(),
             "rules_skipped": [{"rule": s.rule, "list": s.list, "reason": s.reason} for s in self.skipped],
@@ -209,9 +267,17 @@ def build_report(
     result: CheckResult, verdict: Verdict | None = None, comparison: Comparison | None = None
 ) -> Report:
     """The report of a checked workbook: counted once here, then only rendered."""
-    table = counts_by_type(result.findings)
+    everything = counted(result.findings, result.absorbed)
+    table = counts_by_type(everything)
+    from_extract = (
+        dict(counts_by_type(result.absorbed).select("error_type", "count").iter_rows())
+        if result.absorbed is not None and result.absorbed.height
+        else {}
+    )
     counts = {
-        row["error_type"]: TypeCount(row["count"], row["children"], row["severity"])
+        row["error_type"]: TypeCount(
+            row["count"], row["children"], row["severity"], from_extract.get(row["error_type"], 0)
+        )
         for row in table.iter_rows(named=True)
     }
     lists = {}
@@ -239,7 +305,7 @@ def build_report(
         errors=by_severity["error"],
         warnings=by_severity["warning"],
         error_types=sum(1 for c in counts.values() if c.severity == "error"),
-        children_with_errors=distinct_people(result.findings.filter(pl.col("severity") == "error")),
+        children_with_errors=distinct_people(everything.filter(pl.col("severity") == "error")),
         lists_found=sum(1 for lst in lists.values() if lst.found),
         lists_incomplete=sum(1 for lst in lists.values() if lst.incomplete),
     )
@@ -261,6 +327,7 @@ def build_report(
         spec=result.spec,
         verdict=verdict,
         comparison=comparison,
+        absorbed=result.absorbed,
     )
 
 

@@ -108,7 +108,7 @@ def _annotate_prepare(
     """Where each finding goes is read from the loaded workbook now: the marked copy needs no more of it."""
     from annexa_check.api.annotate import cells_of, marked
 
-    findings = report.exceptions.to_dicts()
+    findings = report.expected.to_dicts()  # every finding, as annotate marks them
     cells = cells_of(result, findings)
 
     def make(upload: bytes, _file: Path) -> bytes:  # the editor reads the bytes themselves

@@ -42,12 +42,34 @@ _TOP_KEYS = (
     "lists",
     "codesets",
     "limits",
+    "extract",
     "max_unpacked_mb",
 )
 _MOST = 10**12  # far past any real need, and still safe to multiply into bytes
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _MAX_DEPTH = 32  # arrays and inline tables inside each other; a settings file needs two
 _ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+@dataclass(frozen=True)
+class ExtractFaults:
+    """When a rule failing on a list's rows is one fault of the extract rather than one per child.
+
+    A rule that fails on at least `share` of the rows with a value in a column (or a column
+    blank on at least `share` of its rows), on at least `min_rows` rows, is reported once.
+    The published Annex A sample has five or six rows per list, and a whole list of
+    fractional ages there is still one fault of the query; below five rows, every row
+    failing is as likely to be a few real mistakes, and a few findings bury nothing.
+    """
+
+    share: float = 0.95
+    min_rows: int = 5
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"share": self.share, "min_rows": self.min_rows}
+
+
+DEFAULT_EXTRACT_FAULTS = ExtractFaults()
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,7 @@ class Config:
     aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # list -> column -> headers
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # code set -> synonym -> code
     limits: dict[str, int] = field(default_factory=dict)  # pre-check limit -> value (safety.Limits)
+    extract: ExtractFaults = DEFAULT_EXTRACT_FAULTS  # when failures on every row are one extract fault
 
     def limits_over(self, limits: Limits) -> Limits:
         """The pre-check's limits with the file's values in place of the given ones."""
@@ -80,7 +103,7 @@ class Config:
             "select": list(self.select),
             "ignore": list(self.ignore),
             "severity": dict(self.severity),
-        }
+        } | ({"extract": self.extract.as_dict()} if self.extract != DEFAULT_EXTRACT_FAULTS else {})
 
 
 @dataclass(frozen=True)
@@ -328,6 +351,22 @@ class _Reader:
             checked[name] = value
         return checked
 
+    def extract(self, value: Any) -> ExtractFaults:
+        """The `[extract]` table: `share` (a fraction above one half, at most 1) and `min_rows`."""
+        table = self.table(value, "extract", [f.name for f in fields(ExtractFaults)])
+        share = table.get("share", DEFAULT_EXTRACT_FAULTS.share)
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.5 < share <= 1:
+            raise self.fail(
+                "extract.share",
+                f"must be a fraction above 0.5 and at most 1, such as 0.95 (got {_shown(share)})",
+            )
+        min_rows = table.get("min_rows", DEFAULT_EXTRACT_FAULTS.min_rows)
+        if isinstance(min_rows, bool) or not isinstance(min_rows, int) or not 1 <= min_rows <= _MOST:
+            raise self.fail(
+                "extract.min_rows", f"must be a whole number of rows, at least 1 (got {_shown(min_rows)})"
+            )
+        return ExtractFaults(float(share), min_rows)
+
     def reference_date(self, value: Any) -> str:
         if isinstance(value, date) and not isinstance(value, datetime):  # reference_date = 2025-03-31
             value = value.isoformat()
@@ -504,6 +543,7 @@ def load_config(file: Path, spec: Spec) -> Config:
         aliases=reader.aliases(data.get("lists", {})),
         synonyms=reader.synonyms(data.get("codesets", {})),
         limits=reader.limits(data),
+        extract=reader.extract(data.get("extract", {})),
     )
 
 
