@@ -211,7 +211,7 @@ def test_the_example_in_a_browser(server: Server, cli: dict, tmp_path: Path) -> 
         # the chart's text alternative: each error type in words, its group, its records
         shown = {
             words: int(count.replace(",", ""))
-            for words, count in re.findall(r"(?:^|; )([^;(]+) \([^)]+\): ([\d,]+) records", chart)
+            for words, count in re.findall(r"(?:^|; )([^;(]+) \([^)]+\): ([\d,]+) records?", chart)
         }
         assert shown == {type_words(key): c["count"] for key, c in expected["counts"].items()}
         rows = [r for r in csv.DictReader(io.StringIO(cli["csv"])) if r["scope"] == "record"]
