@@ -125,3 +125,6 @@ def test_settings_shows_the_file_and_the_values_in_effect(tmp_path: Path, elsewh
     none = run("settings", str(workbook), "--no-config")
     assert none.stdout.splitlines()[0] == "Settings file: none: --no-config"
     assert run("settings").stdout.splitlines()[0] == "Settings file: none found: the defaults"
+    gone = run("settings", str(workbook.parent / "aprill.xlsx"))  # a typo, as validate would refuse it
+    assert (gone.exit_code, gone.stdout) == (2, "")
+    assert gone.stderr == f"annexa-check: error: {workbook.parent / 'aprill.xlsx'}: file not found\n"

@@ -46,6 +46,8 @@ def settings_command(
     from annexa_check.engine.check import selected_rules
     from annexa_check.settings.config import effective, load_settings
 
+    if workbook is not None and not workbook.exists():  # a mistyped name would show another folder's file
+        _fail(f"{workbook}: file not found")
     with _printing():
         try:
             spec = load_spec()
