@@ -1,0 +1,164 @@
+"""Hostile input at the entry points added after validate: `annexa_check.check()`, `annotate`,
+`fix` and `serve`.
+
+The rule is validate's: bad input gets one specific line naming what is wrong, never a
+traceback, a crash or a native library's panic text, and the user's file is never changed.
+Every file and request here is made by the test itself.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import annexa_check
+from annexa_check.catalogue.spec import load_spec
+from annexa_check.errors import AnnexaError
+
+REFERENCE = "2025-03-31"
+HEADERS = [c.header for c in load_spec().lists["list_1"].columns_for("2023")]
+
+
+def refusal(source: Any) -> str:
+    """What `check()` says of a source it must refuse: one line, an AnnexaError."""
+    with pytest.raises(AnnexaError) as caught:
+        annexa_check.check(source, reference_date=REFERENCE)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def every_column(series: pl.Series) -> dict[str, pl.DataFrame]:
+    """List 1 with every template column holding `series`."""
+    return {"list_1": pl.DataFrame({header: series.alias(header) for header in HEADERS})}
+
+
+# ---------------------------------------------------------------------------- check() given bytes
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "<bytes>: the workbook is empty (no bytes)"),
+        (
+            b"\x00\x01garbage" * 50,
+            "<bytes>: not a workbook or a .zip of CSV files (no zip package or Excel 97-2003 file inside)",
+        ),
+        (
+            b"PK\x03\x04" + b"\x00" * 50,
+            "<bytes>: the workbook is damaged or incomplete (its zip package is truncated or corrupt); "
+            "copy it again or re-save it in Excel",
+        ),
+        (
+            bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 100,
+            "<bytes>: not an Excel workbook (an Office file of another kind, such as a .doc)",
+        ),
+        (
+            zipped({"notes.txt": b"hello", "logo.png": b"\x89PNG"}),
+            "<bytes>: no Annex A list found (files: 'notes.txt'); expected files named like List_1.csv ... "
+            "List_11.csv or with the template's column headers",
+        ),
+        (
+            zipped({}),
+            "<bytes>: no CSV files found (expected one file per list, named like List_1.csv ... List_11.csv)",
+        ),
+        (
+            zipped({"List 1.csv": bytes(range(256)) * 4}),
+            "<bytes>: 'List 1.csv': cannot be decoded: byte 0x00 at offset 0 is not text; save it as CSV UTF-8",
+        ),
+    ],
+    ids=["empty", "garbage", "broken-zip", "other-office-file", "zip-of-non-csv", "empty-zip", "binary-csv"],
+)
+def test_bytes_that_are_no_return_get_one_line(data: bytes, message: str) -> None:
+    assert refusal(data) == message
+    assert refusal(bytearray(data)) == message
+    assert refusal(memoryview(data)) == message
+
+
+def test_a_zip_member_named_outside_the_archive_is_read_in_memory_not_unpacked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`../../x/List 1.csv` inside a zip: read from the archive, nothing is written beside it."""
+    monkeypatch.chdir(tmp_path)
+    result = annexa_check.check(zipped({"../../escaped/List_1.csv": b"a,b\n1,2\n"}), reference_date=REFERENCE)
+    assert result.report.workbook.name == "<bytes>"
+    assert list(tmp_path.iterdir()) == [] and not (tmp_path.parent.parent / "escaped").exists()
+
+
+# ---------------------------------------------------------------------------- check() given frames
+
+
+@pytest.mark.parametrize(
+    ("series", "shown"),
+    [
+        (pl.Series([object(), None], dtype=pl.Object), "Object"),
+        (pl.Series([{"a": 1}, None]), "Struct({'a': Int64})"),
+        (pl.Series([timedelta(days=1), None]), "Duration(time_unit='us')"),
+        (pl.Series([[1], None]), "List(Int64)"),
+        (pl.Series([b"\xff", None]), "Binary"),
+    ],
+    ids=["object", "struct", "duration", "list", "binary"],
+)
+def test_frames_of_types_no_cell_holds_are_refused_by_column(series: pl.Series, shown: str) -> None:
+    assert refusal(every_column(series)) == (
+        f"frames: list_1: column 'Child Unique ID' holds {shown} values, which no workbook cell can; "
+        "give it as text, a number or a date"
+    )
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pl.Series([Decimal("1.50"), None], dtype=pl.Decimal(10, 2)),
+        pl.Series(["1.5", None], dtype=pl.Categorical),
+        pl.Series(["1.5", None], dtype=pl.Enum(["1.5"])),
+    ],
+    ids=["decimal", "categorical", "enum"],
+)
+def test_frames_of_decimal_and_categorical_are_read_as_their_text(series: pl.Series) -> None:
+    """A Decimal 1.50 and a category "1.5" are the same cell text: the same findings."""
+    as_text = annexa_check.check(every_column(pl.Series(["1.50" if series.dtype.is_decimal() else "1.5", None])),
+                                 reference_date=REFERENCE)  # fmt: skip
+    result = annexa_check.check(every_column(series), reference_date=REFERENCE)
+    assert result.findings.drop("sheet").equals(as_text.findings.drop("sheet"))
+    assert result.report.headline == as_text.report.headline
+
+
+@pytest.mark.parametrize(
+    ("series", "index"),
+    [
+        (pl.Series([0, 10**18, None]).cast(pl.Datetime("ms")), 1),
+        (pl.Series([0, -(9 * 10**18), None]).cast(pl.Datetime("us")), 1),
+        (pl.Series([0, None, -(2**31)], dtype=pl.Int32).cast(pl.Date), 2),
+    ],
+    ids=["datetime-ms", "datetime-us", "date"],
+)
+def test_a_date_past_any_calendar_is_one_line_not_a_panic(series: pl.Series, index: int) -> None:
+    """Once a PanicException from polars (with its backtrace notice on stderr); now the column's line."""
+    assert refusal(every_column(series)) == (
+        "frames: list_1: column 'Child Unique ID' holds a date hundreds of thousands of years away at "
+        f"index {index}, which no workbook cell can; give a real date"
+    )
+
+
+def test_a_far_but_showable_date_is_checked_not_refused() -> None:
+    """Year 262,071 is absurd but polars can write it: the rules judge it, as a workbook's would be."""
+    far = pl.Series([0, 95_000_000]).cast(pl.Int32).cast(pl.Date)
+    result = annexa_check.check(every_column(far), reference_date=REFERENCE)
+    born = result.findings.filter(pl.col("column") == "Date of Birth")
+    assert born.select("row", "rule", "value").rows() == [(3, "AX005", "+262071-03-02 00:00:00")]
