@@ -8,8 +8,11 @@ Every file and request here is made by the test itself.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import zipfile
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -162,3 +165,144 @@ def test_a_far_but_showable_date_is_checked_not_refused() -> None:
     result = annexa_check.check(every_column(far), reference_date=REFERENCE)
     born = result.findings.filter(pl.col("column") == "Date of Birth")
     assert born.select("row", "rule", "value").rows() == [(3, "AX005", "+262071-03-02 00:00:00")]
+
+
+# ---------------------------------------------------------------------------- serve: hostile forms
+#
+# The app is driven in this process through its ASGI interface, so a test can send what no
+# browser sends: a body that stops early, a name with separators or NUL, two files.
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "example_returns" / "example_dry_run.xlsx"
+BOUNDARY = "hostile-boundary"
+FORM = {"content-type": f"multipart/form-data; boundary={BOUNDARY}", "accept": "application/json"}
+END = f"--{BOUNDARY}--\r\n".encode()
+CUT_SHORT = "the upload was cut short or malformed; choose the file and press Check again"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from annexa_check.serve.app import State, create_app
+    from annexa_check.settings.config import load_settings
+
+    folder = tmp_path_factory.mktemp("serve")
+    state = State(load_settings(load_spec(), no_config=True), folder / "history.sqlite", 200)
+    yield state, create_app(state)
+    state.folders.close()
+
+
+def part(name: str, data: bytes, filename: str | None = None) -> bytes:
+    named = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+    return f"--{BOUNDARY}\r\nContent-Disposition: {named}\r\n\r\n".encode() + data + b"\r\n"
+
+
+def dated(*parts: bytes) -> bytes:
+    return part("reference_date", REFERENCE.encode()) + b"".join(parts)
+
+
+def request(
+    app: Any,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    method: str = "POST",
+    hang_up: bool = False,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to the app; `hang_up`: the browser goes away after sending `body`."""
+    state, asgi = app
+    messages = [{"type": "http.request", "body": body, "more_body": hang_up}]
+    if hang_up:
+        messages.append({"type": "http.disconnect"})
+    answer: dict[str, Any] = {"status": None, "headers": {}, "body": b""}
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+            answer["headers"] = {k.decode(): v.decode("latin-1") for k, v in message["headers"]}
+        elif message["type"] == "http.response.body":
+            answer["body"] += message.get("body", b"")
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": state.base + path, "raw_path": (state.base + path).encode(),
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+        "headers": [(k.encode(), v.encode()) for k, v in (headers or {}).items()],
+    }  # fmt: skip
+    asyncio.run(asyncio.wait_for(asgi(scope, receive, send), 120))
+    return answer["status"], answer["headers"], answer["body"]
+
+
+def refused_form(app: Any, body: bytes, headers: dict[str, str] = FORM, **kwargs: Any) -> str:
+    status, _headers, answer = request(app, "check", body, headers, **kwargs)
+    assert status == 422, answer
+    return json.loads(answer)["error"]
+
+
+def test_a_form_with_no_file_part_is_told_to_choose_one(app: Any) -> None:
+    chosen = "no file was chosen; choose a workbook (or a zip of CSV extracts) and press Check"
+    assert refused_form(app, dated(END)) == chosen
+    assert refused_form(app, dated(part("workbook", EXAMPLE.read_bytes(), filename=""), END)) == chosen
+    plain = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"}
+    assert (
+        refused_form(app, b"workbook=x", plain)
+        == "the request held no file; choose a workbook and press Check"
+    )
+
+
+def test_a_body_cut_short_is_told_as_the_upload_not_the_workbook(app: Any) -> None:
+    """Once the half of the file that arrived was checked: "the workbook is damaged", which it is not."""
+    whole = dated(part("workbook", EXAMPLE.read_bytes(), filename="dry run.xlsx"), END)
+    cut = whole[: len(whole) // 2]
+    assert refused_form(app, cut) == CUT_SHORT
+    assert refused_form(app, cut, hang_up=True) == CUT_SHORT
+    assert refused_form(app, whole[: whole.index(END)]) == CUT_SHORT  # all but the closing boundary
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("../../etc/dry run.xlsx", "dry run.xlsx"),
+        ("C:\\Users\\officer\\dry run.xlsx", "dry run.xlsx"),
+        ("dry\x00run\x1b[31m.xlsx", "dry\\x00run\\x1b[31m.xlsx"),
+    ],
+    ids=["slashes", "backslashes", "nul-and-escape"],
+)
+def test_a_file_name_with_separators_or_nul_is_shown_by_its_base_name(
+    app: Any, sent: str, shown: str
+) -> None:
+    status, _headers, answer = request(
+        app, "check", dated(part("workbook", EXAMPLE.read_bytes(), sent), END), FORM
+    )
+    assert status == 200, answer
+    where = json.loads(answer)["result"]
+    status, _headers, page_html = request(app, where.removeprefix(app[0].base), method="GET")
+    assert status == 200
+    text = page_html.decode()
+    assert f'<h1 id="checked">{shown}</h1>' in text
+    assert "\x00" not in text and "\x1b" not in text and "etc/" not in text and "Users" not in text
+
+
+def test_two_files_only_the_first_is_checked(app: Any) -> None:
+    body = dated(
+        part("workbook", EXAMPLE.read_bytes(), "first.xlsx"), part("workbook", b"junk", "second.txt"), END
+    )
+    status, _headers, answer = request(app, "check", body, FORM)
+    assert status == 200
+    assert json.loads(answer)["headline"] == "56 errors in 13 types across 52 children; 0 lists incomplete."
+    reversed_body = dated(
+        part("workbook", b"junk", "second.txt"), part("workbook", EXAMPLE.read_bytes(), "first.xlsx"), END
+    )
+    assert (
+        refused_form(app, reversed_body)
+        == "second.txt: not an Excel workbook (expected .xlsx, .xlsm, .xls, .ods)"
+    )
+
+
+def test_the_private_folders_are_gone_after_every_hostile_form(app: Any) -> None:
+    state, _asgi = app
+    refused_form(app, dated(part("workbook", EXAMPLE.read_bytes(), "x.xlsx"))[:3000])
+    refused_form(app, dated(part("workbook", b"", "empty.xlsx"), END))
+    assert list(state.folders.root.iterdir()) == []
