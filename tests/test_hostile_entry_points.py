@@ -9,17 +9,21 @@ Every file and request here is made by the test itself.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import polars as pl
 import pytest
+from builders import write_xlsx
+from test_cli import CIN_OPEN as CIN
 
 import annexa_check
 from annexa_check.catalogue.spec import load_spec
@@ -306,3 +310,61 @@ def test_the_private_folders_are_gone_after_every_hostile_form(app: Any) -> None
     refused_form(app, dated(part("workbook", EXAMPLE.read_bytes(), "x.xlsx"))[:3000])
     refused_form(app, dated(part("workbook", b"", "empty.xlsx"), END))
     assert list(state.folders.root.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- fix and annotate
+
+
+def renamed(source: Path, target: Path, names: dict[str, bytes]) -> Path:
+    """A copy of `source` whose sheets are renamed in the workbook's XML, past what Excel's own
+    dialog (or xlsxwriter) would accept."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                for old, new in names.items():
+                    data = data.replace(f'name="{old}"'.encode(), b'name="' + new + b'"')
+            out.writestr(item, data)
+    return target
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def list_6_rows() -> list[list[Any]]:
+    columns = load_spec().lists["list_6"].columns_for("2023")
+    return [[c.header for c in columns], [CIN.get(c.key) for c in columns]]
+
+
+def test_fix_gives_sheets_excel_would_refuse_a_legal_name_and_logs_it(tmp_path: Path) -> None:
+    """Once "internal error (InvalidWorksheetName)": the copy's writer refuses what the reader took."""
+    from annexa_check.api.fix import fix_workbook
+    from annexa_check.settings.config import load_settings
+
+    sheets = {"List 6": list_6_rows(), "One": [["a"]], "Two": [["b"]], "Three": [["c"]], "Four": [["d"]]}
+    source = renamed(
+        write_xlsx(tmp_path / "plain.xlsx", sheets),
+        tmp_path / "odd names.xlsx",
+        {
+            "One": b"Notes [draft]: a/b?",
+            "Two": b"'quoted'",
+            "Three": b"x" * 40,
+            "Four": b"notes _draft__ a_b_",
+        },
+    )
+    before = digest(source)
+    settings = load_settings(load_spec(), no_config=True, reference_date=date(2025, 3, 31))
+    done = fix_workbook(source, tmp_path / "ready.xlsx", settings)
+    assert digest(source) == before
+    book = openpyxl.load_workbook(done.path)
+    assert book.sheetnames[:4] == ["Notes _draft__ a_b_", "quoted", "x" * 31, "notes _draft__ a_b_ (2)"]
+    assert [book[name]["A1"].value for name in book.sheetnames[:4]] == ["a", "b", "c", "d"]
+    why = "a sheet name Excel does not allow ([ ] : * ? / \\, a quote at either end, over 31 characters) or one taken"
+    renames = [(c.before, c.after, c.why) for c in done.changes if c.cell == ""]
+    assert renames[:4] == [
+        ("Notes [draft]: a/b?", "Notes _draft__ a_b_", why),
+        ("'quoted'", "quoted", why),
+        ("x" * 40, "x" * 31, why),
+        ("notes _draft__ a_b_", "notes _draft__ a_b_ (2)", why),
+    ]

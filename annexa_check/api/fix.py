@@ -48,6 +48,12 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: 00:00:00(?:\.0+)?)?$")  # as SQL extracts write a date
 _CODE_FORM = "code_form"
 _NOT_ITS_LIST = "a template sheet name; the sheet is not its list"
+_NOT_A_SHEET_NAME = (
+    "a sheet name Excel does not allow ([ ] : * ? / \\, a quote at either end, over 31 characters) "
+    "or one taken"
+)
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_NAME_MAX = 31  # characters in a sheet's name
 _EMPTY = "the template's empty sheet"
 _ADDED = "a template column the list did not have: added, blank"
 _TEXT_DATE = "a date written as text"
@@ -291,12 +297,14 @@ def _corrected_sheets(
         names = {_sheet_name(lst) for lst in result.spec.lists.values()}
         out: list[_Sheet] = []
         charts = chart_sheets(source)  # no cells to copy
+        taken = {n.casefold() for n in (*names, CHANGES_SHEET, STILL_SHEET)}
         for name in book.sheet_names:
             if name in used or name in (CHANGES_SHEET, STILL_SHEET) or name in charts:
                 continue
-            kept = name if name not in names else f"{name} (as it was)"[:31]
+            kept = _kept_name(name, names, taken)
             if kept != name:
-                changes.append(Change(kept, "", "", name, kept, _NOT_ITS_LIST))
+                why = _NOT_ITS_LIST if name in names else _NOT_A_SHEET_NAME
+                changes.append(Change(kept, "", "", name, kept, why))
             out.append(_Sheet(kept, _values(book, name)))
             notes.append(f"{kept}: copied as values (its formatting is not kept)")
         total = sum(loaded.rows for loaded in workbook.lists.values())
@@ -313,6 +321,21 @@ def _corrected_sheets(
     finally:
         book.close()
     return out
+
+
+def _kept_name(name: str, names: set[str], taken: set[str]) -> str:
+    """The name a sheet that is not a list keeps in the copy: its own, unless Excel would refuse it
+    (a character it forbids, a quote at either end, over 31 characters) or it is a template list's
+    or another kept sheet's name (Excel compares names without case)."""
+    legal = (_FORBIDDEN.sub("_", name).strip("'") or "Sheet")[:_NAME_MAX]
+    if name in names:
+        legal = f"{legal} (as it was)"[:_NAME_MAX]
+    unique, n = legal, 2
+    while unique.casefold() in taken:
+        unique = f"{legal[: _NAME_MAX - len(f' ({n})')]} ({n})"
+        n += 1
+    taken.add(unique.casefold())
+    return unique
 
 
 def _sheet_name(lst: ListSpec) -> str:
