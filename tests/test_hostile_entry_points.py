@@ -12,6 +12,8 @@ import asyncio
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -368,3 +370,22 @@ def test_fix_gives_sheets_excel_would_refuse_a_legal_name_and_logs_it(tmp_path: 
         ("x" * 40, "x" * 31, why),
         ("notes _draft__ a_b_", "notes _draft__ a_b_ (2)", why),
     ]
+
+
+@pytest.mark.filterwarnings("ignore:Title is more than 31 characters")
+def test_annotate_prints_none_of_the_editors_warnings(tmp_path: Path) -> None:
+    """A sheet name over Excel's 31 characters: openpyxl warned on stderr, with its own source path."""
+    source = renamed(
+        write_xlsx(tmp_path / "plain.xlsx", {"List 6": list_6_rows(), "Notes": [["a"]]}),
+        tmp_path / "long name.xlsx",
+        {"Notes": b"n" * 40},
+    )
+    before = digest(source)
+    done = subprocess.run(
+        [sys.executable, "-m", "annexa_check", "annotate", str(source), "-o", str(tmp_path / "marked.xlsx"),
+         "--reference-date", REFERENCE, "--no-config", "-q"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert digest(source) == before
+    assert openpyxl.load_workbook(tmp_path / "marked.xlsx").sheetnames == ["Findings", "List 6", "n" * 40]

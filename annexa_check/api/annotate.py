@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -347,7 +348,9 @@ def _load(source: Path | BinaryIO, progress: Progress | None, shown: Path) -> An
     if progress is not None:
         progress("Opening the workbook to copy", 0, 3)
     try:
-        return openpyxl.load_workbook(source, keep_vba=shown.suffix.lower() == ".xlsm", keep_links=True)
+        with warnings.catch_warnings():  # its notes (a sheet name over 31 characters...) are not the user's
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(source, keep_vba=shown.suffix.lower() == ".xlsm", keep_links=True)
     except MemoryError:
         raise
     except Exception as exc:  # the reader read it; openpyxl may still find a part it cannot take
