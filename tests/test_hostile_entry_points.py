@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -29,7 +30,7 @@ from test_cli import CIN_OPEN as CIN
 
 import annexa_check
 from annexa_check.catalogue.spec import load_spec
-from annexa_check.errors import AnnexaError
+from annexa_check.errors import AnnexaError, InputError
 
 REFERENCE = "2025-03-31"
 HEADERS = [c.header for c in load_spec().lists["list_1"].columns_for("2023")]
@@ -389,3 +390,24 @@ def test_annotate_prints_none_of_the_editors_warnings(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert digest(source) == before
     assert openpyxl.load_workbook(tmp_path / "marked.xlsx").sheetnames == ["Findings", "List 6", "n" * 40]
+
+
+def test_fix_reads_a_workbook_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    """An old file server's Latin-1 `café`: validate and annotate read it; fix said "cannot be read"."""
+    from annexa_check.api.fix import fix_workbook
+    from annexa_check.settings.config import load_settings
+
+    source = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9 return.xlsx"))
+    write_xlsx(source, {"List 6": list_6_rows()})
+    settings = load_settings(load_spec(), no_config=True, reference_date=date(2025, 3, 31))
+    done = fix_workbook(source, tmp_path / "ready.xlsx", settings)
+    assert openpyxl.load_workbook(done.path)["List_6"]["A3"].value == CIN["child_id"]
+    damaged = Path(os.fsdecode(os.fsencode(tmp_path) + b"/d\xe9bris.xlsx"))
+    damaged.write_bytes(b"PK\x03\x04" + b"\x00" * 50)
+    with pytest.raises(InputError) as caught:
+        fix_workbook(damaged, tmp_path / "other.xlsx", settings)
+    assert str(caught.value) == (
+        f"{damaged}: the workbook is damaged or incomplete (its zip package is truncated or corrupt); "
+        "copy it again or re-save it in Excel"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([source.name, damaged.name, "ready.xlsx"])

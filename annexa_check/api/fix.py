@@ -26,7 +26,7 @@ import polars as pl
 from annexa_check.annex import values as v
 from annexa_check.annex.headers import normalise_header
 from annexa_check.annex.model import Column, ListSpec
-from annexa_check.api.library import workbook_problem
+from annexa_check.api.library import _renamed, workbook_problem
 from annexa_check.engine.check import CheckResult, Progress, check_workbook
 from annexa_check.engine.run import run_rules
 from annexa_check.errors import AnnexaError, InputError
@@ -152,8 +152,12 @@ def fix_workbook(
     if problem:
         raise AnnexaError(problem)
     select, ignore = list(select), list(ignore)
-    result = _check(source, settings, template, select, ignore, progress)
-    return fix_checked(source, target, settings, result, select=select, ignore=ignore, progress=progress)
+    with _renamed(source, None) as readable:  # a name not in UTF-8 is read through a link, told as given
+        assert isinstance(readable, Path)
+        result = _check(readable, settings, template, select, ignore, progress)
+        return fix_checked(
+            readable, target, settings, result, select=select, ignore=ignore, progress=progress
+        )
 
 
 def fix_checked(
