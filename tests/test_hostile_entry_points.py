@@ -26,6 +26,7 @@ import openpyxl
 import polars as pl
 import pytest
 from builders import write_xlsx
+from openpyxl.chart import BarChart, Reference
 from test_cli import CIN_OPEN as CIN
 
 import annexa_check
@@ -411,3 +412,95 @@ def test_fix_reads_a_workbook_whose_name_is_not_utf8(tmp_path: Path) -> None:
         "copy it again or re-save it in Excel"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([source.name, damaged.name, "ready.xlsx"])
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Workbooks a council may well have: an .xlsm with no macros, a chart sheet, 10,000-character
+    cells, formulas (one a link), and a child ID that is text starting with `=`."""
+    folder = tmp_path_factory.mktemp("awkward")
+    rows = list_6_rows()
+    injected = [*rows, [f'=HYPERLINK("http://example.invalid","{CIN["child_id"]}")', *rows[1][1:]]]
+    base = write_xlsx(folder / "base.xlsx", {"List 6": injected})
+    macro_less = folder / "no macros.xlsm"
+    macro_less.write_bytes(base.read_bytes())
+    book = openpyxl.load_workbook(base)
+    chart = BarChart()
+    chart.add_data(Reference(book["List 6"], min_col=1, min_row=1, max_row=3))
+    book.create_chartsheet("Chart1").add_chart(chart)
+    book.save(folder / "chart sheet.xlsx")
+    long_row = [("X" if c == 0 else "T") * 10_000 if c in (0, 12) else v for c, v in enumerate(rows[1])]
+    write_xlsx(folder / "long cells.xlsx", {"List 6": [rows[0], long_row, rows[1]]})
+    book = openpyxl.load_workbook(base)
+    book["List 6"]["B2"] = "=1+1"
+    book["List 6"]["C3"] = '=HYPERLINK("http://example.invalid","click")'
+    book.save(folder / "formulas.xlsx")
+    return {p.stem: p for p in folder.iterdir()}
+
+
+def settings_at_reference() -> Any:
+    from annexa_check.settings.config import load_settings
+
+    return load_settings(load_spec(), no_config=True, reference_date=date(2025, 3, 31))
+
+
+def test_annotate_keeps_what_each_awkward_workbook_has(awkward: dict[str, Path], tmp_path: Path) -> None:
+    from annexa_check.api.annotate import annotate
+
+    before = {name: digest(path) for name, path in awkward.items()}
+    out = {}
+    for name, path in awkward.items():
+        out[name] = annotate(path, tmp_path / f"{name}.checked{path.suffix}", settings_at_reference()).output
+    assert {name: digest(path) for name, path in awkward.items()} == before
+    with zipfile.ZipFile(out["no macros"]) as copy:
+        assert b"sheet.macroEnabled.main+xml" in copy.read("[Content_Types].xml")
+    assert openpyxl.load_workbook(out["chart sheet"]).sheetnames == ["Findings", "List 6", "Chart1"]
+    long_sheet = openpyxl.load_workbook(out["long cells"])["List 6"]
+    assert (long_sheet["A2"].value, long_sheet["M2"].value) == ("X" * 10_000, "T" * 10_000)
+    marked = openpyxl.load_workbook(out["formulas"])
+    council = marked["List 6"]
+    assert [(council[ref].data_type, council[ref].value) for ref in ("B2", "C3", "A3")] == [
+        ("f", "=1+1"),  # the council's own formulas stay formulas: the copy is their workbook
+        ("f", '=HYPERLINK("http://example.invalid","click")'),
+        ("s", f'=HYPERLINK("http://example.invalid","{CIN["child_id"]}")'),  # text stays text
+    ]
+    listed = marked["Findings"]
+    ids = [
+        row[2]
+        for row in listed.iter_rows(min_row=2, values_only=True)
+        if row[2] and str(row[2]).startswith("=")
+    ]
+    assert ids and all(
+        cell.data_type == "s" and cell.quotePrefix
+        for row in listed.iter_rows(min_row=2, min_col=3, max_col=3)
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith("=")
+    )
+
+
+def test_fix_writes_no_formula_and_keeps_long_cells(awkward: dict[str, Path], tmp_path: Path) -> None:
+    from annexa_check.api.fix import fix_workbook
+
+    before = {name: digest(path) for name, path in awkward.items()}
+    done = {
+        name: fix_workbook(path, tmp_path / f"{name}.ready.xlsx", settings_at_reference())
+        for name, path in awkward.items()
+    }
+    assert {name: digest(path) for name, path in awkward.items()} == before
+    for name, result in done.items():
+        book = openpyxl.load_workbook(result.path)
+        formulas = [
+            (s.title, c.coordinate)
+            for s in book.worksheets
+            for row in s.iter_rows()
+            for c in row
+            if c.data_type == "f"
+        ]
+        assert formulas == [], name
+    long_sheet = openpyxl.load_workbook(done["long cells"].path)["List_6"]
+    assert (long_sheet["A3"].value, long_sheet["M3"].value) == ("X" * 10_000, "T" * 10_000)
+    formula_sheet = openpyxl.load_workbook(done["formulas"].path)["List_6"]
+    assert [(formula_sheet[ref].value, formula_sheet[ref].quotePrefix) for ref in ("B3", "C4")] == [
+        ("=1+1", True),
+        ('=HYPERLINK("http://example.invalid","click")', True),
+    ]
