@@ -504,3 +504,84 @@ def test_fix_writes_no_formula_and_keeps_long_cells(awkward: dict[str, Path], tm
         ("=1+1", True),
         ('=HYPERLINK("http://example.invalid","click")', True),
     ]
+
+
+# ---------------------------------------------------------------------------- the pre-check guards every way in
+
+
+@pytest.fixture
+def no_reader_or_editor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail if a hostile file gets past the pre-check to the reader or the editor (they abort on it)."""
+    import fastexcel
+    import python_calamine
+
+    def forbidden(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("a reader was called")
+
+    monkeypatch.setattr(fastexcel, "read_excel", forbidden)
+    monkeypatch.setattr(openpyxl, "load_workbook", forbidden)
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", forbidden)
+
+
+SPANS = (
+    "spans A1:XFD1048576 (17,179,869,184 cells), above the 50,000,000-cell limit; delete the stray cells "
+    "far from the data (Ctrl+End in Excel shows the last one) and save again, or raise the limit with "
+    "max_sheet_cells under [limits] in the settings file"
+)
+
+
+def hostile_xlsx(folder: Path, kind: str) -> tuple[Path, str]:
+    from test_hostile_read import HEADER, MAIN, xlsx
+
+    if kind == "far-corner":
+        path = xlsx(folder / "far.xlsx", HEADER + "<row r='1048576'><c r='xfd1048576'/></row>")
+        return path, f"sheet 'List_6' {SPANS}"
+    if kind == "implied-cells":
+        path = xlsx(folder / "implied.xlsx", HEADER + '<row r="1048576">' + "<c/>" * 16_384 + "</row>")
+        return path, f"sheet 'List_6' {SPANS}"
+    strings = f'<sst xmlns="{MAIN}" count="4294967295" uniqueCount="4294967295"><si><t>x</t></si></sst>'
+    path = xlsx(folder / "strings.xlsx", HEADER, extra={"xl/sharedStrings.xml": strings})
+    return path, (
+        "the shared strings table declares 4,294,967,295 entries (uniqueCount), above the 50,000,000-entry "
+        "limit; refused as unsafe to open; if it is genuine, raise the limit with max_strings under [limits] "
+        "in the settings file"
+    )
+
+
+@pytest.mark.parametrize("kind", ["far-corner", "implied-cells", "shared-strings"])
+def test_every_entry_point_refuses_what_would_abort_the_reader(
+    tmp_path: Path, no_reader_or_editor: None, kind: str
+) -> None:
+    from annexa_check.api.annotate import annotate
+    from annexa_check.api.fix import fix_workbook
+
+    path, reason = hostile_xlsx(tmp_path, kind)
+    before = digest(path)
+    assert refusal(path) == f"{path}: {reason}"
+    assert refusal(path.read_bytes()) == f"<bytes>: {reason}"
+    for make in (annotate, fix_workbook):
+        with pytest.raises(AnnexaError) as caught:
+            make(path, tmp_path / "copy.xlsx", settings_at_reference())
+        assert str(caught.value) == f"{path}: {reason}"
+    assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_check_refuses_a_damaged_xls_and_ods_repeats_given_as_bytes(
+    tmp_path: Path, no_reader_or_editor: None
+) -> None:
+    from test_hostile_read import VALUE, ods
+    from test_hostile_xls import xls
+
+    damaged = xls(tmp_path / "damaged.xls", rows=200, cols=20)
+    data = damaged.read_bytes()
+    assert refusal(data[:76] + b"\xff\xff\xff\x7f" + data[80:]) == (
+        "<bytes>: the workbook is damaged (its compound file structure is corrupt); copy it again or "
+        "re-save it in Excel"
+    )
+    repeated = f'<table:table-row table:number-rows-repeated="4294967297">{VALUE.format(repeat="")}</table:table-row>'
+    assert refusal(ods(tmp_path / "r.ods", repeated).read_bytes()) == (
+        "<bytes>: sheet 'List_6' spans 4,294,967,297 rows by 1 columns (4,294,967,297 cells, counting repeated "
+        "rows and columns), above the 50,000,000-cell limit; refused as unsafe to open; if it is genuine, raise "
+        "the limit with max_sheet_cells under [limits] in the settings file"
+    )
