@@ -585,3 +585,24 @@ def test_check_refuses_a_damaged_xls_and_ods_repeats_given_as_bytes(
         "rows and columns), above the 50,000,000-cell limit; refused as unsafe to open; if it is genuine, raise "
         "the limit with max_sheet_cells under [limits] in the settings file"
     )
+
+
+def test_fix_keeps_the_councils_own_sheet_named_changes(tmp_path: Path) -> None:
+    """A sheet the council called "Changes" was dropped from the copy without a word, as if it were
+    the log an earlier fix wrote; only that log (its exact header) is written anew."""
+    from annexa_check.api.fix import fix_workbook
+
+    sheets = {"List 6": list_6_rows(), "Changes": [["Date", "What changed"], ["01/03/2025", "Team renamed"]]}
+    source = write_xlsx(tmp_path / "with changes.xlsx", sheets)
+    done = fix_workbook(source, tmp_path / "ready.xlsx", settings_at_reference())
+    book = openpyxl.load_workbook(done.path)
+    assert book.sheetnames[0] == "Changes (2)" and book.sheetnames[-2:] == ["Changes", "Still to fix"]
+    assert [list(r) for r in book["Changes (2)"].iter_rows(values_only=True)] == sheets["Changes"]
+    why = "a sheet name Excel does not allow ([ ] : * ? / \\, a quote at either end, over 31 characters) or one taken"
+    assert next((c.before, c.after, c.why) for c in done.changes if c.cell == "") == (
+        "Changes",
+        "Changes (2)",
+        why,
+    )
+    again = fix_workbook(done.path, tmp_path / "again.xlsx", settings_at_reference())
+    assert openpyxl.load_workbook(again.path).sheetnames == book.sheetnames  # its own log is not kept twice

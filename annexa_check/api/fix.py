@@ -302,14 +302,18 @@ def _corrected_sheets(
         out: list[_Sheet] = []
         charts = chart_sheets(source)  # no cells to copy
         taken = {n.casefold() for n in (*names, CHANGES_SHEET, STILL_SHEET)}
+        logs = {CHANGES_SHEET: CHANGE_COLUMNS, STILL_SHEET: STILL_COLUMNS}
         for name in book.sheet_names:
-            if name in used or name in (CHANGES_SHEET, STILL_SHEET) or name in charts:
+            if name in used or name in charts:
                 continue
+            values = _values(book, name)
+            if name in logs and values[:1] == [logs[name]]:
+                continue  # a log an earlier fix wrote: written anew, not kept twice
             kept = _kept_name(name, names, taken)
             if kept != name:
                 why = _NOT_ITS_LIST if name in names else _NOT_A_SHEET_NAME
                 changes.append(Change(kept, "", "", name, kept, why))
-            out.append(_Sheet(kept, _values(book, name)))
+            out.append(_Sheet(kept, values))
             notes.append(f"{kept}: copied as values (its formatting is not kept)")
         total = sum(loaded.rows for loaded in workbook.lists.values())
         done = 0
