@@ -606,3 +606,27 @@ def test_fix_keeps_the_councils_own_sheet_named_changes(tmp_path: Path) -> None:
     )
     again = fix_workbook(done.path, tmp_path / "again.xlsx", settings_at_reference())
     assert openpyxl.load_workbook(again.path).sheetnames == book.sheetnames  # its own log is not kept twice
+
+
+@pytest.mark.parametrize("link", ["symlink", "hard-link", "same-path"])
+def test_annotate_and_fix_never_write_over_the_workbook(tmp_path: Path, link: str) -> None:
+    from annexa_check.api.annotate import annotate
+    from annexa_check.api.fix import fix_workbook
+
+    source = write_xlsx(tmp_path / "dry run.xlsx", {"List 6": list_6_rows()})
+    before = digest(source)
+    target = tmp_path / "copy.xlsx"
+    if link == "symlink":
+        target.symlink_to(source)
+    elif link == "hard-link":
+        target.hardlink_to(source)
+    else:
+        target = source
+    with pytest.raises(AnnexaError) as caught:
+        annotate(source, target, settings_at_reference())
+    assert str(caught.value) == f"{target}: refusing to overwrite the workbook being checked"
+    with pytest.raises(AnnexaError) as caught:
+        fix_workbook(source, target, settings_at_reference())
+    assert str(caught.value) == f"{target}: refusing to overwrite the workbook being fixed; name another file"
+    assert digest(source) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({source.name, target.name})
