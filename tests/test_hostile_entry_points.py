@@ -630,3 +630,13 @@ def test_annotate_and_fix_never_write_over_the_workbook(tmp_path: Path, link: st
     assert str(caught.value) == f"{target}: refusing to overwrite the workbook being fixed; name another file"
     assert digest(source) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({source.name, target.name})
+
+
+@pytest.mark.parametrize("option", ["select", "ignore"])
+def test_a_selection_of_the_wrong_type_is_one_line(option: str) -> None:
+    """Once a bare TypeError ('int' object is not iterable), unlike every other option of check()."""
+    with pytest.raises(AnnexaError) as caught:
+        annexa_check.check(EXAMPLE, reference_date=REFERENCE, **{option: 5})
+    assert str(caught.value) == (
+        "select and ignore take rule codes, code prefixes or error types (text or a list of them), not a int"
+    )
