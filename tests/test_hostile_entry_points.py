@@ -640,3 +640,18 @@ def test_a_selection_of_the_wrong_type_is_one_line(option: str) -> None:
     assert str(caught.value) == (
         "select and ignore take rule codes, code prefixes or error types (text or a list of them), not a int"
     )
+
+
+def test_serve_refuses_a_hostile_upload_with_the_clis_line_under_its_own_name(
+    app: Any, tmp_path: Path, no_reader_or_editor: None
+) -> None:
+    path, reason = hostile_xlsx(tmp_path, "far-corner")
+    assert refused_form(app, dated(part("workbook", path.read_bytes(), "dry run.xlsx"), END)) == (
+        f"dry run.xlsx: {reason}"
+    )
+    not_csv = zipped({"notes.txt": b"hello", "logo.png": b"\x89PNG"})
+    assert refused_form(app, dated(part("workbook", not_csv, "extracts.zip"), END)) == (
+        "extracts.zip: no Annex A list found (files: 'notes.txt'); expected files named like List_1.csv ... "
+        "List_11.csv or with the template's column headers"
+    )
+    assert list(app[0].folders.root.iterdir()) == []
