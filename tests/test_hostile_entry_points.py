@@ -655,3 +655,12 @@ def test_serve_refuses_a_hostile_upload_with_the_clis_line_under_its_own_name(
         "List_11.csv or with the template's column headers"
     )
     assert list(app[0].folders.root.iterdir()) == []
+
+
+def test_fix_says_it_leaves_a_chart_sheet_out(awkward: dict[str, Path], tmp_path: Path) -> None:
+    """The chart sheet was dropped from the corrected copy without a word; now a note says so."""
+    from annexa_check.api.fix import fix_workbook
+
+    done = fix_workbook(awkward["chart sheet"], tmp_path / "ready.xlsx", settings_at_reference())
+    assert "Chart1" not in openpyxl.load_workbook(done.path).sheetnames
+    assert "Chart1: a chart sheet, not copied (the corrected copy holds values only)" in done.notes

@@ -304,6 +304,8 @@ def _corrected_sheets(
         taken = {n.casefold() for n in (*names, CHANGES_SHEET, STILL_SHEET)}
         logs = {CHANGES_SHEET: CHANGE_COLUMNS, STILL_SHEET: STILL_COLUMNS}
         for name in book.sheet_names:
+            if name in charts:
+                notes.append(f"{name}: a chart sheet, not copied (the corrected copy holds values only)")
             if name in used or name in charts:
                 continue
             values = _values(book, name)
