@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -664,3 +665,11 @@ def test_fix_says_it_leaves_a_chart_sheet_out(awkward: dict[str, Path], tmp_path
     done = fix_workbook(awkward["chart sheet"], tmp_path / "ready.xlsx", settings_at_reference())
     assert "Chart1" not in openpyxl.load_workbook(done.path).sheetnames
     assert "Chart1: a chart sheet, not copied (the corrected copy holds values only)" in done.notes
+
+
+def test_the_form_parsers_warnings_stay_off_the_terminal(app: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """A NUL in a part's header: the parser logged "Found invalid character 0 in header at 80" to stderr."""
+    body = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="workbook"; filename="x.xlsx"\r\n'.encode()
+    with caplog.at_level(logging.DEBUG):
+        assert refused_form(app, body + b"\x00" * 100) == CUT_SHORT
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("python_multipart")] == []

@@ -3,6 +3,7 @@ memory nor spooled to the system's temporary folder, and refused past the size l
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -18,6 +19,10 @@ from starlette.requests import Request
 
 from annexa_check.errors import AnnexaError, printable
 from annexa_check.read.safety import MB, raise_with
+
+# The parser logs what it finds wrong in a form (a character of a header, a position) as warnings on
+# the server's terminal; the page already tells the user one line, so only its errors are let through.
+logging.getLogger(MultipartParser.__module__).setLevel(logging.ERROR)
 
 FILE_FIELD = "workbook"
 _FIELDS = ("reference_date", "template", "record")
