@@ -673,3 +673,40 @@ def test_the_form_parsers_warnings_stay_off_the_terminal(app: Any, caplog: pytes
     with caplog.at_level(logging.DEBUG):
         assert refused_form(app, body + b"\x00" * 100) == CUT_SHORT
     assert [r.getMessage() for r in caplog.records if r.name.startswith("python_multipart")] == []
+
+
+def test_annotate_says_which_extensions_the_copy_loses(tmp_path: Path) -> None:
+    """A drop-down list of codes from another sheet (Excel's x14 data validation): the editor drops it.
+    Its warning once went to the terminal with the editor's source path; silencing it must not hide the
+    loss, so the command's note names it."""
+    from annexa_check.api.annotate import annotate
+
+    ext = (
+        b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+        b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        b'<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        b'<x14:dataValidation type="list"><x14:formula1><xm:f>Codes!$A$1:$A$5</xm:f></x14:formula1>'
+        b"<xm:sqref>B2:B100</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>"
+    )
+    plain = write_xlsx(tmp_path / "plain.xlsx", {"List 6": list_6_rows(), "Codes": [["a) Male"]]})
+    source = tmp_path / "drop-downs.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(source, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</worksheet>", ext + b"</worksheet>")
+            out.writestr(item, data)
+    before = digest(source)
+    done = annotate(source, tmp_path / "marked.xlsx", settings_at_reference())
+    assert done.dropped == ["data validation extensions"]
+    assert digest(source) == before
+    cli = subprocess.run(
+        [sys.executable, "-m", "annexa_check", "annotate", str(source), "-o", str(tmp_path / "again.xlsx"),
+         "--reference-date", REFERENCE, "--no-config"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert (cli.returncode, cli.stderr) == (0, "")
+    assert (
+        "Note: the copy does not keep the workbook's data validation extensions; the original still has them.\n"
+        in cli.stdout
+    )
