@@ -710,3 +710,85 @@ def test_annotate_says_which_extensions_the_copy_loses(tmp_path: Path) -> None:
         "Note: the copy does not keep the workbook's data validation extensions; the original still has them.\n"
         in cli.stdout
     )
+
+
+def test_annotate_and_fix_of_a_locked_workbook_or_into_a_read_only_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel holding the workbook open, and a folder the user may not write to, each get one line."""
+    import tempfile
+
+    from annexa_check.api.annotate import annotate
+    from annexa_check.api.fix import fix_workbook
+
+    source = write_xlsx(tmp_path / "open in excel.xlsx", {"List 6": list_6_rows()})
+    real_open = Path.open
+
+    def locked(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == source:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "open", locked)
+        for make in (annotate, fix_workbook):
+            with pytest.raises(AnnexaError) as caught:
+                make(source, tmp_path / "copy.xlsx", settings_at_reference())
+            assert str(caught.value) == (
+                f"{source}: cannot be opened (permission denied); if it is open in Excel, close it or check a copy"
+            )
+
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*args: Any, dir: Any = None, **kwargs: Any) -> Any:
+        if dir is not None and Path(dir) == tmp_path:
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    for make, name in ((annotate, "marked.xlsx"), (fix_workbook, "ready.xlsx")):
+        with pytest.raises(AnnexaError) as caught:
+            make(source, tmp_path / name, settings_at_reference())
+        assert str(caught.value) == f"{tmp_path / name}: cannot write the output (Permission denied)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
+
+
+def test_fix_with_a_full_temporary_folder_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft fix re-checks is written to the temporary folder; a full one was "internal error (OSError)"."""
+    import errno
+    import tempfile
+
+    from click.testing import CliRunner
+
+    import annexa_check.api.fix as fix
+    from annexa_check.cli.main import main
+
+    source = write_xlsx(tmp_path / "dry run.xlsx", {"List 6": list_6_rows()})
+    real_write = fix._write
+
+    def full(path: Path, *args: Any, **kwargs: Any) -> None:
+        if path.name == "corrected.xlsx":  # the draft, not the copy
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, *args, **kwargs)
+
+    monkeypatch.setattr(fix, "_write", full)
+    done = CliRunner().invoke(
+        main,
+        [
+            "fix",
+            str(source),
+            "-o",
+            str(tmp_path / "ready.xlsx"),
+            "--reference-date",
+            REFERENCE,
+            "--no-config",
+        ],
+    )
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"annexa-check: error: {tempfile.gettempdir()}: cannot write the draft of the corrected copy there "
+        "(No space left on device); free some space, or set TMPDIR to another folder\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]

@@ -30,7 +30,7 @@ from annexa_check.api.library import _renamed, workbook_problem
 from annexa_check.engine.check import CheckResult, Progress, check_workbook
 from annexa_check.engine.run import run_rules
 from annexa_check.errors import AnnexaError, InputError
-from annexa_check.outputs.files import atomic_writes, write_cell, xlsx_book
+from annexa_check.outputs.files import _os_error, atomic_writes, write_cell, xlsx_book
 from annexa_check.read.cells import chart_sheets, column_index, column_letter
 from annexa_check.read.loader import ROW, LoadedList
 from annexa_check.read.safety import raise_with
@@ -195,7 +195,16 @@ def fix_checked(
     sheets = _corrected_sheets(source, result, forms, changes, notes, progress)
     with tempfile.TemporaryDirectory(prefix="annexa-check-fix-", dir=drafts) as folder:
         draft = Path(folder) / "corrected.xlsx"
-        _write(draft, sheets, [], None, progress, "Writing a draft")
+        try:
+            _write(draft, sheets, [], None, progress, "Writing a draft")
+        except Exception as exc:  # a full or unwritable temporary folder, also as xlsxwriter reports it
+            cause = _os_error(exc)
+            if cause is None:
+                raise
+            raise AnnexaError(
+                f"{Path(folder).parent}: cannot write the draft of the corrected copy there "
+                f"({cause.strerror or cause}); free some space, or set TMPDIR to another folder"
+            ) from exc
         if progress is not None:
             progress("Checking the corrected copy", 0, 1)
         again = _check(draft, settings, result.template, select, ignore, None)
