@@ -318,3 +318,30 @@ def test_sigterm_in_a_folder_run_cleans_the_workers_files(workbook: Path, tmp_pa
     )
     assert _leftovers(out) == []
     assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_text_longer_than_an_excel_cell_is_cut_to_fit_with_an_ellipsis(tmp_path: Path) -> None:
+    """Excel holds 32,767 characters in a cell and asks to repair a file with more: a message quoting a
+    32,767-character value is cut to fit, in the exception list and the team workbooks alike."""
+    from conftest import CIN_CHILD
+
+    from annexa_check import check
+
+    source = write_lists(tmp_path / "long.xlsx", {"list_6": [{**CIN_CHILD, "gender": "Z" * 32_767}]})
+    result = check(source, reference_date="2025-03-31")
+    out = tmp_path / "exceptions.xlsx"
+    result.write(out)
+    cells = [c.value for row in openpyxl.load_workbook(out)["Exceptions"].iter_rows() for c in row]
+    texts = [v for v in cells if isinstance(v, str)]
+    assert max(len(v) for v in texts) == 32_767  # the value itself fits exactly
+    cut = [v for v in texts if v.endswith("ZZZ…")]  # "What is wrong" quotes it, and is cut to fit
+    assert len(cut) == 1 and len(cut[0]) == 32_767 and cut[0].startswith("Gender 'ZZZ")
+    split = run("validate", str(source), "--reference-date", "2025-03-31", "-q", "--split-by", "team",
+                "--out-dir", str(tmp_path / "teams"))  # fmt: skip
+    assert split.exit_code == 1, split.output
+    for path in (tmp_path / "teams").iterdir():
+        book = openpyxl.load_workbook(path)
+        texts = [
+            c.value for s in book.worksheets for r in s.iter_rows() for c in r if isinstance(c.value, str)
+        ]
+        assert max(len(v) for v in texts) == 32_767

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ AUTHOR = "annexa-check"
 BYTES_PER_CELL = 430  # peak memory per cell over validate's, measured at ~1.1M cells (benchmarks/annotate.py)
 _NOTE_MAX = 32_000  # characters Excel shows in a note (its limit is 32,767)
 _CELL_TAG = b"<c "
+_REMOVED = re.compile(r"(.+ extension) is not supported and will be removed")  # the editor's warning
 _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>]")  # a drawing's shape, group or connector
 
 
@@ -297,7 +299,7 @@ def annotate(
     cells = cells_of(result, findings)
     dropped = dropped_parts(workbook)
     # Opened and marked before the writer: its errors are about the input, not the output.
-    book = marked(workbook, findings, cells, report, shown=workbook, progress=progress)
+    book = marked(workbook, findings, cells, report, shown=workbook, progress=progress, dropped=dropped)
     if progress is not None:
         progress("Saving the copy", 2, 3)
     atomic_writes([(output, book.save)], workbook)
@@ -319,13 +321,15 @@ def marked(
     *,
     shown: Path,
     progress: Progress | None = None,
+    dropped: list[str] | None = None,
 ) -> Any:
     """The council's workbook opened from `source` with each finding marked at its cell (`cells_of`)
     and the Findings sheet first, not yet saved: for a caller that already holds the check (`serve`
     keeps the upload's bytes, so the copy is made without checking again).
 
     `shown` is the workbook's name as the user knows it: its suffix says whether macros are kept,
-    and every message names it.
+    and every message names it. What the editor could not keep (an extension it does not know) is
+    added to `dropped`.
     """
     marks: dict[tuple[str, str], Mark] = {}
     for finding, cell in zip(findings, cells, strict=True):
@@ -335,19 +339,23 @@ def marked(
         if finding["severity"] == "error":
             mark.severity = "error"
         mark.findings.append(finding)
-    book = _load(source, progress, shown)
+    book = _load(source, progress, shown, dropped if dropped is not None else [])
     _mark_cells(book, marks, progress, shown)
     _add_findings_sheet(book, findings, cells, report)
     return book
 
 
-def _load(source: Path | BinaryIO, progress: Progress | None, shown: Path) -> Any:
+def _load(source: Path | BinaryIO, progress: Progress | None, shown: Path, dropped: list[str]) -> Any:
+    """The workbook in the editor; its warnings are not printed (they name its own source file), but
+    each part it says it will remove ("Data Validation extension") is added to `dropped`."""
     import openpyxl
 
     if progress is not None:
         progress("Opening the workbook to copy", 0, 3)
     try:
-        return openpyxl.load_workbook(source, keep_vba=shown.suffix.lower() == ".xlsm", keep_links=True)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            book = openpyxl.load_workbook(source, keep_vba=shown.suffix.lower() == ".xlsm", keep_links=True)
     except MemoryError:
         raise
     except Exception as exc:  # the reader read it; openpyxl may still find a part it cannot take
@@ -355,6 +363,11 @@ def _load(source: Path | BinaryIO, progress: Progress | None, shown: Path) -> An
             f"{shown}: cannot be opened to copy it (re-save it in Excel and try again)",
             detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
         ) from exc
+    for warning in said:
+        removed = _REMOVED.match(str(warning.message))
+        if removed and (what := f"{removed.group(1).lower()}s") not in dropped:
+            dropped.append(what)
+    return book
 
 
 def _fill(severity: str) -> Any:

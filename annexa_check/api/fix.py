@@ -26,11 +26,11 @@ import polars as pl
 from annexa_check.annex import values as v
 from annexa_check.annex.headers import normalise_header
 from annexa_check.annex.model import Column, ListSpec
-from annexa_check.api.library import workbook_problem
+from annexa_check.api.library import _renamed, workbook_problem
 from annexa_check.engine.check import CheckResult, Progress, check_workbook
 from annexa_check.engine.run import run_rules
 from annexa_check.errors import AnnexaError, InputError
-from annexa_check.outputs.files import atomic_writes, write_cell, xlsx_book
+from annexa_check.outputs.files import _os_error, atomic_writes, write_cell, xlsx_book
 from annexa_check.read.cells import chart_sheets, column_index, column_letter
 from annexa_check.read.loader import ROW, LoadedList
 from annexa_check.read.safety import raise_with
@@ -48,6 +48,12 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: 00:00:00(?:\.0+)?)?$")  # as SQL extracts write a date
 _CODE_FORM = "code_form"
 _NOT_ITS_LIST = "a template sheet name; the sheet is not its list"
+_NOT_A_SHEET_NAME = (
+    "a sheet name Excel does not allow ([ ] : * ? / \\, a quote at either end, over 31 characters) "
+    "or one taken"
+)
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_NAME_MAX = 31  # characters in a sheet's name
 _EMPTY = "the template's empty sheet"
 _ADDED = "a template column the list did not have: added, blank"
 _TEXT_DATE = "a date written as text"
@@ -151,8 +157,12 @@ def fix_workbook(
     if problem:
         raise AnnexaError(problem)
     select, ignore = list(select), list(ignore)
-    result = _check(source, settings, template, select, ignore, progress)
-    return fix_checked(source, target, settings, result, select=select, ignore=ignore, progress=progress)
+    with _renamed(source, None) as readable:  # a name not in UTF-8 is read through a link, told as given
+        assert isinstance(readable, Path)
+        result = _check(readable, settings, template, select, ignore, progress)
+        return fix_checked(
+            readable, target, settings, result, select=select, ignore=ignore, progress=progress
+        )
 
 
 def fix_checked(
@@ -190,7 +200,16 @@ def fix_checked(
     sheets = _corrected_sheets(source, result, forms, changes, notes, progress)
     with tempfile.TemporaryDirectory(prefix="annexa-check-fix-", dir=drafts) as folder:
         draft = Path(folder) / "corrected.xlsx"
-        _write(draft, sheets, [], None, progress, "Writing a draft")
+        try:
+            _write(draft, sheets, [], None, progress, "Writing a draft")
+        except Exception as exc:  # a full or unwritable temporary folder, also as xlsxwriter reports it
+            cause = _os_error(exc)
+            if cause is None:
+                raise
+            raise AnnexaError(
+                f"{Path(folder).parent}: cannot write the draft of the corrected copy there "
+                f"({cause.strerror or cause}); free some space, or set TMPDIR to another folder"
+            ) from exc
         if progress is not None:
             progress("Checking the corrected copy", 0, 1)
         again = _check(draft, settings, result.template, select, ignore, None)
@@ -296,13 +315,21 @@ def _corrected_sheets(
         names = {_sheet_name(lst) for lst in result.spec.lists.values()}
         out: list[_Sheet] = []
         charts = chart_sheets(source)  # no cells to copy
+        taken = {n.casefold() for n in (*names, CHANGES_SHEET, STILL_SHEET)}
+        logs = {CHANGES_SHEET: CHANGE_COLUMNS, STILL_SHEET: STILL_COLUMNS}
         for name in book.sheet_names:
-            if name in used or name in (CHANGES_SHEET, STILL_SHEET) or name in charts:
+            if name in charts:
+                notes.append(f"{name}: a chart sheet, not copied (the corrected copy holds values only)")
+            if name in used or name in charts:
                 continue
-            kept = name if name not in names else f"{name} (as it was)"[:31]
+            values = _values(book, name)
+            if name in logs and values[:1] == [logs[name]]:
+                continue  # a log an earlier fix wrote: written anew, not kept twice
+            kept = _kept_name(name, names, taken)
             if kept != name:
-                changes.append(Change(kept, "", "", name, kept, _NOT_ITS_LIST))
-            out.append(_Sheet(kept, _values(book, name)))
+                why = _NOT_ITS_LIST if name in names else _NOT_A_SHEET_NAME
+                changes.append(Change(kept, "", "", name, kept, why))
+            out.append(_Sheet(kept, values))
             notes.append(f"{kept}: copied as values (its formatting is not kept)")
         total = sum(loaded.rows for loaded in workbook.lists.values())
         done = 0
@@ -318,6 +345,21 @@ def _corrected_sheets(
     finally:
         book.close()
     return out
+
+
+def _kept_name(name: str, names: set[str], taken: set[str]) -> str:
+    """The name a sheet that is not a list keeps in the copy: its own, unless Excel would refuse it
+    (a character it forbids, a quote at either end, over 31 characters) or it is a template list's
+    or another kept sheet's name (Excel compares names without case)."""
+    legal = (_FORBIDDEN.sub("_", name).strip("'") or "Sheet")[:_NAME_MAX]
+    if name in names:
+        legal = f"{legal} (as it was)"[:_NAME_MAX]
+    unique, n = legal, 2
+    while unique.casefold() in taken:
+        unique = f"{legal[: _NAME_MAX - len(f' ({n})')]} ({n})"
+        n += 1
+    taken.add(unique.casefold())
+    return unique
 
 
 def _sheet_name(lst: ListSpec) -> str:

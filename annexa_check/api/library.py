@@ -385,5 +385,10 @@ def _codes(values: Iterable[str] | str | None) -> list[str]:
     """Rule codes, prefixes or error types, as a list or comma-separated as on the command line."""
     if values is None:
         return []
+    if not isinstance(values, str | Iterable):
+        raise AnnexaError(
+            f"select and ignore take rule codes, code prefixes or error types (text or a list of them), "
+            f"not a {type(values).__name__}"
+        )
     items = [values] if isinstance(values, str) else list(values)
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]

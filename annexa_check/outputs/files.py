@@ -53,6 +53,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
+# Excel holds at most this many characters in a cell and asks to repair a file with more; longer text
+# is cut to fit, and ends with an ellipsis so a reader sees it was cut.
+CELL_CHARS = 32_767
+
+
 def write_cell(book: Any, sheet: Any, row: int, col: int, value: object, props: dict | None = None) -> None:
     """The one way a cell reaches an xlsx we write: numbers as numbers, anything else as text.
 
@@ -67,6 +72,8 @@ def write_cell(book: Any, sheet: Any, row: int, col: int, value: object, props: 
         sheet.write_number(row, col, value, _format(book, props))
         return
     text = decodable(str(value))
+    if len(text) > CELL_CHARS:
+        text = text[: CELL_CHARS - 1] + "…"
     if _executable(text):
         sheet.write_string(
             row, col, text, _format(book, {**(props or {"valign": "top"}), "quote_prefix": True})
@@ -456,6 +463,11 @@ def _rows_xml(frame: pl.DataFrame, styles: list[int], quote: int) -> str:
             cell = ref + pl.lit(f'" s="{styles[c]}"><v>') + column.cast(pl.String) + pl.lit("</v></c>")
         else:
             text = column.cast(pl.String)
+            text = (
+                pl.when(text.str.len_chars() > CELL_CHARS)
+                .then(text.str.slice(0, CELL_CHARS - 1) + pl.lit("…"))
+                .otherwise(text)
+            )
             escaped = text.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
             if frame[name].cast(pl.String).str.contains(_CONTROL.pattern).any():  # as xlsxwriter: _xHHHH_
                 escaped = escaped.str.replace_many(

@@ -276,6 +276,8 @@ def cell_text(series: pl.Series, where: str = "") -> pl.Series:
         return series
     if dtype == pl.Null:
         return series.cast(pl.String)
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        _refuse_out_of_range(series, where)
     if dtype == pl.Date:
         return series.dt.strftime("%Y-%m-%d 00:00:00")
     if isinstance(dtype, pl.Datetime):
@@ -296,6 +298,28 @@ def cell_text(series: pl.Series, where: str = "") -> pl.Series:
         f"{where}: column '{series.name}' holds {dtype} values, which no workbook cell can; "
         "give it as text, a number or a date"
     )
+
+
+_DAYS_SHOWN = (
+    95_000_000  # days either side of 1970 polars can write as text (±260,000 years); past it, it panics
+)
+_PER_DAY = {"ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _refuse_out_of_range(series: pl.Series, where: str) -> None:
+    """A date or datetime so far from today that no calendar shows it is refused with one line:
+    writing it as text aborts inside polars (a panic, not an error), and no workbook cell holds one."""
+    days = series.to_physical().cast(pl.Int64)
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        days = days // _PER_DAY[dtype.time_unit or "us"]
+    far = days.abs() > _DAYS_SHOWN
+    if far.any():
+        index = far.arg_true()[0]
+        raise InputError(
+            f"{where}: column '{series.name}' holds a date hundreds of thousands of years away at index "
+            f"{index}, which no workbook cell can; give a real date"
+        )
 
 
 def _float_text(value: Any) -> str:

@@ -3,6 +3,7 @@ memory nor spooled to the system's temporary folder, and refused past the size l
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,10 +20,15 @@ from starlette.requests import Request
 from annexa_check.errors import AnnexaError, printable
 from annexa_check.read.safety import MB, raise_with
 
+# The parser logs what it finds wrong in a form (a character of a header, a position) as warnings on
+# the server's terminal; the page already tells the user one line, so only its errors are let through.
+logging.getLogger(MultipartParser.__module__).setLevel(logging.ERROR)
+
 FILE_FIELD = "workbook"
 _FIELDS = ("reference_date", "template", "record")
 _FIELD_MAX = 1024  # a field or header of the page's form is a few bytes
 _NAME_MAX = 255
+_CUT_SHORT = "the upload was cut short or malformed; choose the file and press Check again"
 
 
 @dataclass
@@ -56,6 +62,7 @@ class _Form:
         self.path: Path | None = None
         self.size = 0
         self.over = False
+        self.ended = False  # the form's closing boundary was read: the browser sent it all
         self._headers: dict[bytes, bytes] = {}
         self._header = [b"", b""]
         self._field: str | None = None
@@ -71,6 +78,7 @@ class _Form:
             "on_headers_finished": self._headers_done,
             "on_part_data": self._data,
             "on_part_end": self._end,
+            "on_end": self._ended,
         }
 
     def _begin(self) -> None:
@@ -116,6 +124,9 @@ class _Form:
             self.fields[self._field] = self._value.decode("utf-8", "replace")
         self.close()
 
+    def _ended(self) -> None:
+        self.ended = True
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
@@ -142,12 +153,12 @@ async def read_upload(request: Request, folder: Path, limit_mb: int) -> Upload:
                 form.size += len(chunk)  # read on to the end, writing nothing
         if not form.over:
             parser.finalize()
+            if not form.ended:  # the body stopped before the form's end: the file in it is cut off
+                raise AnnexaError(_CUT_SHORT)
     except AnnexaError:
         raise
     except Exception:
-        raise AnnexaError(
-            "the upload was cut short or malformed; choose the file and press Check again"
-        ) from None
+        raise AnnexaError(_CUT_SHORT) from None
     finally:
         form.close()
     if form.over:
