@@ -184,7 +184,10 @@ def test_a_worker_that_dies_costs_only_its_workbook(two_months: tuple[Month, Mon
     doomed = tmp_path / "doomed.xlsx"
     shutil.copy(march, doomed)
     jobs = _jobs([march, doomed, april])
-    jobs[1] = replace(jobs[1], settings=Settings(REFERENCE_DATE, limits=Limits(max_memory_mb=1)))
+    # max_seconds: a worker that hangs at start-up under the memory cap, instead of dying, fails this
+    # test in two minutes rather than holding the suite for the default half hour
+    doomed_limits = Limits(max_memory_mb=1, max_seconds=120)
+    jobs[1] = replace(jobs[1], settings=Settings(REFERENCE_DATE, limits=doomed_limits))
     for workers in (1, 2):
         outcomes = run_batch(jobs, workers)
         assert [o.error is None for o in outcomes] == [True, False, True]
