@@ -10,10 +10,11 @@ from html import escape
 from annexa_check.serve.work import Checked
 from annexa_check.version import __version__
 
+# One entry per layout: the 2023/24 layout is `--template 2023` or `2024` on the command line.
 TEMPLATES = (
     ("auto", "auto: detect from the List 9 layout"),
     ("2019", "2019"),
-    ("2023", "2023 (List 9 revised)"),
+    ("2023", "2023/24 (List 9 revised)"),
 )
 
 
