@@ -11,16 +11,17 @@ from annexa_check.cli.main import (
     _VERBOSE,
     _config_options,
     _fail,
+    _max_unpacked_option,
     _Path,
     _printing,
-    _reference_date,
+    _reference_date_option,
     _selection_options,
     _split,
     _template_option,
+    _verbose_option,
     main,
 )
 from annexa_check.errors import AnnexaError, one_line, printable
-from annexa_check.read.safety import DEFAULT_LIMITS
 
 
 @main.command()
@@ -32,37 +33,18 @@ from annexa_check.read.safety import DEFAULT_LIMITS
     help="The marked copy to write (.xlsx; .xlsm for a macro workbook); default: WORKBOOK's name with "
     ".checked before its extension, beside it. Example: -o DRY_RUN.checked.xlsx",
 )
-@click.option(
-    "--reference-date",
-    callback=_reference_date,
-    metavar="YYYY-MM-DD",
-    help="Date that ages are measured at (default: the configuration file's reference_date, else today). "
-    "Example: --reference-date 2025-03-31",
-)
+@_reference_date_option
 @_template_option
 @_selection_options
 @_config_options
-@click.option(
-    "--max-unpacked-mb",
-    type=click.IntRange(min=1),
-    default=None,
-    help=f"Refuse a workbook that unpacks to more than this many MB (default "
-    f"{DEFAULT_LIMITS.max_unpacked_mb}, or max_unpacked_mb in the settings file). "
-    "Example: --max-unpacked-mb 2000",
-)
+@_max_unpacked_option
 @click.option(
     "--pseudonymise",
     is_flag=True,
     hidden=True,  # accepted only to be refused with the reason, as validate users may pass it by habit
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing and show no progress bar. Example: -q")
-@click.option(
-    "--verbose",
-    "-v",
-    is_flag=True,
-    help="When a workbook cannot be read, also print the reader's own message, which may quote "
-    "the workbook's contents. Example: -v",
-)
+@_verbose_option
 def annotate(
     workbook: Path,
     output: Path | None,

@@ -11,12 +11,14 @@ from annexa_check.cli.main import (
     _VERBOSE,
     _config_options,
     _fail,
+    _max_unpacked_option,
     _Path,
     _printing,
-    _reference_date,
+    _reference_date_option,
     _selection_options,
     _split,
     _template_option,
+    _verbose_option,
     main,
 )
 from annexa_check.errors import AnnexaError, one_line, printable
@@ -33,23 +35,11 @@ from annexa_check.read.safety import DEFAULT_LIMITS
     help="The corrected copy to write (.xlsx); never the workbook itself (default: the workbook's name with "
     ".ready before .xlsx, beside it, as annotate names its copy .checked). Example: -o READY.xlsx",
 )
-@click.option(
-    "--reference-date",
-    callback=_reference_date,
-    metavar="YYYY-MM-DD",
-    help="Date that ages are measured at in the re-check (default: the settings file's reference_date, "
-    "else today). Example: --reference-date 2025-03-31",
-)
+@_reference_date_option
 @_template_option
 @_selection_options
 @_config_options
-@click.option(
-    "--max-unpacked-mb",
-    type=click.IntRange(min=1),
-    default=None,
-    help=f"Refuse a workbook that unpacks to more than this many MB (default "
-    f"{DEFAULT_LIMITS.max_unpacked_mb}). Example: --max-unpacked-mb 2000",
-)
+@_max_unpacked_option
 @click.option(
     "--max-rows",
     type=click.IntRange(min=1),
@@ -64,12 +54,7 @@ from annexa_check.read.safety import DEFAULT_LIMITS
     hidden=True,  # accepted only to be refused with the reason, as annotate does
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing and show no progress bar. Example: -q")
-@click.option(
-    "--verbose",
-    "-v",
-    is_flag=True,
-    help="When a workbook cannot be read, also print the reader's own message. Example: -v",
-)
+@_verbose_option
 def fix(
     workbook: Path,
     output: Path | None,

@@ -242,6 +242,40 @@ def _format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...
 TEMPLATE_CHOICES = ["auto", "2019", "2023", "2024"]
 
 
+def _reference_date_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--reference-date for every command that checks a workbook now."""
+    return click.option(
+        "--reference-date",
+        callback=_reference_date,
+        metavar="YYYY-MM-DD",
+        help="Date that ages are measured at (default: the configuration file's reference_date, else "
+        "today). Example: --reference-date 2025-03-31",
+    )(command)
+
+
+def _max_unpacked_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--max-unpacked-mb: the pre-check's one limit a genuine return can meet, for every reading command."""
+    return click.option(
+        "--max-unpacked-mb",
+        type=click.IntRange(min=1),
+        default=None,
+        help=f"Refuse a workbook that unpacks to more than this many MB (a zip-bomb guard; default "
+        f"{DEFAULT_LIMITS.max_unpacked_mb}, or max_unpacked_mb in the settings file; a million-row "
+        "return unpacks to about 560). Example: --max-unpacked-mb 2000",
+    )(command)
+
+
+def _verbose_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--verbose: the reader's own message, which may quote cells, only when asked for."""
+    return click.option(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        help="When a workbook cannot be read, also print the reader's own message, which may quote "
+        "the workbook's contents. Example: -v",
+    )(command)
+
+
 def _template_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--template for every command that checks a workbook: one list of choices, one help text."""
     return click.option(
@@ -271,13 +305,7 @@ def _config_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("workbooks", nargs=-1, required=True, type=_Path(path_type=Path))
-@click.option(
-    "--reference-date",
-    callback=_reference_date,
-    metavar="YYYY-MM-DD",
-    help="Date that ages are measured at (default: the configuration file's reference_date, else today). "
-    "Example: --reference-date 2025-03-31",
-)
+@_reference_date_option
 @_template_option
 @click.option(
     "--format",
@@ -357,21 +385,8 @@ def _config_options(command: Callable[..., Any]) -> Callable[..., Any]:
 )
 @_history_option
 @_config_options
-@click.option(
-    "--max-unpacked-mb",
-    type=click.IntRange(min=1),
-    default=None,
-    help=f"Refuse a workbook that unpacks to more than this many MB (a zip-bomb guard; default "
-    f"{DEFAULT_LIMITS.max_unpacked_mb}, or max_unpacked_mb in the settings file; a million-row "
-    "return unpacks to about 560). Example: --max-unpacked-mb 2000",
-)
-@click.option(
-    "--verbose",
-    "-v",
-    is_flag=True,
-    help="When a workbook cannot be read, also print the reader's own message, which may quote "
-    "the workbook's contents. Example: -v",
-)
+@_max_unpacked_option
+@_verbose_option
 def validate(
     workbooks: tuple[Path, ...],
     reference_date: date | None,
@@ -647,21 +662,8 @@ def explain(code: str) -> None:
 @_format_option("text", "json")
 @_history_option
 @_config_options
-@click.option(
-    "--max-unpacked-mb",
-    type=click.IntRange(min=1),
-    default=None,
-    help=f"As validate's, for a workbook OLD or NEW: refuse one that unpacks to more than this many MB "
-    f"(default {DEFAULT_LIMITS.max_unpacked_mb}, or max_unpacked_mb in the settings file). "
-    "Example: --max-unpacked-mb 2000",
-)
-@click.option(
-    "--verbose",
-    "-v",
-    is_flag=True,
-    help="When a workbook cannot be read, also print the reader's own message, which may quote "
-    "the workbook's contents. Example: -v",
-)
+@_max_unpacked_option
+@_verbose_option
 def compare(
     old: str,
     new: str,
