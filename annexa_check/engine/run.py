@@ -295,30 +295,37 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
     asks for its standard form; one finding per distinct spelling (with its row count)
     keeps an extract that writes every code bare from burying the real problems.
     """
-    if ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
+    frame = ctx.loaded.frame
+    if frame is None or frame.height == 0:
         return None
-    frame = ctx.frame.lazy()
     parts = []
     for lst, col in rule.targets(ctx.spec):
         if lst.key != ctx.lst.key or col.key not in ctx.loaded.matched or col.codeset is None:
             continue
-        labels = {c.code: c.label for c in ctx.spec.codesets[col.codeset].codes_for(ctx.template)}
-        standard = ctx.code(col.key).replace_strict(labels, default=None, return_dtype=pl.String)
-        parts.append(
-            frame.select(
-                pl.col(ROW),
+        codeset = ctx.spec.codesets[col.codeset]
+        labels = {c.code: c.label for c in codeset.codes_for(ctx.template)}
+        standard = v.as_code(col.key, codeset, ctx.template).replace_strict(
+            labels, default=None, return_dtype=pl.String
+        )
+        parts.append(  # a code column repeats a few dozen spellings: each is counted, then converted once
+            frame.group_by(col.key)
+            .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+            .select(
                 pl.lit(ctx.loaded.matched[col.key]).alias("header"),
                 pl.col(col.key).alias("value"),
                 standard.alias("standard"),
+                "rows",
+                "first",
             )
         )
     if not parts:
         return None
-    odd = (  # every code column of the list in one pass; spellings compared once per distinct value
+    odd = (
         pl.concat(parts)
+        .lazy()
         .filter(pl.col("standard").is_not_null())
         .group_by("header", "value", "standard")
-        .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+        .agg(pl.col("rows").sum(), pl.col("first").min())
         .filter(_loose(pl.col("value")) != _loose(pl.col("standard")))
         .sort("first", "header", "value")
         .collect()
