@@ -22,7 +22,7 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
     """Per child whose `key` (gender, ethnicity, date of birth) differs between lists: what each list says."""
     if key in ctx.shared:
         return ctx.shared[key]
-    parts = []
+    parts, dated = [], []
     for list_key in _PEOPLE_LISTS:
         loaded = ctx.workbook.lists.get(list_key)
         if (
@@ -36,12 +36,9 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
         lst = there.lst
         column = lst.column(key)
         assert column is not None
-        if column.codeset:
-            norm = there.code(key)
-        elif column.type == "date":
-            norm = there.date(key).dt.strftime("%d/%m/%Y")
-        else:
-            norm = pl.col(key)
+        is_date = column.type == "date" and not column.codeset
+        norm = there.code(key) if column.codeset else there.date(key) if is_date else pl.col(key)
+        dated.append(is_date)
         parts.append(
             there.frame.lazy()
             .select(
@@ -51,15 +48,20 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
             )
             .drop_nulls()
         )
+    as_text = pl.col("__norm").dt.strftime("%d/%m/%Y")
+    if any(dated) and not all(dated):  # a date compared with text: as text, as the message writes it
+        parts = [part.with_columns(as_text) if d else part for part, d in zip(parts, dated, strict=True)]
     if not parts:
         table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
     else:
-        said = pl.concat(parts).unique()
-        differ = (
+        said = pl.concat(parts)
+        differ = (  # dates compared as dates, codes as codes: each value is written out only if it differs
             said.group_by("__child").agg(pl.col("__norm").n_unique().alias("__k")).filter(pl.col("__k") > 1)
         )
         table = (  # described only for the few children whose lists disagree
             said.join(differ.select("__child"), on="__child", how="semi")
+            .with_columns(as_text if all(dated) else pl.col("__norm"))
+            .unique()
             .group_by("__child", "__norm")
             .agg(pl.col("__n").sort())
             .with_columns(
