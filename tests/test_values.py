@@ -297,3 +297,22 @@ def test_child_id_key_treats_invisible_width_and_case_differences_as_one_child()
     ]
     keys = pl.DataFrame({"id": written}).select(child_id_key("id"))["id"].to_list()
     assert keys == ["123", "123", "123", "ab12", "ab12", "strasse", "strasse", None, None]
+
+
+def test_child_id_keys_of_a_whole_column_match_child_id_key_row_by_row() -> None:
+    """The ASCII shortcut gives every row the key the full conversion gives it, mixed or not."""
+    from annexa_check.annex.values import child_id_key, child_id_keys
+
+    odd = ["\ufeff１２3\u200b", "ab\u00ad12", "Straße", "\u200b", "İd7", "ǅx", "  café "]
+    plain = [" 123 ", "123.0", "0042.00", "AB12", "12.5", "", "   ", None, "x\t", "1e3"]
+    undotted = [w for w in plain if w is None or "." not in w]
+    for written in (plain, undotted, odd + plain, plain + odd, odd):
+        frame = pl.DataFrame({"id": written}, schema={"id": pl.String})
+        keys = child_id_keys(frame, "id")
+        assert keys.to_list() == frame.select(child_id_key("id"))["id"].to_list()
+        assert keys.name == "id" and keys.dtype == pl.String
+    frame = pl.DataFrame({"id": odd + plain}, schema={"id": pl.String})
+    assert child_id_keys(frame, "id").to_list() == [
+        "123", "ab12", "strasse", None, "i̇d7", "džx", "café",
+        "123", "123", "0042", "ab12", "12.5", None, None, None, "x", "1e3",
+    ]  # fmt: skip

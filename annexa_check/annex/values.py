@@ -180,3 +180,22 @@ def child_id_key(column: str) -> pl.Expr:
         .str.replace(r"^(\d+)\.0+$", "${1}")
     )
     return pl.when(text != "").then(text)  # named after the column, as child_id_text is
+
+
+def child_id_keys(frame: pl.DataFrame, column: str) -> pl.Series:
+    """`child_id_key` of every row, with its Unicode steps only on the IDs that need them.
+
+    Nearly every ID is plain ASCII, where NFKC, the invisible characters and the double case
+    fold change nothing but the case: lower-casing those alone costs a third of the whole
+    conversion over a list of a million rows. The rest go through `child_id_key` itself.
+    """
+    text = frame.get_column(column)
+    ascii_only = (text.str.len_bytes() == text.str.len_chars()).fill_null(True)
+    plain = pl.col(column).str.strip_chars().str.to_lowercase()
+    if text.str.contains(".", literal=True).any():  # `123.0`, an ID that passed through a float
+        plain = plain.str.replace(r"^(\d+)\.0+$", "${1}")
+    keys = frame.lazy().select(pl.when(plain != "").then(plain)).collect().to_series()
+    if not ascii_only.all():
+        other = ~ascii_only
+        keys.scatter(other.arg_true(), frame.filter(other).select(child_id_key(column)).to_series())
+    return keys

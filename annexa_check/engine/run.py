@@ -69,6 +69,8 @@ class _Context:
                 (
                     v.by_distinct(frame, col.key, self._convert(col.key, col.type))
                     if col.type in _BY_DISTINCT
+                    else v.child_id_keys(frame, col.key)
+                    if col.type == "id"
                     else self._convert(col.key, col.type)
                 ).alias(self._name(col.key, col.type))
                 for col in self.lst.columns
