@@ -390,8 +390,25 @@ def _plan(
     return list_level, instances
 
 
+def _looked_up(table: pl.DataFrame, ctx: _Context) -> pl.Expr:
+    """What a cross-list table (keyed by `__child`) says of each row's child; null for most rows.
+
+    The tables hold only the few children the lists disagree on, so a lookup by child ID
+    (none at all when the table is empty) costs less than joining every row to it.
+    """
+    if table.height == 0:
+        return pl.lit(None, dtype=pl.String)
+    return ctx.child_key("child_id").replace_strict(
+        table["__child"], table["__others"], default=None, return_dtype=pl.String
+    )
+
+
 def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFrame]:
-    """Evaluate every row check of a list in one pass, then turn each check's hits into findings."""
+    """Evaluate every row check of a list in one pass, then turn each check's hits into findings.
+
+    The pass over every row computes the flags alone; what a finding carries (the child,
+    team, record key, the values its message quotes) is worked out for the flagged rows only.
+    """
     matched = ctx.loaded.matched
     if not instances or ctx.loaded.frame is None or ctx.loaded.frame.height == 0:
         return []
@@ -400,45 +417,46 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
     def column_or_null(key: str | None) -> pl.Expr:
         return pl.col(key) if key in matched else pl.lit(None, pl.String)
 
-    lazy = frame.lazy()
     others: dict[int, str] = {}
-    spellings: dict[int, str] = {}
+    lookups = []
     for i, (rule, col) in enumerate(instances):
         joined = rule.kind.joined(col.key, ctx)
         if joined is not None:
-            table = joined.rename({"__others": f"__o{i}"})
-            lazy = lazy.with_columns(ctx.child_key("child_id").alias("__join")).join(
-                table.lazy(), left_on="__join", right_on="__child", how="left"
-            )
             others[i] = f"__o{i}"
-        elif rule.check == "unique":  # an ID written two ways is one child: the message shows both
-            table = _spellings(col.key, frame, ctx.child_key(col.key)).rename({"__spelt": f"__s{i}"})
-            lazy = lazy.join(table.lazy(), left_on=ctx.child_key(col.key), right_on="__k", how="left")
-            spellings[i] = f"__s{i}"
+            lookups.append(_looked_up(joined, ctx).alias(others[i]))
     flags = [_flag(rule, col, ctx, others.get(i)).alias(f"__f{i}") for i, (rule, col) in enumerate(instances)]
-    flagged = (
-        lazy.select(
-            pl.col(ROW),
-            (v.child_id_text("child_id") if "child_id" in matched else pl.lit(None, pl.String)).alias(
-                "__child"
-            ),
-            column_or_null(ctx.lst.team_column).alias("__team"),
-            column_or_null(ctx.lst.worker_column).alias("__worker"),
-            pl.concat_str([column_or_null(k).fill_null("") for k in ctx.lst.record_key], separator="|").alias(
-                "__key"
-            )
-            if ctx.lst.record_key
-            else pl.lit("").alias("__key"),
-            *flags,
-            *[pl.col(c) for c in matched],
-            *[pl.col(name) for name in (*others.values(), *spellings.values())],
-            *[pl.col(c) for c in frame.columns if c.startswith(("__code_", "__date_", "__int_"))],
-        )
+    hits = (
+        frame.lazy()
+        .with_columns(lookups)
+        .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"), *flags, *others.values())
         .filter(pl.any_horizontal(f.meta.output_name() for f in flags))
         .collect()
     )
-    if flagged.height == 0:
+    if hits.height == 0:
         return []
+    record_key = (
+        pl.concat_str([column_or_null(k).fill_null("") for k in ctx.lst.record_key], separator="|")
+        if ctx.lst.record_key
+        else pl.lit("")
+    )
+    flagged = pl.concat([frame[hits["__i"]], hits.drop("__i")], how="horizontal").with_columns(
+        (v.child_id_text("child_id") if "child_id" in matched else pl.lit(None, pl.String)).alias("__child"),
+        column_or_null(ctx.lst.team_column).alias("__team"),
+        column_or_null(ctx.lst.worker_column).alias("__worker"),
+        record_key.alias("__key"),
+    )
+    spellings: dict[int, str] = {}
+    for i, (rule, col) in enumerate(instances):
+        if rule.check == "unique" and hits[f"__f{i}"].any():  # an ID written two ways is one child: show both
+            compared = ctx.child_key(col.key)
+            children = flagged.filter(pl.col(f"__f{i}")).select(compared.drop_nulls().unique()).to_series()
+            table = _spellings(col.key, frame.filter(compared.is_in(children.implode())), compared)
+            spellings[i] = f"__s{i}"
+            flagged = flagged.with_columns(
+                compared.replace_strict(
+                    table["__k"], table["__spelt"], default=None, return_dtype=pl.String
+                ).alias(spellings[i])
+            )
     hit_counts = flagged.select(pl.col(f"__f{i}").sum() for i in range(len(instances))).row(0)
     out = []
     for i, (rule, col) in enumerate(instances):
