@@ -51,32 +51,49 @@ class _Context:
     reference_date: date
     workbook: LoadedWorkbook
     shared: dict[str, pl.DataFrame] = field(default_factory=dict)  # cross-list tables, built once a run
-    typed: dict[str, pl.DataFrame] = field(default_factory=dict)  # each list's typed frame, built once
+    # per list, its columns converted so far (`__code_gender`, ...): each once a run, dropped when done with
+    typed: dict[str, dict[str, pl.Series]] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)  # what a check kind worked out once for this list
 
     @property
     def frame(self) -> pl.DataFrame:
-        """The list's cells plus each code, date and whole number converted once.
+        """The list's cells plus each code, date, whole number and ID converted once.
 
         Dozens of rules read the same placement type or start date; converting each
         column once, not once per rule, is what keeps a large catalogue fast.
         """
-        key = self.lst.key
-        if key not in self.typed:
-            frame = self.loaded.frame
-            assert frame is not None
-            self.typed[key] = frame.with_columns(
-                (
-                    v.by_distinct(frame, col.key, self._convert(col.key, col.type))
-                    if col.type in _BY_DISTINCT
-                    else v.child_id_keys(frame, col.key)
-                    if col.type == "id"
-                    else self._convert(col.key, col.type)
-                ).alias(self._name(col.key, col.type))
-                for col in self.lst.columns
-                if col.key in self.loaded.matched and col.type in ("code", "date", "int", "id")
-            )
-        return self.typed[key]
+        return self.frame_for()
+
+    def frame_for(self, *exprs: pl.Expr) -> pl.DataFrame:
+        """The list's cells plus the converted columns `exprs` read (all of them when none is given).
+
+        Another list's check reads two or three of a list's columns: converting only those
+        keeps every list's converted columns from being held at once.
+        """
+        frame = self.loaded.frame
+        assert frame is not None
+        names = self._conversions()
+        if exprs:
+            read = {name for e in exprs for name in e.meta.root_names()}
+            names = {name: how for name, how in names.items() if name in read}
+        done = self.typed.setdefault(self.lst.key, {})
+        todo = {name: how for name, how in names.items() if name not in done}
+        plain = {name: self._convert(*how) for name, how in todo.items() if how[1] in ("date", "int")}
+        done.update(frame.select(e.alias(name) for name, e in plain.items()).to_dict() if plain else {})
+        for name, (key, kind) in todo.items():
+            if kind in _BY_DISTINCT:
+                done[name] = v.by_distinct(frame, key, self._convert(key, kind)).alias(name)
+            elif kind == "id":
+                done[name] = v.child_id_keys(frame, key).alias(name)
+        return frame.with_columns(done[name] for name in names)
+
+    def _conversions(self) -> dict[str, tuple[str, str]]:
+        """Converted column name -> (column key, type) for each column read as a code, date, number or ID."""
+        return {
+            self._name(col.key, col.type): (col.key, col.type)
+            for col in self.lst.columns
+            if col.key in self.loaded.matched and col.type in ("code", "date", "int", "id")
+        }
 
     def _convert(self, key: str, kind: str) -> pl.Expr:
         if kind == "code":
@@ -521,7 +538,8 @@ def run_rules(
     skipped: list[Skipped] = []
     parts: list[pl.DataFrame] = []
     shared: dict[str, pl.DataFrame] = {}
-    typed: dict[str, pl.DataFrame] = {}
+    typed: dict[str, dict[str, pl.Series]] = {}
+    finished: set[str] = set()
     for key, loaded in workbook.lists.items():
         lst = spec.lists[key]
         if not loaded.present:
@@ -540,6 +558,9 @@ def run_rules(
         )
         list_level, instances = _plan(rules, ctx, skipped)
         parts += list_level + _row_findings(instances, ctx)
+        finished.add(key)  # its converted columns are done with, and those another list converted again since
+        for done in finished & set(typed):
+            del typed[done]
     findings = render_messages(pl.concat(parts, how="vertical") if parts else empty_findings())
     order = {r.code: i for i, r in enumerate(spec.rules)}
     list_order = {lst.name: lst.number for lst in spec.lists.values()}

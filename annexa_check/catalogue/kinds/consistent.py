@@ -39,13 +39,11 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
         is_date = column.type == "date" and not column.codeset
         norm = there.code(key) if column.codeset else there.date(key) if is_date else pl.col(key)
         dated.append(is_date)
+        child = there.child_key("child_id")
         parts.append(
-            there.frame.lazy()
-            .select(
-                there.child_key("child_id").alias("__child"),
-                norm.alias("__norm"),
-                pl.lit(lst.number).alias("__n"),
-            )
+            there.frame_for(child, norm)
+            .lazy()
+            .select(child.alias("__child"), norm.alias("__norm"), pl.lit(lst.number).alias("__n"))
             .drop_nulls()
         )
     as_text = pl.col("__norm").dt.strftime("%d/%m/%Y")

@@ -35,11 +35,12 @@ class OnListParams(Params):
 def _other_list_values(rule: Rule, other_list: str, match: str, ctx: KindContext) -> pl.Series:
     """The identifiers on the other list (of its rows meeting `other_when`) an on_list rule looks for."""
     other_ctx = ctx.on(other_list)
-    frame = other_ctx.frame
-    if rule.other_when:  # (a bare literal predicate fails on large multi-chunk frames)
-        keep = pl.all_horizontal(other_ctx.condition(cond) for cond in rule.other_when)
-        frame = frame.filter(keep.fill_null(False))
-    ids = frame.select(other_ctx.child_key(match).alias("id"))["id"]
+    ident = other_ctx.child_key(match)
+    keep = [other_ctx.condition(cond) for cond in rule.other_when]
+    frame = other_ctx.frame_for(ident, *keep)
+    if keep:  # (a bare literal predicate fails on large multi-chunk frames)
+        frame = frame.filter(pl.all_horizontal(keep).fill_null(False))
+    ids = frame.select(ident.alias("id"))["id"]
     return ids.drop_nulls().unique()
 
 
