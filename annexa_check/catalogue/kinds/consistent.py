@@ -49,15 +49,23 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
     as_text = pl.col("__norm").dt.strftime("%d/%m/%Y")
     if any(dated) and not all(dated):  # a date compared with text: as text, as the message writes it
         parts = [part.with_columns(as_text) if d else part for part, d in zip(parts, dated, strict=True)]
+    table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
     if not parts:
-        table = pl.DataFrame(schema={"__child": pl.String, "__others": pl.String})
-    else:
-        said = pl.concat(parts)
-        differ = (  # dates compared as dates, codes as codes: each value is written out only if it differs
-            said.group_by("__child").agg(pl.col("__norm").n_unique().alias("__k")).filter(pl.col("__k") > 1)
-        )
+        ctx.shared[key] = table
+        return table
+
+    def differing(said: pl.LazyFrame) -> pl.LazyFrame:  # dates compared as dates, codes as codes
+        values = pl.col("__norm").n_unique()
+        return said.group_by("__child").agg(values.alias("__k")).filter(pl.col("__k") > 1)
+
+    # Every row, by a 64-bit hash of the child's ID: cheaper than the ID itself, and two children
+    # sharing a hash can only add a candidate, which the exact pass over the candidates drops.
+    hashed = pl.concat(part.with_columns(pl.col("__child").hash()) for part in parts)
+    candidates = differing(hashed).select("__child").collect().to_series()
+    if candidates.len():
+        said = pl.concat(parts).filter(pl.col("__child").hash().is_in(candidates.implode()))
         table = (  # described only for the few children whose lists disagree
-            said.join(differ.select("__child"), on="__child", how="semi")
+            said.join(differing(said).select("__child"), on="__child", how="semi")
             .with_columns(as_text if all(dated) else pl.col("__norm"))
             .unique()
             .group_by("__child", "__norm")
