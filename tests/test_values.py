@@ -316,3 +316,24 @@ def test_child_id_keys_of_a_whole_column_match_child_id_key_row_by_row() -> None
         "123", "ab12", "strasse", None, "i̇d7", "džx", "café",
         "123", "123", "0042", "ab12", "12.5", None, None, None, "x", "1e3",
     ]  # fmt: skip
+
+
+def test_error_or_formula_columns_are_those_with_a_cell_starting_with_hash_or_equals() -> None:
+    """Elsewhere no cell is an error or a formula, so a value is present exactly when not blank."""
+    from annexa_check.annex.values import error_or_formula_columns, is_present
+
+    frame = pl.DataFrame(
+        {
+            "a": ["x", "#n/a", None],
+            "b": ["1=1", "y#", None],
+            "c": ["=SUM(A1)", None, "z"],
+            "d": [None, None, None],
+        },
+        schema={name: pl.String for name in "abcd"},
+    )
+    assert error_or_formula_columns(frame, ["a", "b", "c", "d"]) == {"a", "c"}
+    assert error_or_formula_columns(frame, ["b"]) == set()
+    assert error_or_formula_columns(frame.head(0), ["a"]) == set()
+    assert frame.select(is_present("a"))["a"].to_list() == [True, False, False]
+    for column in ("b", "d"):
+        assert frame.select(is_present(column)).equals(frame.select(pl.col(column).is_not_null()))

@@ -54,6 +54,18 @@ def is_formula(column: str) -> pl.Expr:
     return pl.col(column).str.starts_with("=").fill_null(False)
 
 
+def error_or_formula_columns(frame: pl.DataFrame, columns: list[str]) -> set[str]:
+    """The columns holding any cell that starts like an Excel error or a formula (`#`, `=`).
+
+    Almost none do: in every other column `is_error` and `is_formula` are false on every
+    row, so one cheap pass spares checking each of their cells for both.
+    """
+    if frame.height == 0 or not columns:
+        return set()
+    starts = (pl.col(columns).str.starts_with("#") | pl.col(columns).str.starts_with("=")).any()
+    return {c for c, hit in zip(columns, frame.select(starts).row(0), strict=True) if hit}
+
+
 def is_blank(column: str) -> pl.Expr:
     return pl.col(column).is_null()
 

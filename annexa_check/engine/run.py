@@ -30,6 +30,7 @@ from annexa_check.findings.table import (
 from annexa_check.read.loader import ROW, LoadedList, LoadedWorkbook
 
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
+_SUSPECT = "columns that may hold errors"  # memo: the list's columns a cell of which starts with # or =
 _BY_DISTINCT = {"code"}  # conversions worked out once per distinct value (values.by_distinct)
 
 
@@ -54,6 +55,7 @@ class _Context:
     # per list, its columns converted so far (`__code_gender`, ...): each once a run, dropped when done with
     typed: dict[str, dict[str, pl.Series]] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)  # what a check kind worked out once for this list
+    memos: dict[str, dict[str, Any]] = field(default_factory=dict)  # every list's memo, shared by the run
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -125,6 +127,18 @@ class _Context:
     def child_key(self, key: str) -> pl.Expr:
         return self._typed(key, "id")
 
+    def suspect(self, key: str) -> bool:
+        """Whether any cell of the column starts like an Excel error or a formula; worked out once a list."""
+        if _SUSPECT not in self.memo:
+            frame = self.loaded.frame
+            columns = list(self.loaded.matched)
+            self.memo[_SUSPECT] = set() if frame is None else v.error_or_formula_columns(frame, columns)
+        return key in self.memo[_SUSPECT]
+
+    def present(self, key: str) -> pl.Expr:
+        """`values.is_present`: just not blank where no cell could be an error or a formula."""
+        return v.is_present(key) if self.suspect(key) else ~v.is_blank(key)
+
     def age(self) -> pl.Expr:
         return _age(self)
 
@@ -142,6 +156,8 @@ class _Context:
             workbook=self.workbook,
             shared=self.shared,
             typed=self.typed,
+            memo=self.memos.setdefault(list_key, {}),
+            memos=self.memos,
         )
 
 
@@ -149,7 +165,7 @@ def _condition(cond: Condition, ctx: _Context) -> pl.Expr:
     if cond.on_date is not None:  # a date column compared with a fixed date (catalogue/spec.py)
         return cond.date_flag(ctx.date(cond.column))
     if cond.present:
-        return v.is_present(cond.column)
+        return ctx.present(cond.column)
     if cond.blank:
         return v.is_blank(cond.column)
     if cond.number is not None:
@@ -540,6 +556,7 @@ def run_rules(
     shared: dict[str, pl.DataFrame] = {}
     typed: dict[str, dict[str, pl.Series]] = {}
     finished: set[str] = set()
+    memos: dict[str, dict[str, Any]] = {}
     for key, loaded in workbook.lists.items():
         lst = spec.lists[key]
         if not loaded.present:
@@ -555,6 +572,8 @@ def run_rules(
             workbook=workbook,
             shared=shared,
             typed=typed,
+            memo=memos.setdefault(key, {}),
+            memos=memos,
         )
         list_level, instances = _plan(rules, ctx, skipped)
         parts += list_level + _row_findings(instances, ctx)

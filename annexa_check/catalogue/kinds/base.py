@@ -58,6 +58,10 @@ class KindContext(Protocol):
 
     def int(self, key: str) -> pl.Expr: ...
 
+    def present(self, key: str) -> pl.Expr: ...  # `values.is_present`, as cheap as the column allows
+
+    def suspect(self, key: str) -> bool: ...  # any cell of the column starts like an error or a formula
+
     def child_key(self, key: str) -> pl.Expr: ...  # a child ID as compared (`child_id_key`), built once
 
     def age(self) -> pl.Expr: ...

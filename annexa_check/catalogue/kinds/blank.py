@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from annexa_check.annex import values as v
 from annexa_check.annex.model import Column, ListSpec
 from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
 
@@ -19,7 +18,7 @@ class Blank(Kind[Params]):
     summary = "the cell must be blank"
 
     def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
-        return v.is_present(key)
+        return ctx.present(key)
 
     def correct(self, rule: Rule, lst: ListSpec, col: Column, spec: Spec, template: str) -> str:
         return "Blank: nothing should be recorded here"

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from annexa_check.annex import values as v
 from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
 
 if TYPE_CHECKING:
@@ -96,4 +95,4 @@ class Consistent(Kind[Params]):
 
     def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
         assert joined is not None  # the column `joined` added: what the other lists say
-        return pl.col(joined).is_not_null() & v.is_present(key)
+        return pl.col(joined).is_not_null() & ctx.present(key)

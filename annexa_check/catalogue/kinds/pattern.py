@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 from pydantic import Field, field_validator
 
-from annexa_check.annex import values as v
 from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
 
 if TYPE_CHECKING:
@@ -34,4 +33,4 @@ class Pattern(Kind[PatternParams]):
     summary = "a value must match the pattern given, as a whole"
 
     def flag(self, rule: Rule, key: str, ctx: KindContext, joined: str | None = None) -> pl.Expr:
-        return v.is_present(key) & ~pl.col(key).str.contains(f"(?i)^(?:{self.p.regex})$")
+        return ctx.present(key) & ~pl.col(key).str.contains(f"(?i)^(?:{self.p.regex})$")

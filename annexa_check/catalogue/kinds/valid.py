@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 from pydantic import Field
 
-from annexa_check.annex import values as v
 from annexa_check.catalogue.kinds.base import CodeSets, Kind, KindContext, Lists, Params, value_of
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ class Valid(Kind[ValidParams]):
         flag = typed(key).is_null()
         if self.p.event_date and col.codeset is not None:
             flag = flag | self._out_of_use(key, ctx.spec.codesets[col.codeset], ctx)
-        return v.is_present(key) & flag
+        return ctx.present(key) & flag
 
     def _out_of_use(self, key: str, codeset: CodeSet, ctx: KindContext) -> pl.Expr:
         """A code the DfE did not accept on the row's date (the reference date while it is blank).
