@@ -96,11 +96,10 @@ def template_evidence(workbook: LoadedWorkbook) -> tuple[str, str] | None:
     )
 
 
-def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection]:
-    inspection = inspect(path, limits)  # before the reader: some files abort the process inside it
+def _open(path: Path) -> fastexcel.ExcelReader:
     try:
         with _reader_quiet():
-            return fastexcel.read_excel(str(path)), inspection
+            return fastexcel.read_excel(str(path))
     except BaseException as exc:
         _reraise_interrupts(exc)
         reason = _first_line(exc)
@@ -241,7 +240,41 @@ def load_workbook(
     `on_sheet(sheet, done, total)` reports progress.
     """
     path = Path(path)
-    reader, inspection = _open(path, limits)
+    # before the reader: some files abort the process inside it. An xlsx workbook's sheets
+    # are scanned on a thread while the reader loads those already passed (SheetScans).
+    inspection = inspect(path, limits, defer=True)
+    scans = inspection.scans
+    try:
+        workbook = _load(path, spec, on_sheet, inspection)
+        if scans is not None:
+            scans.finish()  # a sheet no list came from must pass too
+        return workbook
+    except Exception:
+        if scans is not None:
+            scans.finish()  # the pre-check's refusal comes first, as when it ran before the reader
+        raise
+    except BaseException:  # an interrupt or a signal: nothing more to report
+        if scans is not None:
+            scans.stop()
+        raise
+
+
+def _load(
+    path: Path, spec: Layout, on_sheet: Callable[[str, int, int], None] | None, inspection: Inspection
+) -> LoadedWorkbook:
+    scans = inspection.scans
+
+    def read_passed(sheet: str, n_rows: int | None = None) -> _Sheet:
+        if scans is not None:
+            scans.passed(sheet)
+        return _read_sheet(reader, path, sheet, n_rows)
+
+    def marked(sheet: str) -> set[str]:
+        if scans is None:
+            return inspection.marked_sheets
+        return {sheet} if scans.passed(sheet) else set()
+
+    reader = _open(path)
     sheets = list(reader.sheet_names)
     lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
     notes: list[str] = []
@@ -255,7 +288,7 @@ def load_workbook(
         if sheet in assigned.values() or sheet in charts:
             continue
         try:
-            preview = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS).frame
+            preview = read_passed(sheet, n_rows=HEADER_SEARCH_ROWS).frame
         except InputError:
             notes.append(f"sheet '{sheet}' could not be read and was skipped")
             continue
@@ -264,17 +297,16 @@ def load_workbook(
             assigned[found] = sheet
             lists[found].found_by = "headers"
 
-    cell_scan = scan_cells(path, list(assigned.values()), inspection.marked_sheets)
     for done, (key, sheet) in enumerate(assigned.items()):
         if on_sheet is not None:
             on_sheet(sheet, done, len(assigned))
         loaded = lists[key]
         loaded.sheet = sheet
-        read = _read_sheet(reader, path, sheet)
+        read = read_passed(sheet)
         raw = read.frame
         if not read.visible:
             notes.append(f"{loaded.spec.name} was read from the hidden sheet '{sheet}'")
-        cells = cell_scan.get(sheet)
+        cells = scan_cells(path, [sheet], marked(sheet)).get(sheet)
         if cells is not None and cells.last_row > raw.height:
             # the reader ends the sheet at its last non-empty cell; unsaved formulas may lie below it
             extra = cells.last_row - raw.height
