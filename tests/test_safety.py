@@ -483,6 +483,34 @@ def test_a_reader_panic_on_an_absurd_date_cell_is_one_line(tmp_path):
     )
 
 
+def test_a_reader_panic_on_a_reading_thread_never_reaches_the_terminal(tmp_path):
+    """The panic's own text (which can quote a cell) is printed by the reader to the process's
+    stderr; with sheets read on several threads, it is still kept off it, and the terminal is
+    given back: the error line itself arrives."""
+    path = tmp_path / "panic.xlsx"
+    book = xlsxwriter.Workbook(str(path), SAFE)
+    first = book.add_worksheet("List_1")
+    first.write_row(0, 0, [c.header for c in SPEC.lists["list_1"].columns_for("2023")])
+    first.write_row(1, 0, ["C1"])
+    sheet = book.add_worksheet("List_6")
+    sheet.write_row(0, 0, HEADERS)
+    sheet.write_row(1, 0, ["C1"])
+    sheet.write_number(1, 3, -1e20, book.add_format({"num_format": "dd/mm/yyyy"}))
+    book.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "annexa_check", "validate", str(path), "--reference-date", "2025-03-31"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "RUST_BACKTRACE": "1"},
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"annexa-check: error: {path}: sheet 'List_6' cannot be read; --verbose shows the reader's own message\n"
+    )
+
+
 def findings(path: Path, *select: str) -> list[tuple]:
     result = check_workbook(path, reference_date=REFERENCE, select=list(select) or ())
     return result.findings.select("rule", "row", "child_id", "column", "value").rows()

@@ -572,8 +572,14 @@ class SheetScans:
         self._finished = False
         self._stopping = False
         self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="annexa-check pre-check", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="annexa-check pre-check", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had (a process under a tight memory cap): scan now, here
+            self._thread = None
+            self._run()
 
     def _run(self) -> None:
         try:
@@ -609,7 +615,8 @@ class SheetScans:
 
     def finish(self) -> set[str]:
         """Wait for every worksheet; raise the first refusal, else return the sheets marked."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._error is not None:
             raise self._error
         return {sheet for sheet, markers in self._done.items() if markers}
@@ -617,7 +624,8 @@ class SheetScans:
     def stop(self) -> None:
         """Stop at the next part (the check failed elsewhere) and wait for the thread to end."""
         self._stopping = True
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _damaged(path: Path) -> InputError:
