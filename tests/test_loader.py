@@ -17,7 +17,8 @@ from builders import SAFE, TEMPLATE_2019, Date, Formula, write_xlsx
 
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import InputError
-from annexa_check.read.loader import ROW, detect_template, load_workbook, template_evidence
+from annexa_check.outputs.terminal import _own_terminal
+from annexa_check.read.loader import ROW, _reader_quiet, detect_template, load_workbook, template_evidence
 
 SPEC = load_spec()
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"
@@ -428,3 +429,25 @@ def test_without_threads_the_sheets_are_scanned_and_read_in_turn(monkeypatch):
     for key, loaded in threaded.lists.items():
         assert loaded.frame is not None and alone.lists[key].frame is not None
         assert alone.lists[key].frame.equals(loaded.frame)
+
+
+def test_the_progress_bar_draws_on_its_own_copy_of_stderr(tmp_path, monkeypatch):
+    """While the reader runs, descriptor 2 points at a scratch file (its panic text is dropped);
+    the bar keeps drawing on the terminal through its own descriptor."""
+    terminal = (tmp_path / "terminal.txt").open("w")
+    saved = os.dup(2)
+    os.dup2(terminal.fileno(), 2)
+    try:
+        monkeypatch.setattr(sys, "stderr", os.fdopen(2, "w", closefd=False))
+        own = _own_terminal()
+        assert own is not None and own.fileno() != 2
+        with _reader_quiet():
+            own.write("Reading List_8")
+            own.flush()
+            os.write(2, b"thread panicked at 'C123'")
+        own.close()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        terminal.close()
+    assert (tmp_path / "terminal.txt").read_text() == "Reading List_8"

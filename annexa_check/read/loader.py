@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO
 
 import fastexcel
 import polars as pl
@@ -122,8 +122,8 @@ class _ReaderQuiet:
     exception itself is reported as one line. So while any thread is inside the reader,
     file descriptor 2 points at a scratch file, and what was printed there is dropped.
     Sheets are read on several threads at once, so the first one in points it away and
-    the last one out points it back; meanwhile Python's own `sys.stderr` (the progress
-    bar, warnings), when it writes to descriptor 2, writes to the terminal's copy instead.
+    the last one out points it back. (The progress bar draws on its own copy of the
+    terminal, outputs/terminal.py, so it keeps drawing meanwhile.)
     """
 
     def __init__(self) -> None:
@@ -131,13 +131,15 @@ class _ReaderQuiet:
         self._inside = 0
         self._saved = -1
         self._scratch: IO[bytes] | None = None
-        self._python: tuple[TextIO, TextIO] | None = None  # (sys.stderr as it was, the one used meanwhile)
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
         with self._lock:
             if self._inside == 0:
-                self._away()
+                sys.stderr.flush()
+                self._saved = os.dup(2)
+                self._scratch = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the last one out
+                os.dup2(self._scratch.fileno(), 2)
             self._inside += 1
         try:
             yield
@@ -145,40 +147,11 @@ class _ReaderQuiet:
             with self._lock:
                 self._inside -= 1
                 if self._inside == 0:
-                    self._back()
-
-    def _away(self) -> None:
-        sys.stderr.flush()
-        self._saved = os.dup(2)
-        self._scratch = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _back
-        os.dup2(self._scratch.fileno(), 2)
-        if _on_descriptor_2(sys.stderr):
-            stream = open(  # noqa: SIM115 - closed in _back
-                self._saved, "w", encoding=sys.stderr.encoding, errors=sys.stderr.errors, closefd=False
-            )
-            self._python = (sys.stderr, stream)
-            sys.stderr = stream
-
-    def _back(self) -> None:
-        if self._python is not None:
-            original, stream = self._python
-            stream.flush()
-            if sys.stderr is stream:
-                sys.stderr = original
-            stream.close()
-            self._python = None
-        os.dup2(self._saved, 2)
-        os.close(self._saved)
-        if self._scratch is not None:
-            self._scratch.close()
-            self._scratch = None
-
-
-def _on_descriptor_2(stream: TextIO) -> bool:
-    try:
-        return stream.fileno() == 2
-    except (AttributeError, OSError, ValueError):  # a notebook's or a test's own stream
-        return False
+                    os.dup2(self._saved, 2)
+                    os.close(self._saved)
+                    if self._scratch is not None:
+                        self._scratch.close()
+                        self._scratch = None
 
 
 _reader_quiet = _ReaderQuiet()
