@@ -8,10 +8,11 @@ Each case is a workbook (the bundled example, or a seeded generated dry run of a
 user would, into every output: the text summary, JSON, CSV, JUnit, Markdown, the
 exception list as xlsx, the team workbooks and the HTML report; for the example also
 the rule catalogue commands, a comparison and the history commands. A file's digest is
-its SHA-256, except workbooks, which carry their creation time: for those it is the
-digest of every sheet's cell values. At 1M rows (not run unless named in `--sizes`) only
-the JSON summary and the CSV findings are compared. `check` prints each output that differs and exits
-1; `--keep DIR` leaves the outputs there to diff.
+its SHA-256, with the workbook's path (which differs between checkouts) written WORKBOOK;
+a workbook carries its creation time, so for one it is the digest of every sheet's cell
+values. At 1M rows (not run unless named in `--sizes`) only the JSON summary and the CSV
+findings are compared. `check` prints each output that differs and exits 1; `--keep DIR`
+leaves the outputs there to diff.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def cli(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-def sheet_digest(path: Path) -> str:
+def sheet_digest(path: Path, book_path: str) -> str:
     """Cell values of every sheet, in order: the part of a workbook that means something."""
     import openpyxl
 
@@ -60,30 +61,32 @@ def sheet_digest(path: Path) -> str:
     for sheet in book.worksheets:
         digest.update(f"[{sheet.title}]".encode())
         for row in sheet.iter_rows(values_only=True):
-            digest.update(repr(row).encode())
+            digest.update(repr(row).replace(book_path, "WORKBOOK").encode())
     book.close()
     return digest.hexdigest()
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path: Path, book_path: str) -> str:
     if path.suffix == ".xlsx":
-        return sheet_digest(path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sheet_digest(path, book_path)
+    return hashlib.sha256(path.read_bytes().replace(book_path.encode(), b"WORKBOOK")).hexdigest()
 
 
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def text_digest(text: str, book_path: str) -> str:
+    """The text's digest, with the workbook's path (which differs between checkouts) as WORKBOOK."""
+    return hashlib.sha256(text.replace(book_path, "WORKBOOK").encode("utf-8")).hexdigest()
 
 
 def outputs(size: str, work: Path) -> Iterator[tuple[str, str]]:
     """(output name, digest) for every output of one case."""
     book = workbook(size)
+    named = str(book)
     env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
     env.pop("ANNEXA_CHECK_HISTORY", None)
     base = ["validate", str(book), "--reference-date", REFERENCE, "--no-config"]
     for fmt in ("json", "csv") if size in FINDINGS_ONLY else ("text", "json", "csv", "junit", "markdown"):
         code, out, _ = cli(*base, "--format", fmt, cwd=work, env=env)
-        yield f"validate --format {fmt} (exit {code})", text_digest(out)
+        yield f"validate --format {fmt} (exit {code})", text_digest(out, named)
     if size in FINDINGS_ONLY:
         return
     files = work / "files"
@@ -99,10 +102,10 @@ def outputs(size: str, work: Path) -> Iterator[tuple[str, str]]:
         cwd=work,
         env=env,
     )
-    yield f"validate -o ... (exit {code}, stderr)", text_digest(err)
+    yield f"validate -o ... (exit {code}, stderr)", text_digest(err, named)
     for path in sorted(files.rglob("*")):
         if path.is_file():
-            yield f"file {path.relative_to(files)}", file_digest(path)
+            yield f"file {path.relative_to(files)}", file_digest(path, named)
     if size != "example":
         return
     for args in (
@@ -113,21 +116,21 @@ def outputs(size: str, work: Path) -> Iterator[tuple[str, str]]:
         ("explain", "missing_primary_need"),
     ):
         code, out, _ = cli(*args, cwd=work, env=env)
-        yield f"{' '.join(args)} (exit {code})", text_digest(out)
+        yield f"{' '.join(args)} (exit {code})", text_digest(out, named)
     for extra in ((), ("--ignore", "non_standard_code")):
         code, out, _ = cli(*base, *extra, "--record", "--history", str(history), "-q", cwd=work, env=env)
-        yield f"validate --record {' '.join(extra)} (exit {code})", text_digest(out)
+        yield f"validate --record {' '.join(extra)} (exit {code})", text_digest(out, named)
     code, out, _ = cli("trend", "--format", "csv", "--history", str(history), cwd=work, env=env)
-    yield f"trend --format csv (exit {code})", text_digest(out)
+    yield f"trend --format csv (exit {code})", text_digest(out, named)
     for fmt in ("text", "json"):
         code, out, _ = cli("compare", "1", "2", "--format", fmt, "--history", str(history), cwd=work, env=env)
-        yield f"compare 1 2 --format {fmt} (exit {code})", text_digest(out)
+        yield f"compare 1 2 --format {fmt} (exit {code})", text_digest(out, named)
     code, out, _ = cli(
         "compare", str(book), "2", "--reference-date", REFERENCE, "--history", str(history),
         "-o", str(files / "changes.csv"), cwd=work, env=env,
     )  # fmt: skip
-    yield f"compare workbook 2 (exit {code})", text_digest(out.replace(str(files), "FILES"))
-    yield "file changes.csv", file_digest(files / "changes.csv")
+    yield f"compare workbook 2 (exit {code})", text_digest(out.replace(str(files), "FILES"), named)
+    yield "file changes.csv", file_digest(files / "changes.csv", named)
 
 
 def run(sizes: list[str], keep: Path | None) -> dict[str, dict[str, str]]:

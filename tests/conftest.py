@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import fastexcel
 import pytest
 from builders import CHILD
 from click.testing import CliRunner, Result
@@ -13,8 +15,47 @@ from click.testing import CliRunner, Result
 from annexa_check.catalogue.spec import Spec, load_spec
 from annexa_check.cli.main import main
 from annexa_check.engine.check import check_workbook
+from annexa_check.read.safety import Inspection, SheetScans
 from annexa_check.report.model import Report, build_report
 from example_returns.generate import Manifest, generate
+
+
+@pytest.fixture
+def reader_kept_out(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The reader opens a file only once its package has passed the pre-check (an
+    `Inspection` is made), and loads a sheet only once that sheet has passed (an xlsx
+    workbook's `SheetScans`; the others pass whole): a refused part never reaches it. Calls are recorded, not refused, so the pre-check's own refusal is
+    what the test sees; the order is checked afterwards.
+    """
+    seen: dict[str, Any] = {"package": False, "passed": set(), "early": []}
+    let_through, scans_passed = Inspection.__init__, SheetScans.passed
+    open_reader, load_sheet = fastexcel.read_excel, fastexcel.ExcelReader.load_sheet
+
+    def init(self: Inspection, *args: Any, **kwargs: Any) -> None:  # the package has passed
+        let_through(self, *args, **kwargs)
+        seen["package"], seen["whole"] = True, self.scans is None  # .xls and .ods pass whole
+
+    def passed(self: SheetScans, sheet: str) -> bool:
+        markers = scans_passed(self, sheet)
+        seen["passed"].add(sheet)
+        return markers
+
+    def opened(*args: Any, **kwargs: Any) -> Any:
+        if not seen["package"]:
+            seen["early"].append("the workbook, before its package passed")
+        return open_reader(*args, **kwargs)
+
+    def loaded(self: Any, sheet: str, *args: Any, **kwargs: Any) -> Any:
+        if not seen["package"] or not (seen["whole"] or sheet in seen["passed"]):
+            seen["early"].append(f"sheet '{sheet}', before it passed")
+        return load_sheet(self, sheet, *args, **kwargs)
+
+    monkeypatch.setattr(Inspection, "__init__", init)
+    monkeypatch.setattr(SheetScans, "passed", passed)
+    monkeypatch.setattr(fastexcel, "read_excel", opened)
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", loaded)
+    yield
+    assert seen["early"] == [], f"the reader was given {seen['early']}"
 
 
 @pytest.fixture(scope="session")

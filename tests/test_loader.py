@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -14,9 +17,11 @@ from builders import SAFE, TEMPLATE_2019, Date, Formula, write_xlsx
 
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import InputError
-from annexa_check.read.loader import ROW, detect_template, load_workbook, template_evidence
+from annexa_check.outputs.terminal import _own_terminal
+from annexa_check.read.loader import ROW, _reader_quiet, detect_template, load_workbook, template_evidence
 
 SPEC = load_spec()
+EXAMPLE = Path(__file__).resolve().parent.parent / "example_returns" / "example_dry_run.xlsx"
 TEMPLATE_SHEETS = ["Front_Sheet", "FAQ_and_changes", "Guidance", "Codes_used"]
 
 
@@ -386,3 +391,63 @@ def test_chart_sheets_are_left_alone(tmp_path, capfd):
     assert workbook.ignored_sheets == ["Chart1"]
     assert workbook.notes == []
     assert capfd.readouterr().err == ""  # the reader is never asked to read the chart
+
+
+def test_the_terminal_is_given_back_after_sheets_are_read_on_several_threads():
+    """The reader's output is kept off descriptor 2 while any thread reads (see _ReaderQuiet)."""
+    before, python_side = os.fstat(2), sys.stderr
+    workbook = load_workbook(EXAMPLE, SPEC)
+    after = os.fstat(2)
+    assert sum(1 for loaded in workbook.lists.values() if loaded.present) == 11
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+    assert sys.stderr is python_side
+
+
+def test_without_threads_the_sheets_are_scanned_and_read_in_turn(monkeypatch):
+    """A process that cannot start a thread (a batch worker under a tight memory cap) still reads
+    the workbook, the same way, one step after another."""
+    threaded = load_workbook(EXAMPLE, SPEC)
+
+    def no_thread(_thread: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    alone = load_workbook(EXAMPLE, SPEC)
+    assert [loaded.rows for loaded in alone.lists.values()] == [
+        450,
+        36,
+        120,
+        102,
+        32,
+        150,
+        30,
+        60,
+        34,
+        10,
+        19,
+    ]
+    for key, loaded in threaded.lists.items():
+        assert loaded.frame is not None and alone.lists[key].frame is not None
+        assert alone.lists[key].frame.equals(loaded.frame)
+
+
+def test_the_progress_bar_draws_on_its_own_copy_of_stderr(tmp_path, monkeypatch):
+    """While the reader runs, descriptor 2 points at a scratch file (its panic text is dropped);
+    the bar keeps drawing on the terminal through its own descriptor."""
+    terminal = (tmp_path / "terminal.txt").open("w")
+    saved = os.dup(2)
+    os.dup2(terminal.fileno(), 2)
+    try:
+        monkeypatch.setattr(sys, "stderr", os.fdopen(2, "w", closefd=False))
+        own = _own_terminal()
+        assert own is not None and own.fileno() != 2
+        with _reader_quiet():
+            own.write("Reading List_8")
+            own.flush()
+            os.write(2, b"thread panicked at 'C123'")
+        own.close()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        terminal.close()
+    assert (tmp_path / "terminal.txt").read_text() == "Reading List_8"

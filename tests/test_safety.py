@@ -13,6 +13,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -57,16 +58,6 @@ def refused(path: Path, *extra: str) -> str:
 
 def valid(path: Path, rows: list[dict] | None = None) -> Path:
     return write_lists(path, {"list_6": rows if rows is not None else [CIN]})
-
-
-@pytest.fixture
-def reader_never_called(monkeypatch):
-    """Fail the test if the pre-check lets the file through to the reader."""
-
-    def forbidden(*_args, **_kwargs):
-        raise AssertionError("the reader was called")
-
-    monkeypatch.setattr(fastexcel, "read_excel", forbidden)
 
 
 def _rewrite(path: Path, edit) -> Path:
@@ -179,13 +170,13 @@ def test_missing_file_folder_empty_and_wrong_suffix(tmp_path):
     ],
     ids=["csv-as-xlsx", "text-as-xls", "html-as-xls", "xml-2003-as-xls"],
 )
-def test_text_files_with_a_workbook_name(tmp_path, reader_never_called, name, content, message):
+def test_text_files_with_a_workbook_name(tmp_path, reader_kept_out, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
     assert refused(path) == f"{path}: {message}"
 
 
-def test_an_excel_lock_file(tmp_path, reader_never_called):
+def test_an_excel_lock_file(tmp_path, reader_kept_out):
     path = tmp_path / "~$dry run.xlsx"
     path.write_bytes(b"\x0cJane Smith" + b"\x00" * 150)
     assert refused(path) == (
@@ -194,7 +185,7 @@ def test_an_excel_lock_file(tmp_path, reader_never_called):
     )
 
 
-def test_a_file_locked_by_another_program(tmp_path, monkeypatch, reader_never_called):
+def test_a_file_locked_by_another_program(tmp_path, monkeypatch, reader_kept_out):
     path = valid(tmp_path / "open in excel.xlsx")
     real_open = Path.open
 
@@ -212,7 +203,7 @@ def test_a_file_locked_by_another_program(tmp_path, monkeypatch, reader_never_ca
 # ---------------------------------------------------------------------------- damaged and protected workbooks
 
 
-def test_a_truncated_workbook(tmp_path, reader_never_called):
+def test_a_truncated_workbook(tmp_path, reader_kept_out):
     path = valid(tmp_path / "half copied.xlsx")
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     assert refused(path) == (
@@ -221,7 +212,7 @@ def test_a_truncated_workbook(tmp_path, reader_never_called):
     )
 
 
-def test_a_corrupt_sheet_inside_the_zip(tmp_path, reader_never_called):
+def test_a_corrupt_sheet_inside_the_zip(tmp_path, reader_kept_out):
     path = valid(tmp_path / "bitrot.xlsx")
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("xl/worksheets/sheet1.xml")
@@ -235,26 +226,26 @@ def test_a_corrupt_sheet_inside_the_zip(tmp_path, reader_never_called):
     )
 
 
-def test_a_password_protected_workbook(tmp_path, reader_never_called):
+def test_a_password_protected_workbook(tmp_path, reader_kept_out):
     path = _compound(tmp_path / "protected.xlsx", "Root Entry", "EncryptionInfo", "EncryptedPackage")
     assert refused(path) == f"{path}: the workbook is password-protected; save an unprotected copy"
 
 
-def test_an_office_file_of_another_kind(tmp_path, reader_never_called):
+def test_an_office_file_of_another_kind(tmp_path, reader_kept_out):
     path = _compound(tmp_path / "letter.xls", "Root Entry", "WordDocument")
     assert refused(path) == (
         f"{path}: not an Excel workbook (an Office file of another kind, such as a .doc)"
     )
 
 
-def test_a_zip_that_is_not_a_workbook(tmp_path, reader_never_called):
+def test_a_zip_that_is_not_a_workbook(tmp_path, reader_kept_out):
     path = tmp_path / "archive.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "not a workbook")
     assert refused(path) == f"{path}: a zip file, but not an Excel workbook (it has no xl/workbook.xml)"
 
 
-def test_xlsb_is_refused_with_how_to_convert(tmp_path, reader_never_called):
+def test_xlsb_is_refused_with_how_to_convert(tmp_path, reader_kept_out):
     path = tmp_path / "dry run.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -268,7 +259,7 @@ def test_xlsb_is_refused_with_how_to_convert(tmp_path, reader_never_called):
     assert refused(renamed) == f"{renamed}: not an Excel workbook (expected .xlsx, .xlsm, .xls, .ods)"
 
 
-def test_formats_with_the_wrong_name(tmp_path, reader_never_called):
+def test_formats_with_the_wrong_name(tmp_path, reader_kept_out):
     xls = _xls(tmp_path / "legacy.xlsx", [HEADERS])
     assert refused(xls) == f"{xls}: is really a legacy .xls workbook named .xlsx; rename it to legacy.xls"
     ods = _ods(tmp_path / "calc.xlsx", [HEADERS])
@@ -297,7 +288,7 @@ def test_legacy_xls_is_read(tmp_path):
 # ---------------------------------------------------------------------------- files that abort the reader
 
 
-def test_a_sheet_declaring_the_far_corner_is_refused_before_the_reader(tmp_path, reader_never_called):
+def test_a_sheet_declaring_the_far_corner_is_refused_before_the_reader(tmp_path, reader_kept_out):
     path = _far_corner(tmp_path / "far.xlsx")
     assert refused(path) == (
         f"{path}: sheet 'List_6' spans A1:XFD1048576 (17,179,869,184 cells), above the 50,000,000-cell limit; "
@@ -306,13 +297,13 @@ def test_a_sheet_declaring_the_far_corner_is_refused_before_the_reader(tmp_path,
     )
 
 
-def test_the_far_corner_without_a_declared_dimension(tmp_path, reader_never_called):
+def test_the_far_corner_without_a_declared_dimension(tmp_path, reader_kept_out):
     path = _far_corner(tmp_path / "far.xlsx", keep_dimension=False)
     assert b"<dimension" not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     assert refused(path).startswith(f"{path}: sheet 'List_6' spans A1:XFD1048576 (17,179,869,184 cells)")
 
 
-def test_a_far_column_in_the_middle_of_a_long_sheet(tmp_path, reader_never_called):
+def test_a_far_column_in_the_middle_of_a_long_sheet(tmp_path, reader_kept_out):
     rows = [HEADERS] + [[f"C{i}"] for i in range(1, 5000)]
     path = write_xlsx(tmp_path / "wide.xlsx", {"List_6": rows})
     _rewrite(
@@ -336,13 +327,13 @@ def _moved_cell(path: Path, ref: str) -> Path:
         ("XFD99999", "A1:XFD99999 (1,638,383,616 cells)"),
     ],
 )
-def test_a_far_cell_written_out_of_order(tmp_path, reader_never_called, ref, span):
+def test_a_far_cell_written_out_of_order(tmp_path, reader_kept_out, ref, span):
     path = _moved_cell(valid(tmp_path / "disorder.xlsx", [CIN] * 5), ref)
     assert refused(path).startswith(f"{path}: sheet 'List 6' spans {span}, above the 50,000,000-cell limit")
 
 
 @pytest.mark.parametrize("ref", ["ZZZZ1", "XFE1", "A1048577", "A99999999999"])
-def test_a_cell_outside_excels_grid(tmp_path, reader_never_called, ref):
+def test_a_cell_outside_excels_grid(tmp_path, reader_kept_out, ref):
     path = _moved_cell(valid(tmp_path / "outside.xlsx", [CIN] * 5), ref)
     assert refused(path) == (
         f"{path}: the workbook is damaged (sheet 'List 6' has a cell outside Excel's grid, at {ref}); "
@@ -383,7 +374,7 @@ def test_a_full_height_sheet_is_within_the_cell_limit_up_to_47_columns(tmp_path,
 # ---------------------------------------------------------------------------- zip bombs
 
 
-def test_a_zip_bomb_is_refused_above_the_unpacked_limit(tmp_path, monkeypatch, reader_never_called):
+def test_a_zip_bomb_is_refused_above_the_unpacked_limit(tmp_path, monkeypatch, reader_kept_out):
     path = valid(tmp_path / "bomb.xlsx")
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/media/padding.bin", bytes(range(250)) * 120_000)  # packs ~100 times
@@ -415,7 +406,7 @@ def test_the_settings_file_sets_the_unpacked_limit_and_the_command_line_wins(tmp
     )
 
 
-def test_a_part_far_more_packed_than_xml_ever_is(tmp_path, reader_never_called):
+def test_a_part_far_more_packed_than_xml_ever_is(tmp_path, reader_kept_out):
     path = valid(tmp_path / "bomb.xlsx")
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/media/image1.png", b"\0" * 60_000_000)
@@ -442,14 +433,14 @@ def _declare(path: Path, part: str, size: int) -> Path:
     return path
 
 
-def test_a_declared_size_above_the_default_limit(tmp_path, reader_never_called):
+def test_a_declared_size_above_the_default_limit(tmp_path, reader_kept_out):
     path = _declare(valid(tmp_path / "huge.xlsx"), "xl/worksheets/sheet1.xml", 4_000_000_000)
     assert refused(path).startswith(
         f"{path}: a {path.stat().st_size // 1000} KB file that unpacks to 4,000.0 MB or more, above the 1,000 MB limit"
     )
 
 
-def test_a_part_that_holds_more_than_it_declares(tmp_path, reader_never_called):
+def test_a_part_that_holds_more_than_it_declares(tmp_path, reader_kept_out):
     path = _declare(valid(tmp_path / "liar.xlsx"), "xl/worksheets/sheet1.xml", 100)
     assert refused(path) == (
         f"{path}: the workbook is damaged (sheet 'List 6' is corrupt); copy it again or re-save it in Excel"
@@ -489,6 +480,34 @@ def test_a_reader_panic_on_an_absurd_date_cell_is_one_line(tmp_path):
     assert verbose.stderr == (
         f"annexa-check: error: {path}: sheet 'List_6' cannot be read "
         "(TimeDelta::milliseconds out of bounds)\n"
+    )
+
+
+def test_a_reader_panic_on_a_reading_thread_never_reaches_the_terminal(tmp_path):
+    """The panic's own text (which can quote a cell) is printed by the reader to the process's
+    stderr; with sheets read on several threads, it is still kept off it, and the terminal is
+    given back: the error line itself arrives."""
+    path = tmp_path / "panic.xlsx"
+    book = xlsxwriter.Workbook(str(path), SAFE)
+    first = book.add_worksheet("List_1")
+    first.write_row(0, 0, [c.header for c in SPEC.lists["list_1"].columns_for("2023")])
+    first.write_row(1, 0, ["C1"])
+    sheet = book.add_worksheet("List_6")
+    sheet.write_row(0, 0, HEADERS)
+    sheet.write_row(1, 0, ["C1"])
+    sheet.write_number(1, 3, -1e20, book.add_format({"num_format": "dd/mm/yyyy"}))
+    book.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "annexa_check", "validate", str(path), "--reference-date", "2025-03-31"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "RUST_BACKTRACE": "1"},
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"annexa-check: error: {path}: sheet 'List_6' cannot be read; --verbose shows the reader's own message\n"
     )
 
 
@@ -695,11 +714,55 @@ def test_csv_neutralisation_of_tab_and_carriage_return(text, expected):
     assert neutralise(text) == expected
 
 
-def test_the_reader_is_not_called_when_the_pre_check_refuses(tmp_path, monkeypatch):
+def test_the_refused_sheet_never_reaches_the_reader(tmp_path, monkeypatch, reader_kept_out):
     calls = []
-    monkeypatch.setattr(loader, "inspect", lambda path, limits: calls.append(path) or inspect(path, limits))
+    monkeypatch.setattr(
+        loader, "inspect", lambda path, limits, **how: calls.append(path) or inspect(path, limits, **how)
+    )
     path = _far_corner(tmp_path / "far.xlsx")
-    monkeypatch.setattr(fastexcel, "read_excel", lambda *a, **k: pytest.fail("reader called"))
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"sheet 'List_6' spans A1:XFD1048576"):
         check_workbook(path, reference_date=REFERENCE)
     assert calls == [path]
+
+
+def _good_then_far(path: Path) -> Path:
+    """List_1 fine, then List_6 with a stray cell at XFD1048576: the reader may start on List_1."""
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "List_1"
+    first.append([c.header for c in SPEC.lists["list_1"].columns_for("2023")])
+    first.append(["C1"])
+    far = book.create_sheet("List_6")
+    far.append(HEADERS)
+    far["XFD1048576"] = "x"
+    book.save(path)
+    return path
+
+
+def test_a_late_sheet_is_refused_while_earlier_ones_are_read(tmp_path, reader_kept_out):
+    path = _good_then_far(tmp_path / "late.xlsx")
+    assert refused(path).startswith(f"{path}: sheet 'List_6' spans A1:XFD1048576 (17,179,869,184 cells), ")
+
+
+def test_the_pre_check_refusal_comes_before_a_read_error(tmp_path, monkeypatch, reader_kept_out):
+    """The reader failing on List_1 while List_6 is still being scanned: the refusal is what is said,
+    as when the pre-check ran to the end before the reader started."""
+    path = _good_then_far(tmp_path / "both.xlsx")
+
+    def unreadable(_reader, where, sheet, _n_rows=None):
+        raise InputError(f"{where}: sheet '{sheet}' cannot be read")
+
+    monkeypatch.setattr(loader, "_read_sheet", unreadable)
+    with pytest.raises(InputError) as caught:
+        check_workbook(path, reference_date=REFERENCE)
+    assert str(caught.value).startswith(f"{path}: sheet 'List_6' spans A1:XFD1048576")
+
+
+def test_an_interrupt_stops_the_sheet_scan(tmp_path, monkeypatch):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loader, "_read_sheet", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        check_workbook(_good_then_far(tmp_path / "stop.xlsx"), reference_date=REFERENCE)
+    assert [t.name for t in threading.enumerate() if t.name == "annexa-check pre-check"] == []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TextIO
 
 import polars as pl
 from rich.console import Console
@@ -66,8 +68,11 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback | None]:
     Nothing is drawn when stderr is piped (logs, CI) or for a quick check; the bar
     disappears when the work is done, so the summary reads the same either way.
     """
-    console = Console(stderr=True)
+    own = _own_terminal()
+    console = Console(stderr=True) if own is None else Console(file=own)
     if not enabled or not console.is_terminal:
+        if own is not None:
+            own.close()
         yield None
         return
     bar = Progress(
@@ -103,6 +108,17 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback | None]:
             state["finished"] = True
             if state["shown"]:
                 bar.stop()
+        if own is not None:
+            own.close()
+
+
+def _own_terminal() -> TextIO | None:
+    """A copy of stderr's descriptor for the bar alone: while the reader runs, descriptor 2
+    itself points elsewhere (read/loader.py keeps the reader's panic text off the terminal)."""
+    try:
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding=sys.stderr.encoding or "utf-8")
+    except (AttributeError, OSError, ValueError):  # stderr is not a file (a notebook, a test's capture)
+        return None
 
 
 def render(report: Report, console: Console) -> None:

@@ -9,13 +9,18 @@ their header rows and columns, and records what could not be matched.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import sys
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import fastexcel
 import polars as pl
@@ -30,6 +35,7 @@ from annexa_check.read.safety import DEFAULT_LIMITS, Inspection, Limits, inspect
 ROW = "__row"  # the Excel row number of each data row, as Excel shows it
 HEADER_SEARCH_ROWS = 20
 MIN_HEADER_MATCHES = 3
+READ_THREADS = 2  # sheets read at once (the reader releases the interpreter lock)
 
 _READER_DATE = r"^(\d{4})-(\d{2})-(\d{2}) 00:00:00$"
 _SHEET_NUMBER = re.compile(r"^\s*list[\s_\-.]*0*(\d{1,2})(?!\d)", re.IGNORECASE)
@@ -96,11 +102,10 @@ def template_evidence(workbook: LoadedWorkbook) -> tuple[str, str] | None:
     )
 
 
-def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection]:
-    inspection = inspect(path, limits)  # before the reader: some files abort the process inside it
+def _open(path: Path) -> fastexcel.ExcelReader:
     try:
         with _reader_quiet():
-            return fastexcel.read_excel(str(path)), inspection
+            return fastexcel.read_excel(str(path))
     except BaseException as exc:
         _reraise_interrupts(exc)
         reason = _first_line(exc)
@@ -109,26 +114,47 @@ def _open(path: Path, limits: Limits) -> tuple[fastexcel.ExcelReader, Inspection
         raise InputError(f"{path}: cannot be read as a workbook", detail=reason) from exc
 
 
-@contextmanager
-def _reader_quiet() -> Iterator[None]:
-    """Keep the reader's own printing off the terminal while it runs.
+class _ReaderQuiet:
+    """Keep the reader's own printing off the terminal while it runs, on any thread.
 
     A panic in the reader's Rust code prints its message (which can quote a cell) and a
     backtrace straight to the process's stderr before Python sees an exception; the
-    exception itself is reported as one line. So stderr is pointed at a scratch file
-    for the call, and what was printed there is dropped.
+    exception itself is reported as one line. So while any thread is inside the reader,
+    file descriptor 2 points at a scratch file, and what was printed there is dropped.
+    Sheets are read on several threads at once, so the first one in points it away and
+    the last one out points it back. (The progress bar draws on its own copy of the
+    terminal, outputs/terminal.py, so it keeps drawing meanwhile.)
     """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with tempfile.TemporaryFile() as scratch:
-            os.dup2(scratch.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._saved = -1
+        self._scratch: IO[bytes] | None = None
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._inside == 0:
+                sys.stderr.flush()
+                self._saved = os.dup(2)
+                self._scratch = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the last one out
+                os.dup2(self._scratch.fileno(), 2)
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+                if self._inside == 0:
+                    os.dup2(self._saved, 2)
+                    os.close(self._saved)
+                    if self._scratch is not None:
+                        self._scratch.close()
+                        self._scratch = None
+
+
+_reader_quiet = _ReaderQuiet()
 
 
 def _reraise_interrupts(exc: BaseException) -> None:
@@ -241,8 +267,51 @@ def load_workbook(
     `on_sheet(sheet, done, total)` reports progress.
     """
     path = Path(path)
-    reader, inspection = _open(path, limits)
-    sheets = list(reader.sheet_names)
+    # before the reader: some files abort the process inside it. An xlsx workbook's sheets
+    # are scanned on a thread while the reader loads those already passed (SheetScans).
+    inspection = inspect(path, limits, defer=True)
+    scans = inspection.scans
+    try:
+        workbook = _load(path, spec, on_sheet, inspection)
+        if scans is not None:
+            scans.finish()  # a sheet no list came from must pass too
+        return workbook
+    except Exception:
+        if scans is not None:
+            scans.finish()  # the pre-check's refusal comes first, as when it ran before the reader
+        raise
+    except BaseException:  # an interrupt or a signal: nothing more to report
+        if scans is not None:
+            scans.stop()
+        raise
+
+
+def _load(
+    path: Path, spec: Layout, on_sheet: Callable[[str, int, int], None] | None, inspection: Inspection
+) -> LoadedWorkbook:
+    scans = inspection.scans
+    spare: queue.SimpleQueue[fastexcel.ExcelReader] = queue.SimpleQueue()  # one reader per thread at a time
+
+    def read_passed(sheet: str, n_rows: int | None = None) -> _Sheet:
+        if scans is not None:
+            scans.passed(sheet)
+        try:
+            reader = spare.get_nowait()
+        except queue.Empty:
+            reader = _open(path)  # a second thread's own: one reader cannot serve two at once
+        try:
+            return _read_sheet(reader, path, sheet, n_rows)
+        finally:
+            spare.put(reader)
+
+    def marked(sheet: str) -> set[str]:
+        if scans is None:
+            return inspection.marked_sheets
+        return {sheet} if scans.passed(sheet) else set()
+
+    first = _open(path)
+    sheets = list(first.sheet_names)
+    spare.put(first)
     lists = {key: LoadedList(spec=lst) for key, lst in spec.lists.items()}
     notes: list[str] = []
 
@@ -255,7 +324,7 @@ def load_workbook(
         if sheet in assigned.values() or sheet in charts:
             continue
         try:
-            preview = _read_sheet(reader, path, sheet, n_rows=HEADER_SEARCH_ROWS).frame
+            preview = read_passed(sheet, n_rows=HEADER_SEARCH_ROWS).frame
         except InputError:
             notes.append(f"sheet '{sheet}' could not be read and was skipped")
             continue
@@ -264,22 +333,47 @@ def load_workbook(
             assigned[found] = sheet
             lists[found].found_by = "headers"
 
-    cell_scan = scan_cells(path, list(assigned.values()), inspection.marked_sheets)
-    for done, (key, sheet) in enumerate(assigned.items()):
-        if on_sheet is not None:
-            on_sheet(sheet, done, len(assigned))
-        loaded = lists[key]
-        loaded.sheet = sheet
-        read = _read_sheet(reader, path, sheet)
-        raw = read.frame
-        if not read.visible:
-            notes.append(f"{loaded.spec.name} was read from the hidden sheet '{sheet}'")
-        cells = cell_scan.get(sheet)
-        if cells is not None and cells.last_row > raw.height:
-            # the reader ends the sheet at its last non-empty cell; unsaved formulas may lie below it
-            extra = cells.last_row - raw.height
-            raw = pl.concat([raw, pl.DataFrame({c: [None] * extra for c in raw.columns}, schema=raw.schema)])
-        read_list(loaded, raw, read.offsets, cells)
+    # The reader holds no interpreter lock: READ_THREADS sheets are read at once, each
+    # built here as it arrives, in order, while the next are read.
+    order = list(assigned.items())
+    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="annexa-check reader") as pool:
+
+        def ahead_of_time(sheet: str) -> Future[_Sheet]:
+            try:
+                return pool.submit(read_passed, sheet)
+            except RuntimeError:  # no thread to be had (a tight memory cap): read it now, here
+                now: Future[_Sheet] = Future()
+                try:
+                    now.set_result(read_passed(sheet))
+                except Exception as exc:
+                    now.set_exception(exc)
+                return now
+
+        ahead = deque(ahead_of_time(sheet) for _, sheet in order[:READ_THREADS])
+        try:
+            for done, (key, sheet) in enumerate(order):
+                if on_sheet is not None:
+                    on_sheet(sheet, done, len(assigned))
+                read = ahead.popleft().result()
+                if done + READ_THREADS < len(order):
+                    ahead.append(ahead_of_time(order[done + READ_THREADS][1]))
+                loaded = lists[key]
+                loaded.sheet = sheet
+                raw = read.frame
+                if not read.visible:
+                    notes.append(f"{loaded.spec.name} was read from the hidden sheet '{sheet}'")
+                cells = scan_cells(path, [sheet], marked(sheet)).get(sheet)
+                if cells is not None and cells.last_row > raw.height:
+                    # the reader ends the sheet at its last non-empty cell; unsaved formulas may lie below it
+                    extra = cells.last_row - raw.height
+                    raw = pl.concat(
+                        [raw, pl.DataFrame({c: [None] * extra for c in raw.columns}, schema=raw.schema)]
+                    )
+                read_list(loaded, raw, read.offsets, cells)
+        except BaseException:
+            for pending in ahead:
+                pending.cancel()
+            raise
 
     if not assigned:
         shown = ", ".join(f"'{s}'" for s in sheets[:6]) + (", ..." if len(sheets) > 6 else "")

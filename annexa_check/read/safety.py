@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 import zipfile
 from array import array
 from collections.abc import Callable, Iterator
@@ -123,10 +124,16 @@ class Inspection:
 
     format: str  # "xlsx", "xls" or "ods"
     marked_sheets: set[str] = field(default_factory=set)  # xlsx sheets that may hold errors or formulas
+    scans: SheetScans | None = None  # with `defer`: the worksheets, still being scanned (else all done)
 
 
-def inspect(path: Path, limits: Limits = DEFAULT_LIMITS) -> Inspection:
-    """Refuse a file the reader cannot read safely, with a one-line reason; else say what it is."""
+def inspect(path: Path, limits: Limits = DEFAULT_LIMITS, *, defer: bool = False) -> Inspection:
+    """Refuse a file the reader cannot read safely, with a one-line reason; else say what it is.
+
+    `defer`: an xlsx workbook's worksheets are scanned on a thread (`Inspection.scans`), so
+    the reader can load each as soon as it has passed; the rest of the package has passed
+    when this returns.
+    """
     _check_path(path)
     try:
         with path.open("rb") as handle:
@@ -144,14 +151,11 @@ def inspect(path: Path, limits: Limits = DEFAULT_LIMITS) -> Inspection:
     if not head.startswith(ZIP_MAGIC):
         raise InputError(_not_a_workbook(path, head))
     try:
-        return _check_zip(path, expected, limits)
+        return _check_zip(path, expected, limits, defer)
     except (InputError, MemoryError):
         raise
     except Exception:  # any fault in the zip structure: truncated, corrupt data, bad checksum
-        raise InputError(
-            f"{path}: the workbook is damaged or incomplete (its zip package is truncated or corrupt); "
-            "copy it again or re-save it in Excel"
-        ) from None
+        raise _damaged(path) from None
 
 
 def _check_path(path: Path) -> None:
@@ -423,7 +427,7 @@ def _reach(path: Path, sheet: _BiffSheet, row: int, col: int, limits: Limits) ->
     _check_span(path, sheet.name, (1, 0), (sheet.max_row, sheet.max_col), limits)
 
 
-def _check_zip(path: Path, expected: str, limits: Limits) -> Inspection:
+def _check_zip(path: Path, expected: str, limits: Limits, defer: bool = False) -> Inspection:
     with zipfile.ZipFile(path) as archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         check_declared_sizes(path, infos, limits)
@@ -443,7 +447,13 @@ def _check_zip(path: Path, expected: str, limits: Limits) -> Inspection:
         if expected != "xlsx":
             raise _misnamed(path, "xlsx")
         sheets = {part: sheet for sheet, part in sheet_parts(archive).items()}
-        return Inspection(format="xlsx", marked_sheets=_stream_parts(path, archive, infos, limits, sheets))
+        if not defer:
+            marked, _ = _stream_parts(path, archive, infos, limits, sheets)
+            return Inspection(format="xlsx", marked_sheets=marked)
+        package = [info for info in infos if info.filename not in sheets]
+        _, budget = _stream_parts(path, archive, package, limits, {})
+        later = [info for info in infos if info.filename in sheets]
+        return Inspection(format="xlsx", scans=SheetScans(path, later, sheets, limits, budget))
 
 
 def check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -486,47 +496,143 @@ def _stream_parts(
     limits: Limits,
     sheets: dict[str, str],
     ods: bool = False,
-) -> set[str]:
+    budget: int | None = None,
+) -> tuple[set[str], int]:
     """Unpack every part once, as a stream: real sizes, each worksheet's extent, declared counts.
 
     A part may declare less than it holds; Python's zip reader stops at the declared size
     and then fails the checksum, so the excess is never unpacked. Returns the sheets that
-    may hold error cells or formulas.
+    may hold error cells or formulas, and what is left of the unpacked budget.
     """
-    budget = limits.max_unpacked_mb * MB
+    budget = limits.max_unpacked_mb * MB if budget is None else budget
     marked: set[str] = set()
     for info in infos:
         sheet = sheets.get(info.filename)
-        name = info.filename.casefold()
-        try:
-            if sheet is not None:
-                reopen = partial(archive.open, info)
-                unpacked, has_markers = _scan_sheet(path, sheet, budget, limits, reopen)
-                if has_markers:
-                    marked.add(sheet)
-            else:
-                with archive.open(info) as stream:
-                    if ods and name == "content.xml":
-                        unpacked = _walk_ods(path, stream, budget, limits)
-                    elif not ods and name.rpartition("/")[2] == "sharedstrings.xml":
-                        unpacked = _check_strings(path, stream, budget, limits)
-                    else:
-                        unpacked = _drain(path, stream, budget, limits)
-        except (InputError, MemoryError):
-            raise
-        except DeclaresEntities:
-            where = f"sheet '{sheet}'" if sheet else f"part '{info.filename}'"
-            raise InputError(
-                f"{path}: {where} declares a document type (DTD), which a workbook never has; "
-                "refused as unsafe to open"
-            ) from None
-        except Exception:
-            where = f"sheet '{sheet}'" if sheet else f"part '{info.filename}'"
-            raise InputError(
-                f"{path}: the workbook is damaged ({where} is corrupt); copy it again or re-save it in Excel"
-            ) from None
+        unpacked, has_markers = _stream_part(path, archive, info, limits, sheet, budget, ods)
+        if sheet is not None and has_markers:
+            marked.add(sheet)
         budget -= unpacked
-    return marked
+    return marked, budget
+
+
+def _stream_part(
+    path: Path,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: Limits,
+    sheet: str | None,
+    budget: int,
+    ods: bool,
+) -> tuple[int, bool]:
+    """One part of `_stream_parts`: (bytes unpacked, whether a worksheet may hold errors or formulas)."""
+    name = info.filename.casefold()
+    try:
+        if sheet is not None:
+            return _scan_sheet(path, sheet, budget, limits, partial(archive.open, info))
+        with archive.open(info) as stream:
+            if ods and name == "content.xml":
+                return _walk_ods(path, stream, budget, limits), False
+            if not ods and name.rpartition("/")[2] == "sharedstrings.xml":
+                return _check_strings(path, stream, budget, limits), False
+            return _drain(path, stream, budget, limits), False
+    except (InputError, MemoryError):
+        raise
+    except DeclaresEntities:
+        where = f"sheet '{sheet}'" if sheet else f"part '{info.filename}'"
+        raise InputError(
+            f"{path}: {where} declares a document type (DTD), which a workbook never has; "
+            "refused as unsafe to open"
+        ) from None
+    except Exception:
+        where = f"sheet '{sheet}'" if sheet else f"part '{info.filename}'"
+        raise InputError(
+            f"{path}: the workbook is damaged ({where} is corrupt); copy it again or re-save it in Excel"
+        ) from None
+
+
+class SheetScans:
+    """The worksheets' share of the pre-check, run on a thread beside the reader.
+
+    A large workbook's worksheets take seconds to unpack and scan, about half as long as
+    the reader takes to load them, and the scan holds the interpreter while the reader
+    does not; so the loader lets the reader start on a sheet as soon as that sheet has
+    passed (`passed`), instead of after the last one. Everything else in the package
+    (sizes, ratios, the shared-strings count) has passed before the reader opens the
+    file, and no sheet reaches the reader unscanned. The worksheets are scanned in the
+    package's order, as `inspect` scans them, so a workbook with two faults is refused
+    for the same one.
+    """
+
+    def __init__(
+        self, path: Path, infos: list[zipfile.ZipInfo], sheets: dict[str, str], limits: Limits, budget: int
+    ) -> None:
+        self.path, self.infos, self.sheets, self.limits, self.budget = path, infos, sheets, limits, budget
+        self._done: dict[str, bool] = {}  # sheet -> may hold errors or formulas
+        self._error: BaseException | None = None
+        self._finished = False
+        self._stopping = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="annexa-check pre-check", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had (a process under a tight memory cap): scan now, here
+            self._thread = None
+            self._run()
+
+    def _run(self) -> None:
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                for info in self.infos:
+                    if self._stopping:
+                        break
+                    sheet = self.sheets[info.filename]
+                    part = (self.path, archive, info, self.limits, sheet, self.budget, False)
+                    unpacked, markers = _stream_part(*part)
+                    self.budget -= unpacked
+                    with self._changed:
+                        self._done[sheet] = markers
+                        self._changed.notify_all()
+        except BaseException as exc:  # handed to the thread that waits: the refusal is its to report
+            self._error = exc if isinstance(exc, (InputError, MemoryError)) else _damaged(self.path)
+        finally:
+            with self._changed:
+                self._finished = True
+                self._changed.notify_all()
+
+    def passed(self, sheet: str) -> bool:
+        """Wait until `sheet` has passed (whether it may hold errors or formulas), or raise its refusal.
+
+        A sheet that is not a worksheet part (a chart sheet) waits for the whole scan.
+        """
+        with self._changed:
+            self._changed.wait_for(lambda: sheet in self._done or self._error is not None or self._finished)
+            if sheet in self._done:
+                return self._done[sheet]
+        self.finish()  # raises the refusal that stopped the scan, if one did
+        return False
+
+    def finish(self) -> set[str]:
+        """Wait for every worksheet; raise the first refusal, else return the sheets marked."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return {sheet for sheet, markers in self._done.items() if markers}
+
+    def stop(self) -> None:
+        """Stop at the next part (the check failed elsewhere) and wait for the thread to end."""
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _damaged(path: Path) -> InputError:
+    return InputError(
+        f"{path}: the workbook is damaged or incomplete (its zip package is truncated or corrupt); "
+        "copy it again or re-save it in Excel"
+    )
 
 
 def unpacked_chunks(path: Path, stream: IO[bytes], budget: int, limits: Limits) -> Iterator[bytes]:
