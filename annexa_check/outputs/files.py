@@ -503,7 +503,7 @@ class _SharedStrings:
         runs = cut.is_in([text for text in risky if _executable(text)])
         return cls(strings, runs, len(known), cells.len() - cells.null_count(), codes)
 
-    def entries(self) -> pl.DataFrame:
+    def entries(self) -> pl.LazyFrame:
         """The `<si>` entries of the tables' own texts, one per row, escaped as xlsxwriter escapes."""
         added = self.strings.slice(self.known).to_frame().select(_cut(pl.col("s")))
         text = pl.col("s")
@@ -512,14 +512,14 @@ class _SharedStrings:
         if added.get_column("s").str.contains(_CONTROL).any():
             text = text.str.replace_many(_CONTROL_CHARS, [f"_x{ord(ch):04X}_" for ch in _CONTROL_CHARS])
         escaped = text.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
-        return added.select(
+        return added.lazy().select(
             pl.concat_str([pl.lit('<si><t xml:space="preserve">'), escaped, pl.lit("</t></si>")])
         )
 
 
 def _rows_xml(
     frame: pl.DataFrame, table: int, styles: list[int], quote: int, strings: _SharedStrings
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """Rows 2.. of a sheet as XML, one row per row, built column-wise; text cells refer to `strings`."""
     number = pl.int_range(2, pl.len() + 2).cast(pl.String)
     parts: dict[str, pl.Series] = {}
@@ -542,7 +542,7 @@ def _rows_xml(
     row = pl.concat_str(
         [pl.lit('<row r="'), number, pl.lit('">'), *cells, pl.lit("</row>")], ignore_nulls=True
     )
-    return pl.DataFrame(parts, height=frame.height).lazy().select(row.alias("xml")).collect()
+    return pl.DataFrame(parts, height=frame.height).lazy().select(row.alias("xml"))
 
 
 def _xf(fmt: Any) -> int:
@@ -552,7 +552,7 @@ def _xf(fmt: Any) -> int:
     return index
 
 
-def _stream(out: Any, item: Any, head: bytes, body: pl.DataFrame, tail: bytes) -> None:
+def _stream(out: Any, item: Any, head: bytes, body: pl.LazyFrame, tail: bytes) -> None:
     """One part of the package: `head`, the one-column `body` (row after row), `tail`; compressed as
     it is written, so the whole part is never held in memory at once."""
     import zipfile
@@ -562,7 +562,7 @@ def _stream(out: Any, item: Any, head: bytes, body: pl.DataFrame, tail: bytes) -
     info._compresslevel = 1  # type: ignore[attr-defined]  # the level `writestr(compresslevel=1)` uses
     with out.open(info, "w") as part:
         part.write(head)
-        body.write_csv(part, include_header=False, quote_style="never", line_terminator="")
+        body.sink_csv(part, include_header=False, quote_style="never", line_terminator="")
         part.write(tail)
 
 
