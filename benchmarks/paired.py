@@ -2,6 +2,7 @@
 
 Run: python benchmarks/paired.py [--children 30000] [--repeat 5] [--against OTHER_SOURCE_TREE] [--others]
      python benchmarks/paired.py --children 5000 --batch 20 [--repeat 3]
+     python benchmarks/paired.py --many [--repeat 5] [--against OTHER_SOURCE_TREE]
 
 A shared machine's load drifts; running the commands one after another, in alternating
 order, lets each pair see the same load, so the medians and their ratio mean something
@@ -15,12 +16,14 @@ same alternation, what else a user runs on one workbook: `validate` with `--repo
 and `compare A B` of the workbook with itself (two checks and the comparison). `--batch N`
 times a folder of N copies of the workbook instead: one process reading all of them with
 calamine, `validate FOLDER` as it runs by default (a worker per core) and with `--jobs 1`.
+`--many` times the outputs of a run with many findings instead (see `many`).
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import os
 import platform
 import statistics
@@ -34,6 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbooks import REFERENCE, bench_workbook  # noqa: E402
+
+# --many: the seeded dry run of 40,000 children (about 141k rows, List 1 60,000 of them) checked
+# at a reference date long after it was built, with every failing row kept as a child-level finding
+# (no extract faults): 281,925 findings, about two for every row.
+MANY_CHILDREN = 40000
+MANY_DATE = "2026-11-30"
+MANY_SETTINGS = "[extract]\nmin_rows = 1000000000  # every failing row a child-level finding\n"
 
 
 def _run(argv: list[str], source: Path, fresh: Path | None = None) -> tuple[float, float]:
@@ -57,6 +67,50 @@ def _run(argv: list[str], source: Path, fresh: Path | None = None) -> tuple[floa
     return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
+def many(repeat: int, against: Path | None) -> None:
+    """What a run with many findings costs in each output, against `validate -q` alone, alternately.
+
+    The team workbooks (`--split-by team`), the HTML report and the exception list as .xlsx each
+    render every finding; the promise is that each takes at most twice the time of the check
+    itself. With `against`, every command also runs from that checkout, to compare a change
+    with what it replaces.
+    """
+    path = bench_workbook(MANY_CHILDREN)
+    out = path.parent
+    settings = out / "many.toml"
+    settings.write_text(MANY_SETTINGS, encoding="utf-8")
+    check = [sys.executable, "-m", "annexa_check", "validate", str(path), "--reference-date", MANY_DATE]
+    check += ["--config", str(settings)]
+    found = subprocess.run([*check, "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+    findings = json.loads(found.stdout)["totals"]["findings"]
+    quiet = [*check, "-q"]
+    outputs = {
+        "validate -q": [],
+        "--split-by team": ["--split-by", "team", "--out-dir", str(out / "many-teams")],
+        "--report": ["--report", str(out / "many.html")],
+        "-o x.xlsx": ["-o", str(out / "many.xlsx")],
+    }
+    trees = {"": ROOT} | ({" (other)": against.resolve()} if against is not None else {})
+    commands = {f"{name}{tree}": ([*quiet, *extra], source) for tree, source in trees.items()
+                for name, extra in outputs.items()}  # fmt: skip
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(repeat):
+        for name in list(commands) if i % 2 == 0 else list(reversed(commands)):
+            took, peak = _run(*commands[name])
+            seconds[name].append(took)
+            peaks[name].append(peak)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.platform()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    print(f"{path.name} at {MANY_DATE}, {findings:,} findings; {when}; {machine}; medians of {repeat}")
+    for tree in trees:
+        alone = statistics.median(seconds[f"validate -q{tree}"])
+        for name in outputs:
+            median = statistics.median(seconds[name + tree])
+            print(f"  {name + tree:25s} {median:6.2f} s  {median / alone:5.2f}x validate -q  "
+                  f"peak {statistics.median(peaks[name + tree]):5.0f} MiB")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--children", type=int, default=30000, help="about 3.5 rows each (30000: ~106k rows)")
@@ -66,7 +120,11 @@ def main() -> None:
         "--others", action="store_true", help="also time --report, --split-by, -o .xlsx, --record and compare"
     )
     parser.add_argument("--batch", type=int, metavar="N", help="time a folder of N copies of the workbook")
+    parser.add_argument("--many", action="store_true", help="time the outputs of a run with ~280k findings")
     args = parser.parse_args()
+    if args.many:
+        many(args.repeat, args.against)
+        return
 
     path = bench_workbook(args.children)
     out = path.parent

@@ -345,3 +345,32 @@ def test_text_longer_than_an_excel_cell_is_cut_to_fit_with_an_ellipsis(tmp_path:
             c.value for s in book.worksheets for r in s.iter_rows() for c in r if isinstance(c.value, str)
         ]
         assert max(len(v) for v in texts) == 32_767
+
+
+def test_a_bulk_written_table_reads_back_cell_for_cell_as_the_findings_hold_it(tmp_path: Path) -> None:
+    """The exception list's rows are written in bulk, each distinct text once in the shared strings:
+    text that looks like Excel's own escapes, control characters, a carriage return, markup and
+    formulas all read back as they were, only the formulas marked to stay text."""
+    import polars as pl
+
+    from annexa_check.outputs.files import close_book, write_frame_table, xlsx_book
+
+    texts = ["_x0041_ as typed", "bell\x07here", "cr\rlf\n", "=1+1", "-5", "+SUM(A1)", None, "a & <b>"]
+    texts += [" padded ", "<r>not rich</r>", "Child ID", "=1+1"]  # a header's text; a repeat
+    frame = pl.DataFrame({"text": texts, "row": [*range(len(texts) - 1), None]})
+    path = tmp_path / "bulk.xlsx"
+    book = xlsx_book(path)
+    write_frame_table(book, "Exceptions", ["Child ID", "Excel row"], frame, {}, ())
+    close_book(book, path)
+    back = pl.read_excel(path, sheet_name="Exceptions", engine="calamine")
+    assert back.columns == ["Child ID", "Excel row"]
+    assert back["Child ID"].to_list() == texts
+    assert back["Excel row"].to_list() == [*range(len(texts) - 1), None]
+    sheet = openpyxl.load_workbook(path)["Exceptions"]
+    quoted = [cell.value for (cell,) in sheet.iter_rows(min_row=2, max_col=1) if cell.quotePrefix]
+    assert quoted == ["=1+1", "+SUM(A1)", "=1+1"]  # a signed number is no formula
+    import zipfile
+
+    strings = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode()
+    assert strings.count(">=1+1<") == 1 and strings.count(">Child ID<") == 1  # each text once
+    assert 'count="13" uniqueCount="11"' in strings  # 2 headers and 11 cells; 11 distinct texts

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -402,9 +403,10 @@ def write_table(
 
 
 _PENDING = "_annexa_frames"  # sheet file name -> (frame, column formats, quote format): rows written at close
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_DATA = re.compile(r"<sheetData>(.*?)</sheetData>|<sheetData/>", re.DOTALL)
 _HEADER_ROW = re.compile(r'<row r="1"[ >].*?</row>', re.DOTALL)
+_STRINGS = "xl/sharedStrings.xml"
+_STRING_COUNTS = re.compile(r'count="\d+" uniqueCount="\d+"')
 
 
 def write_frame_table(
@@ -418,8 +420,10 @@ def write_frame_table(
     """`write_table` for a large frame: the same sheet, its rows rendered in bulk when the book is closed.
 
     Writing cell by cell costs about 8 µs a cell, half a minute for 300,000 findings; the
-    rows' XML is instead built column-wise by polars (inline strings, the same formats, the
-    same quote prefix on text a spreadsheet would run) and put in place by `close_book`.
+    rows' XML is instead built column-wise by polars (the same formats, the same quote
+    prefix on text a spreadsheet would run) and put in place by `close_book`. Each distinct
+    text is stored once, in the book's shared strings, as Excel itself does: a message
+    repeated on 10,000 rows is written once, not 10,000 times.
     `frame`'s columns are in the order of `columns`, text or whole numbers.
     """
     sheet = write_table(book, name, columns, [], widths, wrap)
@@ -449,47 +453,96 @@ def _column_letters(n: int) -> str:
     return letters
 
 
-_CONTROL_CHARS = [chr(i) for i in (*range(0, 9), 11, 12, *range(14, 32))]
+# Text as xlsxwriter writes it (`write_string`): a literal `_xHHHH_` escaped first, then control characters
+# as `_xHHHH_`, then the XML escapes.
+_EXCEL_ESCAPE = r"(_x[0-9a-fA-F]{4}_)"
+_CONTROL_CHARS = [chr(i) for i in (*range(0, 9), *range(11, 32))] + ["\ufffe", "\uffff"]
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}]"
 
 
-def _rows_xml(frame: pl.DataFrame, styles: list[int], quote: int) -> str:
-    """Rows 2.. of a sheet as XML, built column-wise: one string for the whole table."""
+def _texts(frame: pl.DataFrame) -> list[str]:
+    return [name for name, dtype in frame.schema.items() if not dtype.is_integer()]
+
+
+def _cut(text: pl.Expr) -> pl.Expr:
+    """Text longer than a cell holds, cut to fit with an ellipsis (as `write_cell` cuts it)."""
+    return (
+        pl.when(text.str.len_chars() > CELL_CHARS)
+        .then(text.str.slice(0, CELL_CHARS - 1) + pl.lit("…"))
+        .otherwise(text)
+    )
+
+
+@dataclass(frozen=True)
+class _SharedStrings:
+    """Every distinct text of a book: those xlsxwriter holds (headers, the summary) keep their indexes,
+    the tables' texts follow. `runs` marks the texts a spreadsheet would run (`_executable`);
+    `codes` holds each table cell's index, per table and column (null for an empty cell)."""
+
+    strings: pl.Series  # as written, cut to fit a cell
+    runs: pl.Series
+    known: int  # how many of them xlsxwriter has already written
+    uses: int  # table cells that refer to one of them
+    codes: dict[tuple[int, str], pl.Series]
+
+    @classmethod
+    def of(cls, known: list[str], frames: list[pl.DataFrame]) -> _SharedStrings:
+        columns = [(n, c) for n, frame in enumerate(frames) for c in _texts(frame)]
+        cells = pl.concat([frames[n].get_column(c).cast(pl.String) for n, c in columns]).alias("s")
+        every = pl.concat([pl.Series("s", known, dtype=pl.String), cells.drop_nulls()])
+        strings = every.unique(maintain_order=True)
+        # one join for every cell of every table: a lookup per column costs several times as much
+        index = strings.to_frame().with_row_index("i")
+        found = cells.to_frame().join(index, on="s", how="left", maintain_order="left").get_column("i")
+        codes, at = {}, 0
+        for n, c in columns:
+            codes[n, c] = found.slice(at, frames[n].height)
+            at += frames[n].height
+        cut = strings.to_frame().select(_cut(pl.col("s"))).to_series()
+        risky = cut.filter(cut.str.contains(_RISKY_START)).to_list()
+        runs = cut.is_in([text for text in risky if _executable(text)])
+        return cls(strings, runs, len(known), cells.len() - cells.null_count(), codes)
+
+    def entries(self) -> pl.LazyFrame:
+        """The `<si>` entries of the tables' own texts, one per row, escaped as xlsxwriter escapes."""
+        added = self.strings.slice(self.known).to_frame().select(_cut(pl.col("s")))
+        text = pl.col("s")
+        if added.get_column("s").str.contains(_EXCEL_ESCAPE).any():
+            text = text.str.replace_all(_EXCEL_ESCAPE, "_x005F$1")
+        if added.get_column("s").str.contains(_CONTROL).any():
+            text = text.str.replace_many(_CONTROL_CHARS, [f"_x{ord(ch):04X}_" for ch in _CONTROL_CHARS])
+        escaped = text.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
+        return added.lazy().select(
+            pl.concat_str([pl.lit('<si><t xml:space="preserve">'), escaped, pl.lit("</t></si>")])
+        )
+
+
+def _rows_xml(
+    frame: pl.DataFrame, table: int, styles: list[int], quote: int, strings: _SharedStrings
+) -> pl.LazyFrame:
+    """Rows 2.. of a sheet as XML, one row per row, built column-wise; text cells refer to `strings`."""
     number = pl.int_range(2, pl.len() + 2).cast(pl.String)
+    parts: dict[str, pl.Series] = {}
     cells = []
     for c, (name, dtype) in enumerate(frame.schema.items()):
-        ref = pl.lit(f'<c r="{_column_letters(c)}') + number
-        column = pl.col(name)
+        ref = pl.lit(f'<c r="{_column_letters(c)}')
         if dtype.is_integer():
-            cell = ref + pl.lit(f'" s="{styles[c]}"><v>') + column.cast(pl.String) + pl.lit("</v></c>")
+            parts[f"v{c}"] = frame.get_column(name)
+            style = pl.lit(f'" s="{styles[c]}"><v>')
         else:
-            text = column.cast(pl.String)
-            text = (
-                pl.when(text.str.len_chars() > CELL_CHARS)
-                .then(text.str.slice(0, CELL_CHARS - 1) + pl.lit("…"))
-                .otherwise(text)
-            )
-            escaped = text.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
-            if frame[name].cast(pl.String).str.contains(_CONTROL.pattern).any():  # as xlsxwriter: _xHHHH_
-                escaped = escaped.str.replace_many(
-                    _CONTROL_CHARS, [f"_x{ord(ch):04X}_" for ch in _CONTROL_CHARS]
-                )
-            first = text.str.slice(0, 1)
-            signed_number = (
-                first.is_in(["+", "-"]) & text.str.strip_chars().cast(pl.Float64, strict=False).is_not_null()
-            )
-            runs = first.is_in(list(_UNSAFE_START)) & ~signed_number  # as `_executable` says
-            style = pl.when(runs).then(pl.lit(f'" s="{quote}"')).otherwise(pl.lit(f'" s="{styles[c]}"'))
-            cell = (
-                ref
-                + style
-                + pl.lit(' t="inlineStr"><is><t xml:space="preserve">')
-                + escaped
-                + pl.lit("</t></is></c>")
-            )
-        cells.append(pl.when(column.is_null()).then(pl.lit("")).otherwise(cell))
-    rows = pl.concat_str([pl.lit('<row r="') + number + pl.lit('">'), *cells, pl.lit("</row>")])
-    xml: str = frame.lazy().select(rows.str.join("").alias("xml")).collect().item() or ""
-    return xml
+            codes = strings.codes[table, name]
+            parts[f"v{c}"] = codes
+            style = pl.lit(f'" s="{styles[c]}" t="s"><v>')
+            runs = strings.runs.gather(codes)
+            if runs.any():  # as `write_cell`: text a spreadsheet would run gets the quote prefix
+                parts[f"q{c}"] = runs
+                style = pl.when(pl.col(f"q{c}")).then(pl.lit(f'" s="{quote}" t="s"><v>')).otherwise(style)
+        value = pl.col(f"v{c}").cast(pl.String)
+        cells.append(pl.concat_str([ref, number, style, value, pl.lit("</v></c>")]))  # null: no cell
+    row = pl.concat_str(
+        [pl.lit('<row r="'), number, pl.lit('">'), *cells, pl.lit("</row>")], ignore_nulls=True
+    )
+    return pl.DataFrame(parts, height=frame.height).lazy().select(row.alias("xml"))
 
 
 def _xf(fmt: Any) -> int:
@@ -499,19 +552,39 @@ def _xf(fmt: Any) -> int:
     return index
 
 
+def _stream(out: Any, item: Any, head: bytes, body: pl.LazyFrame, tail: bytes) -> None:
+    """One part of the package: `head`, the one-column `body` (row after row), `tail`; compressed as
+    it is written, so the whole part is never held in memory at once."""
+    import zipfile
+
+    info = zipfile.ZipInfo(item.filename, item.date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = 1  # type: ignore[attr-defined]  # the level `writestr(compresslevel=1)` uses
+    with out.open(info, "w") as part:
+        part.write(head)
+        body.sink_csv(part, include_header=False, quote_style="never", line_terminator="")
+        part.write(tail)
+
+
 def close_book(book: Any, target: Path) -> None:
-    """Close an xlsxwriter book, then put the rows of each `write_frame_table` sheet in place."""
+    """Close an xlsxwriter book, then put the rows of each `write_frame_table` sheet in place, their
+    texts in the book's shared strings."""
     import zipfile
 
     book.close()
     pending = book.__dict__.get(_PENDING)
     if not pending:
         return
+    tables = {name: n for n, name in enumerate(pending)}
+    strings = _SharedStrings.of(
+        list(book.str_table.string_array), [frame for frame, _, _ in pending.values()]
+    )
     patched = target.with_name(target.name + ".rows")
     with (
         zipfile.ZipFile(target) as source,
         zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
     ):
+        assert _STRINGS in source.namelist(), "the header row is text: xlsxwriter writes shared strings"
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename in pending:
@@ -522,15 +595,19 @@ def close_book(book: Any, target: Path) -> None:
                 header = _HEADER_ROW.search(xml)
                 found = _SHEET_DATA.search(xml)
                 assert found is not None, "xlsxwriter always writes sheetData"
-                rows = _rows_xml(frame, [_xf(f) for f in formats], _xf(quote))
-                data = b"".join(
-                    (
-                        f"{xml[: found.start()]}<sheetData>{header.group() if header else ''}".encode(),
-                        rows.encode("utf-8"),
-                        f"</sheetData>{xml[found.end() :]}".encode(),
-                    )
+                head = f"{xml[: found.start()]}<sheetData>{header.group() if header else ''}"
+                rows = _rows_xml(frame, tables[item.filename], [_xf(f) for f in formats], _xf(quote), strings)
+                _stream(out, item, head.encode("utf-8"), rows, f"</sheetData>{xml[found.end() :]}".encode())
+            elif item.filename == _STRINGS:
+                xml = data.decode("utf-8")
+                total = book.str_table.count + strings.uses
+                xml = _STRING_COUNTS.sub(
+                    f'count="{total}" uniqueCount="{strings.strings.len()}"', xml, count=1
                 )
-            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                end = xml.rindex("</sst>")
+                _stream(out, item, xml[:end].encode("utf-8"), strings.entries(), xml[end:].encode("utf-8"))
+            else:
+                out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     os.replace(patched, target)
 
 
