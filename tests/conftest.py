@@ -85,6 +85,8 @@ SPELLING = ("--ignore", "non_standard_code")
 def _no_user_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """The user config folder is an empty one: a tester's own annexa-check.toml never changes a test."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "user-config"))
+    # and the parsed rule data is kept in the test run's own cache folder, not the tester's
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "user-cache"))
 
 
 # A List 6 row with every column valid (add a child_id).

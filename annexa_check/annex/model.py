@@ -8,7 +8,12 @@ load time with a message naming the file and entry.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -18,6 +23,7 @@ from typing import Any
 import yaml
 
 from annexa_check.errors import SpecError
+from annexa_check.version import __version__
 
 TEMPLATES = ("2019", "2023")
 COLUMN_TYPES = ("id", "text", "date", "int", "code")
@@ -144,10 +150,83 @@ def rules_root() -> Path:
 
 
 def _read_yaml(path: Path) -> Any:
+    """A rule data file's YAML, parsed, or its earlier parse from the user cache folder.
+
+    Building Python objects from YAML is most of the cost of loading the rule data on every
+    run; the cache holds the plain data of one file's exact bytes (keyed by their digest and
+    this parser's version), never the checked rules, so every rule is still checked on load.
+    """
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise SpecError(f"{path}: cannot read rule data: {exc}") from exc
+    cached = _parsed_cache(raw)
+    found = _cached(cached) if cached is not None else _MISSING
+    if found is not _MISSING:
+        return found
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=_YAML_LOADER)
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read rule data: {exc}") from exc
+    if cached is not None:
+        _keep(cached, data)
+    return data
+
+
+_MISSING = object()
+# What a parse of YAML with the safe loader holds besides plain containers, strings and numbers.
+_PARSED_TYPES = {
+    ("datetime", "date"),
+    ("datetime", "datetime"),
+    ("datetime", "timezone"),
+    ("datetime", "timedelta"),
+}
+
+
+class _PlainData(pickle.Unpickler):
+    """Unpickles parsed YAML only: any other class named in the file is refused, so it can run no code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _PARSED_TYPES:
+            raise pickle.UnpicklingError(f"{module}.{name} is not parsed YAML")
+        return super().find_class(module, name)
+
+
+def _parsed_cache(raw: bytes) -> Path | None:
+    """Where the parse of these bytes is kept (None: no user cache folder here)."""
+    try:
+        import platformdirs
+
+        folder = Path(platformdirs.user_cache_dir("annexa-check", appauthor=False)) / "rules"
+    except Exception:  # no home folder to put it in: parse every time
+        return None
+    digest = hashlib.sha256(f"{__version__} {yaml.__version__} {_YAML_LOADER.__name__}\n".encode())
+    digest.update(raw)
+    return folder / f"{digest.hexdigest()}.pickle"
+
+
+def _cached(path: Path) -> Any:
+    """The data kept at `path`, or _MISSING when it is absent, unreadable or not plain parsed YAML."""
+    try:
+        with path.open("rb") as file:
+            return _PlainData(file).load()
+    except Exception:  # absent, half-written by a crash, or changed by hand: parse again
+        return _MISSING
+
+
+def _keep(path: Path, data: Any) -> None:
+    """Write the parse for later runs, whole or not at all; a folder that cannot be written is no error."""
+    part = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, part = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(part, path)
+    except Exception:
+        if part is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(part)
 
 
 def _need(entry: dict, key: str, where: str) -> Any:

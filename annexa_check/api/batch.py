@@ -10,19 +10,17 @@ or time limit reached) costs only that worker, which is replaced.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -31,6 +29,12 @@ from annexa_check.read.safety import Limits, raise_with
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Policy, Verdict
 from annexa_check.settings.config import Settings
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from annexa_check.engine.check import Progress
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Below this much workbook in total, one process is quicker than starting more (a 6 MB,
@@ -109,16 +113,14 @@ def jobs_for(paths: list[Path], job: Job, *, single: bool) -> list[Job]:
 
 def check_one(job: Job) -> Outcome:
     """Check one workbook, write its outputs, return what the caller reports; bad input is not raised."""
-    from annexa_check.api.audience import write_audience_outputs
     from annexa_check.api.library import run_check
     from annexa_check.findings.table import HISTORY_COLUMNS
     from annexa_check.outputs import formats
     from annexa_check.outputs.files import write_output
-    from annexa_check.outputs.terminal import progress_bar
 
     built = None
     try:
-        with progress_bar(enabled=job.progress) as progress:
+        with _progress(job.progress) as progress:
             built = run_check(
                 job.workbook,
                 job.settings,
@@ -133,9 +135,12 @@ def check_one(job: Job) -> Outcome:
         for path in job.outputs:
             write_output(written, path)
         lines = [f"Wrote {path}" for path in job.outputs]
-        lines += write_audience_outputs(
-            written, job.split_by, job.out_dir, job.report_path, history=job.history
-        )
+        if job.split_by or job.report_path:  # their writers (and what they import) only when asked for
+            from annexa_check.api.audience import write_audience_outputs
+
+            lines += write_audience_outputs(
+                written, job.split_by, job.out_dir, job.report_path, history=job.history
+            )
     except AnnexaError as exc:
         return Outcome(job.workbook, error=one_line(exc, job.verbose), unread=built is None)
     except MemoryError:
@@ -159,6 +164,15 @@ def check_one(job: Job) -> Outcome:
         lines=lines,
         model=written if job.keep_result else None,
     )
+
+
+def _progress(enabled: bool) -> AbstractContextManager[Progress | None]:
+    """The progress bar when one is asked for; without one, the terminal library is never imported."""
+    if not enabled:
+        return contextlib.nullcontext()
+    from annexa_check.outputs.terminal import progress_bar
+
+    return progress_bar()
 
 
 def expand(arguments: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -218,9 +232,13 @@ class _Workers:
         self.jobs = jobs
         self.workers = workers
         self.outcomes: list[Outcome | None] = [None] * len(jobs)
+        import multiprocessing  # only here: one workbook is checked without it
+
         self.context = multiprocessing.get_context("spawn")
 
     def run(self) -> list[Outcome]:
+        from multiprocessing.connection import wait
+
         waiting = deque(range(len(self.jobs)))
         slots: list[_Slot] = []
         try:

@@ -28,7 +28,8 @@ from annexa_check.read.safety import CFB_MAGIC, ZIP_MAGIC
 from annexa_check.report.change import allocation, unallocated
 from annexa_check.report.model import Report, build_report
 from annexa_check.report.policy import FAIL_ON, Policy, parse_maxima
-from annexa_check.settings.config import Settings, implausible_reference_date, load_settings
+from annexa_check.settings import implausible_reference_date
+from annexa_check.settings.config import Settings, load_settings
 
 Source = str | Path | bytes | Mapping[str, pl.DataFrame]
 BYTES_NAME = "<bytes>"  # how a workbook given as bytes is named in messages and the summary

@@ -23,7 +23,7 @@ from annexa_check.errors import AnnexaError, Stopped, decodable, one_line, print
 from annexa_check.outputs import DOCS_COMMAND
 from annexa_check.read.safety import DEFAULT_LIMITS
 from annexa_check.report.policy import FAIL_ON, FAIL_ON_NEW
-from annexa_check.settings import CONFIG_NAME
+from annexa_check.settings import CONFIG_NAME, implausible_reference_date
 from annexa_check.version import __version__
 
 if TYPE_CHECKING:
@@ -40,8 +40,6 @@ def _reference_date(_ctx: click.Context, _param: click.Parameter, value: str | N
         chosen = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
-    from annexa_check.settings.config import implausible_reference_date
-
     problem = implausible_reference_date(chosen)
     if problem:
         raise click.BadParameter(problem)

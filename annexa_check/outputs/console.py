@@ -9,18 +9,19 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
-from rich.console import Console
 
 from annexa_check.errors import decodable
 from annexa_check.outputs import formats
 from annexa_check.outputs.files import csv_text, json_text
-from annexa_check.outputs.terminal import frame_table, render, render_batch, shown
 from annexa_check.report.change import Comparison
 from annexa_check.report.model import Report
 from annexa_check.report.policy import Verdict
+
+if TYPE_CHECKING:  # the terminal library only for people: a script's JSON or CSV never imports it
+    from rich.console import Console
 
 
 class Run(Protocol):
@@ -36,6 +37,8 @@ class Run(Protocol):
 
 def stdout_console() -> Console:
     """The console for people; piped to a log or file, it need not wrap at 80 columns."""
+    from rich.console import Console
+
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)
@@ -59,6 +62,8 @@ def run_text(report: Report, fmt: str) -> str:
 
 def print_run(report: Report, lines: list[str], console: Console) -> None:
     """One run for a person: the summary, the files written, and the policy when it is not the default."""
+    from annexa_check.outputs.terminal import render, shown
+
     render(report, console)
     for line in lines:
         console.print(shown(line))
@@ -91,6 +96,8 @@ def batch_text(document: dict[str, Any], fmt: str, suites: list[ET.Element], par
 
 def print_batch(document: dict[str, Any], lines: list[str], console: Console) -> None:
     """A batch for a person: one line per workbook, the combined counts, then the files written."""
+    from annexa_check.outputs.terminal import render_batch, shown
+
     render_batch(document, console)
     for line in lines:
         console.print(shown(line))
@@ -98,6 +105,8 @@ def print_batch(document: dict[str, Any], lines: list[str], console: Console) ->
 
 def print_comparison(comparison: Comparison, written: Iterable[Path], console: Console) -> None:
     """A comparison for a person: both sides, per error type and per team, totals, the files written."""
+    from annexa_check.outputs.terminal import frame_table, shown
+
     totals = comparison.as_dict()["totals"]
     console.print(f"[bold]{shown(comparison.old.label)}[/] → [bold]{shown(comparison.new.label)}[/]")
     for title, table in (("By error type", comparison.by_error_type()), ("By team", comparison.by_team())):
@@ -117,6 +126,8 @@ def runs_json(store: Path, runs: Sequence[Run]) -> str:
 
 def print_runs(store: Path, runs: Sequence[Run], columns: list[str], console: Console) -> None:
     """The recorded runs for a person: a table (`columns`, less the version and template), oldest first."""
+    from annexa_check.outputs.terminal import frame_table
+
     frame = pl.DataFrame([vars(run) for run in runs], schema=columns)
     console.print(frame_table(f"Runs recorded in {store}", frame.drop("tool_version", "template")))
 
@@ -134,6 +145,8 @@ def trend_text(runs: Sequence[Run], table: pl.DataFrame, fmt: str) -> str:
 
 def print_trend(runs: Sequence[Run], table: pl.DataFrame, console: Console) -> None:
     """A trend for a person: records per error type and run, then which run is which."""
+    from annexa_check.outputs.terminal import frame_table, shown
+
     console.print(frame_table("Records per error type", table))
     for run in runs:
         console.print(f"run {run.id}: {shown(Path(run.workbook).name)}, reference date {run.reference_date}")

@@ -30,9 +30,8 @@ from annexa_check.catalogue.spec import SEVERITIES, Rule, Spec
 from annexa_check.errors import AnnexaError, ConfigError
 from annexa_check.read.loader import LoadedWorkbook
 from annexa_check.read.safety import DEFAULT_LIMITS, LIMIT_UNITS, Limits
-from annexa_check.settings import CONFIG_NAME
+from annexa_check.settings import CONFIG_NAME, implausible_reference_date
 
-EARLIEST_REFERENCE = date(2000, 1, 1)
 REFERENCE_DATE_RULES = ("today", "end-of-last-month")
 _TOP_KEYS = (
     "reference_date",
@@ -153,15 +152,6 @@ def resolve_reference_date(rule: str, today: date) -> date:
     if rule == "end-of-last-month":
         return today.replace(day=1) - timedelta(days=1)
     return date.fromisoformat(rule)
-
-
-def implausible_reference_date(chosen: date) -> str | None:
-    """Why a reference date cannot be meant (every age check would be wrong), or None."""
-    today = date.today()
-    latest = today.replace(year=today.year + 1, day=min(today.day, 28))
-    if EARLIEST_REFERENCE <= chosen <= latest:
-        return None
-    return f"{chosen} is not a plausible reference date (expected between {EARLIEST_REFERENCE} and {latest})"
 
 
 PYPROJECT = "pyproject.toml"
