@@ -6,6 +6,7 @@ process inside the reader are refused by the pre-check before the reader is call
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+import zlib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from annexa_check.cli.main import main
 from annexa_check.engine.check import check_workbook
 from annexa_check.errors import InputError
 from annexa_check.outputs.files import write_output
-from annexa_check.read import loader
+from annexa_check.read import loader, safety
 from annexa_check.read.safety import CFB_MAGIC, Limits, inspect
 from annexa_check.report.model import build_report
 
@@ -766,3 +768,29 @@ def test_an_interrupt_stops_the_sheet_scan(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         check_workbook(_good_then_far(tmp_path / "stop.xlsx"), reference_date=REFERENCE)
     assert [t.name for t in threading.enumerate() if t.name == "annexa-check pre-check"] == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [zlib.error("Error -4 while decompressing data"), OSError(errno.ENOMEM, "Cannot allocate memory")],
+)
+def test_running_out_of_memory_in_the_pre_check_is_not_called_damage(tmp_path, monkeypatch, failure):
+    """A batch worker under its memory cap: zlib and the system say so in their own ways, and the
+    worker must report the memory limit, not tell the user to re-save a sound workbook."""
+
+    def out_of_memory(*_args, **_kwargs):
+        raise failure
+
+    monkeypatch.setattr(safety, "_drain", out_of_memory)
+    with pytest.raises(MemoryError):
+        inspect(valid(tmp_path / "sound.xlsx"))
+
+
+def test_a_corrupt_part_is_still_called_damage(tmp_path, monkeypatch):
+    def corrupt(*_args, **_kwargs):
+        raise zlib.error("Error -3 while decompressing data: invalid stored block lengths")
+
+    monkeypatch.setattr(safety, "_drain", corrupt)
+    path = valid(tmp_path / "corrupt.xlsx")
+    with pytest.raises(InputError, match=r"the workbook is damaged \(part '.*' is corrupt\)"):
+        inspect(path)

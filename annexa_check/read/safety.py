@@ -15,10 +15,12 @@ in `cells.py` does not decompress them a second time.
 
 from __future__ import annotations
 
+import errno
 import re
 import struct
 import threading
 import zipfile
+import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -154,7 +156,8 @@ def inspect(path: Path, limits: Limits = DEFAULT_LIMITS, *, defer: bool = False)
         return _check_zip(path, expected, limits, defer)
     except (InputError, MemoryError):
         raise
-    except Exception:  # any fault in the zip structure: truncated, corrupt data, bad checksum
+    except Exception as exc:  # any fault in the zip structure: truncated, corrupt data, bad checksum
+        _raise_if_out_of_memory(exc)
         raise _damaged(path) from None
 
 
@@ -543,7 +546,8 @@ def _stream_part(
             f"{path}: {where} declares a document type (DTD), which a workbook never has; "
             "refused as unsafe to open"
         ) from None
-    except Exception:
+    except Exception as exc:
+        _raise_if_out_of_memory(exc)
         where = f"sheet '{sheet}'" if sheet else f"part '{info.filename}'"
         raise InputError(
             f"{path}: the workbook is damaged ({where} is corrupt); copy it again or re-save it in Excel"
@@ -596,6 +600,8 @@ class SheetScans:
                         self._changed.notify_all()
         except BaseException as exc:  # handed to the thread that waits: the refusal is its to report
             self._error = exc if isinstance(exc, (InputError, MemoryError)) else _damaged(self.path)
+            if _out_of_memory(exc):
+                self._error = MemoryError("the pre-check ran out of memory")
         finally:
             with self._changed:
                 self._finished = True
@@ -626,6 +632,19 @@ class SheetScans:
         self._stopping = True
         if self._thread is not None:
             self._thread.join()
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """The process ran out of memory (a batch worker's cap), which is not the file's fault:
+    zlib says so as its error -4 (Z_MEM_ERROR), the system as ENOMEM."""
+    if isinstance(exc, zlib.error):
+        return str(exc).startswith("Error -4 ")
+    return isinstance(exc, OSError) and exc.errno == errno.ENOMEM
+
+
+def _raise_if_out_of_memory(exc: Exception) -> None:
+    if _out_of_memory(exc):
+        raise MemoryError(str(exc)) from exc
 
 
 def _damaged(path: Path) -> InputError:
