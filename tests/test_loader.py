@@ -18,6 +18,7 @@ from builders import SAFE, TEMPLATE_2019, Date, Formula, write_xlsx
 from annexa_check.catalogue.spec import load_spec
 from annexa_check.errors import InputError
 from annexa_check.outputs.terminal import _own_terminal
+from annexa_check.read import loader
 from annexa_check.read.loader import ROW, _reader_quiet, detect_template, load_workbook, template_evidence
 
 SPEC = load_spec()
@@ -451,3 +452,20 @@ def test_the_progress_bar_draws_on_its_own_copy_of_stderr(tmp_path, monkeypatch)
         os.close(saved)
         terminal.close()
     assert (tmp_path / "terminal.txt").read_text() == "Reading List_8"
+
+
+def test_a_process_sharing_the_cores_reads_without_threads(monkeypatch):
+    """A batch's worker (share_cores) scans and reads in turn: other workers keep the cores busy."""
+    monkeypatch.setattr(loader, "_CORES", loader._Cores())
+    threaded = load_workbook(EXAMPLE, SPEC)
+    loader.share_cores()
+    started: list[str] = []
+    start = threading.Thread.start
+    monkeypatch.setattr(
+        threading.Thread, "start", lambda thread: started.append(thread.name) or start(thread)
+    )
+    alone = load_workbook(EXAMPLE, SPEC)
+    assert started == []
+    for key, loaded in threaded.lists.items():
+        assert loaded.frame is not None and alone.lists[key].frame is not None
+        assert alone.lists[key].frame.equals(loaded.frame)

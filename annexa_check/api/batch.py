@@ -271,7 +271,7 @@ class _Workers:
 
     def _start(self) -> _Slot:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child,), daemon=True)
+        process = self.context.Process(target=_serve, args=(child, self.workers > 1), daemon=True)
         process.start()
         child.close()
         return _Slot(process, parent)
@@ -324,12 +324,17 @@ class _Workers:
         slot.conn.close()
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, sharing: bool) -> None:
     """A worker: check each job it is sent, under the job's memory limit, until it is sent None.
 
     What a native library prints as it fails (a Rust panic's message) would reach the
     terminal from here, so the worker's own output goes nowhere; the parent reports.
+    `sharing`: other workers run at the same time, so this one reads without threads.
     """
+    from annexa_check.read.loader import share_cores
+
+    if sharing:
+        share_cores()
     signal.signal(signal.SIGTERM, _stopped)  # clean up half-written files, then end
     devnull = os.open(os.devnull, os.O_WRONLY)
     if not os.environ.get("ANNEXA_CHECK_DEBUG"):

@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -36,6 +36,24 @@ ROW = "__row"  # the Excel row number of each data row, as Excel shows it
 HEADER_SEARCH_ROWS = 20
 MIN_HEADER_MATCHES = 3
 READ_THREADS = 2  # sheets read at once (the reader releases the interpreter lock)
+
+
+@dataclass
+class _Cores:
+    alone: bool = True  # the check has the machine's cores to itself (see share_cores)
+
+
+_CORES = _Cores()
+
+
+def share_cores() -> None:
+    """From now on this process is one of several checking workbooks at once (a batch's workers).
+
+    It then scans and reads each sheet in turn, with no thread beside the check: the other
+    workers keep every core busy, and threads would only contend with them for the cores.
+    """
+    _CORES.alone = False
+
 
 _READER_DATE = r"^(\d{4})-(\d{2})-(\d{2}) 00:00:00$"
 _SHEET_NUMBER = re.compile(r"^\s*list[\s_\-.]*0*(\d{1,2})(?!\d)", re.IGNORECASE)
@@ -269,7 +287,7 @@ def load_workbook(
     path = Path(path)
     # before the reader: some files abort the process inside it. An xlsx workbook's sheets
     # are scanned on a thread while the reader loads those already passed (SheetScans).
-    inspection = inspect(path, limits, defer=True)
+    inspection = inspect(path, limits, defer=_CORES.alone)
     scans = inspection.scans
     try:
         workbook = _load(path, spec, on_sheet, inspection)
@@ -336,27 +354,31 @@ def _load(
     # The reader holds no interpreter lock: READ_THREADS sheets are read at once, each
     # built here as it arrives, in order, while the next are read.
     order = list(assigned.items())
-    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="annexa-check reader") as pool:
+    threads = READ_THREADS if _CORES.alone else 0
+    ahead_by = max(threads, 1)
+    with ThreadPoolExecutor(threads, "annexa-check reader") if threads else nullcontext() as pool:
 
         def ahead_of_time(sheet: str) -> Future[_Sheet]:
-            try:
-                return pool.submit(read_passed, sheet)
-            except RuntimeError:  # no thread to be had (a tight memory cap): read it now, here
-                now: Future[_Sheet] = Future()
+            if pool is not None:
                 try:
-                    now.set_result(read_passed(sheet))
-                except Exception as exc:
-                    now.set_exception(exc)
-                return now
+                    return pool.submit(read_passed, sheet)
+                except RuntimeError:  # no thread to be had (a tight memory cap): read it now, here
+                    pass
+            now: Future[_Sheet] = Future()
+            try:
+                now.set_result(read_passed(sheet))
+            except Exception as exc:
+                now.set_exception(exc)
+            return now
 
-        ahead = deque(ahead_of_time(sheet) for _, sheet in order[:READ_THREADS])
+        ahead = deque(ahead_of_time(sheet) for _, sheet in order[:ahead_by])
         try:
             for done, (key, sheet) in enumerate(order):
                 if on_sheet is not None:
                     on_sheet(sheet, done, len(assigned))
                 read = ahead.popleft().result()
-                if done + READ_THREADS < len(order):
-                    ahead.append(ahead_of_time(order[done + READ_THREADS][1]))
+                if done + ahead_by < len(order):
+                    ahead.append(ahead_of_time(order[done + ahead_by][1]))
                 loaded = lists[key]
                 loaded.sheet = sheet
                 raw = read.frame
