@@ -599,9 +599,9 @@ class SheetScans:
                         self._done[sheet] = markers
                         self._changed.notify_all()
         except BaseException as exc:  # handed to the thread that waits: the refusal is its to report
-            self._error = exc if isinstance(exc, (InputError, MemoryError)) else _damaged(self.path)
             if _out_of_memory(exc):
-                self._error = MemoryError("the pre-check ran out of memory")
+                exc = MemoryError(str(exc))
+            self._error = exc if isinstance(exc, (InputError, MemoryError)) else _damaged(self.path)
         finally:
             with self._changed:
                 self._finished = True
