@@ -105,7 +105,7 @@ def _metadata(spec: Spec, col: Column, template: str) -> dict[str, Any]:
 
 def _cells(data: Any) -> pl.DataFrame:
     """The column as the workbook reader gives it: text of any dtype, trimmed, a blank as null."""
-    series = data.lazyframe.select(data.key).collect().to_series()
+    series = v.collected(data.lazyframe.select(data.key)).to_series()
     return pl.DataFrame({_CELL: cell_text(series)}).select(v.cleaned(_CELL).alias(_CELL))
 
 

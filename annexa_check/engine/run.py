@@ -31,7 +31,7 @@ from annexa_check.read.loader import ROW, LoadedList, LoadedWorkbook
 
 _Instance = tuple[Rule, Column]  # one rule applied to one column of one list
 _SUSPECT = "columns that may hold errors"  # memo: the list's columns a cell of which starts with # or =
-_BY_DISTINCT = {"code"}  # conversions worked out once per distinct value (values.by_distinct)
+_SPELT = "each code column's distinct values"  # memo: _Context.spelt
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,40 @@ class _Context:
             names = {name: how for name, how in names.items() if name in read}
         done = self.typed.setdefault(self.lst.key, {})
         todo = {name: how for name, how in names.items() if name not in done}
-        plain = {name: self._convert(*how) for name, how in todo.items() if how[1] in ("date", "int")}
-        done.update(frame.select(e.alias(name) for name, e in plain.items()).to_dict() if plain else {})
+        at_once = {name: self._convert(*how) for name, how in todo.items() if how[1] in ("date", "int")}
         for name, (key, kind) in todo.items():
-            if kind in _BY_DISTINCT:
-                done[name] = v.by_distinct(frame, key, self._convert(key, kind)).alias(name)
-            elif kind == "id":
+            if kind == "code":  # a few dozen spellings a column: each converted once (spelt), then looked up
+                spelt = self.spelt(key)
+                at_once[name] = pl.col(key).replace_strict(
+                    spelt["value"], spelt["code"], default=None, return_dtype=pl.String
+                )
+        done.update(frame.select(e.alias(name) for name, e in at_once.items()).to_dict() if at_once else {})
+        for name, (key, kind) in todo.items():
+            if kind == "id":
                 done[name] = v.child_id_keys(frame, key).alias(name)
         return frame.with_columns(done[name] for name in names)
+
+    def spelt(self, key: str) -> pl.DataFrame:
+        """A code column's distinct values: each `value`, its `code` (null if none), `rows` and `first` row.
+
+        Worked out for every code column of the list in one query, once a run: the converted
+        column looks each cell up here, and AX011 reports the values not written in standard form.
+        """
+        if _SPELT not in self.memo:
+            frame = self.loaded.frame
+            assert frame is not None
+            keys = [key for key, kind in self._conversions().values() if kind == "code"]
+            queries = [
+                frame.lazy()
+                .group_by(k)
+                .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+                .drop_nulls(k)
+                .select(pl.col(k).alias("value"), self._convert(k, "code").alias("code"), "rows", "first")
+                for k in keys
+            ]
+            self.memo[_SPELT] = dict(zip(keys, v.collected_all(queries), strict=True))
+        spelt: pl.DataFrame = self.memo[_SPELT][key]
+        return spelt
 
     def _conversions(self) -> dict[str, tuple[str, str]]:
         """Converted column name -> (column key, type) for each column read as a code, date, number or ID."""
@@ -218,7 +244,7 @@ def _spellings(key: str, frame: pl.DataFrame, compared: pl.Expr) -> pl.DataFrame
         .agg(raw.sort())
         .filter(raw.list.len() > 1)
         .select("__k", (pl.lit(" (written as '") + raw.list.join("', '") + pl.lit("')")).alias("__spelt"))
-        .collect()
+        .pipe(v.collected)
     )
 
 
@@ -337,17 +363,14 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
     for lst, col in rule.targets(ctx.spec):
         if lst.key != ctx.lst.key or col.key not in ctx.loaded.matched or col.codeset is None:
             continue
-        codeset = ctx.spec.codesets[col.codeset]
-        labels = {c.code: c.label for c in codeset.codes_for(ctx.template)}
-        standard = v.as_code(col.key, codeset, ctx.template).replace_strict(
-            labels, default=None, return_dtype=pl.String
-        )
-        parts.append(  # a code column repeats a few dozen spellings: each is counted, then converted once
-            frame.group_by(col.key)
-            .agg(pl.len().alias("rows"), pl.col(ROW).min().alias("first"))
+        labels = {c.code: c.label for c in ctx.spec.codesets[col.codeset].codes_for(ctx.template)}
+        standard = pl.col("code").replace_strict(labels, default=None, return_dtype=pl.String)
+        parts.append(  # each distinct spelling, counted and converted once (_Context.spelt)
+            ctx.spelt(col.key)
+            .lazy()
             .select(
                 pl.lit(ctx.loaded.matched[col.key]).alias("header"),
-                pl.col(col.key).alias("value"),
+                "value",
                 standard.alias("standard"),
                 "rows",
                 "first",
@@ -357,13 +380,12 @@ def _code_forms(rule: Rule, ctx: _Context) -> pl.DataFrame | None:
         return None
     odd = (
         pl.concat(parts)
-        .lazy()
         .filter(pl.col("standard").is_not_null())
         .group_by("header", "value", "standard")
         .agg(pl.col("rows").sum(), pl.col("first").min())
         .filter(_loose(pl.col("value")) != _loose(pl.col("standard")))
         .sort("first", "header", "value")
-        .collect()
+        .pipe(v.collected)
     )
     if odd.height == 0:
         return None
@@ -463,7 +485,7 @@ def _row_findings(instances: list[_Instance], ctx: _Context) -> list[pl.DataFram
         .with_columns(lookups)
         .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"), *flags, *others.values())
         .filter(pl.any_horizontal(f.meta.output_name() for f in flags))
-        .collect()
+        .pipe(v.collected)
     )
     if hits.height == 0:
         return []

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from annexa_check.annex.values import collected
 from annexa_check.catalogue.kinds.base import Kind, KindContext, Params
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
     # Every row, by a 64-bit hash of the child's ID: cheaper than the ID itself, and two children
     # sharing a hash can only add a candidate, which the exact pass over the candidates drops.
     hashed = pl.concat(part.with_columns(pl.col("__child").hash()) for part in parts)
-    candidates = differing(hashed).select("__child").collect().to_series()
+    candidates = collected(differing(hashed).select("__child")).to_series()
     if candidates.len():
         said = pl.concat(parts).filter(pl.col("__child").hash().is_in(candidates.implode()))
         table = (  # described only for the few children whose lists disagree
@@ -80,7 +81,7 @@ def _consistency(key: str, ctx: KindContext) -> pl.DataFrame:
             .group_by("__child")
             .agg(pl.col("__said").sort().str.join("; ").alias("__others"))
             .select("__child", "__others")
-            .collect()
+            .pipe(collected)
         )
     ctx.shared[key] = table
     return table
