@@ -167,10 +167,15 @@ def by_distinct(frame: pl.DataFrame, column: str, convert: pl.Expr) -> pl.Series
     """
     distinct = frame.select(pl.col(column).unique().drop_nulls())
     done = distinct.select(pl.col(column), convert.alias("__converted"))
-    old, new = done[column], done["__converted"]
-    return frame.select(
-        pl.col(column).replace_strict(old, new, default=None, return_dtype=new.dtype)
-    ).to_series()
+    return frame.select(looked_up(column, done[column], done["__converted"])).to_series()
+
+
+def looked_up(column: str, values: pl.Series, converted: pl.Series) -> pl.Expr:
+    """Each cell of `column` as `converted` says its value converts (`values[i]` -> `converted[i]`).
+
+    A value not among `values` (a blank) becomes null, as every conversion here leaves it.
+    """
+    return pl.col(column).replace_strict(values, converted, default=None, return_dtype=converted.dtype)
 
 
 def age_at(dob: pl.Expr, reference: date) -> pl.Expr:

@@ -80,18 +80,22 @@ class _Context:
             names = {name: how for name, how in names.items() if name in read}
         done = self.typed.setdefault(self.lst.key, {})
         todo = {name: how for name, how in names.items() if name not in done}
-        at_once = {name: self._convert(*how) for name, how in todo.items() if how[1] in ("date", "int")}
-        for name, (key, kind) in todo.items():
-            if kind == "code":  # a few dozen spellings a column: each converted once (spelt), then looked up
-                spelt = self.spelt(key)
-                at_once[name] = pl.col(key).replace_strict(
-                    spelt["value"], spelt["code"], default=None, return_dtype=pl.String
-                )
+        at_once = {name: self._whole_column(*how) for name, how in todo.items() if how[1] != "id"}
         done.update(frame.select(e.alias(name) for name, e in at_once.items()).to_dict() if at_once else {})
         for name, (key, kind) in todo.items():
             if kind == "id":
                 done[name] = v.child_id_keys(frame, key).alias(name)
         return frame.with_columns(done[name] for name in names)
+
+    def _whole_column(self, key: str, kind: str) -> pl.Expr:
+        """A date, number or code column converted, all of a list's in one query (`frame_for`).
+
+        A code column repeats a few dozen spellings: each is converted once (`spelt`), then looked up.
+        """
+        if kind != "code":
+            return self._convert(key, kind)
+        spelt = self.spelt(key)
+        return v.looked_up(key, spelt["value"], spelt["code"])
 
     def spelt(self, key: str) -> pl.DataFrame:
         """A code column's distinct values: each `value`, its `code` (null if none), `rows` and `first` row.
